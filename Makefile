@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each sets itself up from a fresh clone.
+# Debian packages the tests use (ffmpeg, espeak-ng, sox, chromium) are installed by .ci/run, or by hand:
+#   apt-get install ffmpeg espeak-ng sox chromium chromium-driver
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# With no key, everything runs on the built-in offline emulator.
+OR_AUDIO_OFFLINE ?= $(if $(OPENROUTER_API_KEY),0,1)
+export OR_AUDIO_OFFLINE
+
+.PHONY: setup test lint demo bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,demo]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+lint: setup
+	$(PY) -m ruff check or_audio_widgets tests benchmarks
+	$(PY) -m mypy
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+ifeq ($(DEMO_HEADLESS),1)
+	mkdir -p demo-output
+	$(PY) -m jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=120 \
+		--output-dir demo-output notebooks/01-quickstart.ipynb
+	@echo "Wrote demo-output/01-quickstart.html"
+else
+	$(PY) -m jupyter lab --ip=127.0.0.1 --no-browser notebooks/
+endif
+
+bench: setup
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-output test-artifacts .mypy_cache .ruff_cache

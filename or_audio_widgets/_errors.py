@@ -1,0 +1,145 @@
+"""The package's exceptions: one base class, one subclass per thing a user can act on.
+
+Every message ends with what to do. No exception ever carries the API key: the client builds them from
+the server's body and its own words only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OpenRouterAudioError(Exception):
+    """Base class of every error this package raises."""
+
+
+# --- input and local processing --------------------------------------------------------------------
+
+
+class AudioInputError(OpenRouterAudioError, ValueError):
+    """Audio given to the package cannot be used: missing, empty, corrupt, too large, unknown format."""
+
+
+class AudioFormatError(AudioInputError):
+    """An audio format that is unknown, or that cannot be produced or read here."""
+
+
+class FFmpegNotFoundError(OpenRouterAudioError, RuntimeError):
+    """A conversion needs ffmpeg (or ffprobe) and none was found."""
+
+    def __init__(self, program: str = "ffmpeg", purpose: str = "this conversion") -> None:
+        self.program = program
+        super().__init__(
+            f"{program} is needed for {purpose} but was not found on PATH. Install it "
+            f"(Debian/Ubuntu: 'apt-get install ffmpeg'; macOS: 'brew install ffmpeg'; conda: "
+            f"'conda install -c conda-forge ffmpeg'), or 'pip install imageio-ffmpeg', or ask for "
+            f"wav/pcm16, which need no ffmpeg."
+        )
+
+
+class StreamDecodeError(OpenRouterAudioError, ValueError):
+    """A stream carried something that cannot be decoded (invalid base64, invalid JSON)."""
+
+
+class MissingAPIKeyError(OpenRouterAudioError, RuntimeError):
+    """No API key was given and none is in the environment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No OpenRouter API key. Set the OPENROUTER_API_KEY environment variable, pass "
+            "api_key=... to OpenRouterAudio, or in a notebook run %oraudio_login. To work "
+            "without a key, set OR_AUDIO_OFFLINE=1 (or run %oraudio_config --offline) to use the "
+            "built-in offline emulator."
+        )
+
+
+# --- errors reported by the API ----------------------------------------------------------------------
+
+
+class APIError(OpenRouterAudioError):
+    """The API answered with an error.
+
+    ``status`` is the HTTP status (200 for an error reported inside a stream), ``code`` and ``metadata``
+    come from OpenRouter's ``{"error": {...}}`` body, ``message`` is OpenRouter's own message.
+    """
+
+    hint = "See https://openrouter.ai/docs/api-reference/errors for what this status means."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        metadata: dict[str, Any] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.metadata = metadata or {}
+        if hint is not None:
+            self.hint = hint
+        prefix = f"HTTP {status}: " if status else ""
+        super().__init__(f"{prefix}{message} {self.hint}".strip())
+
+
+class BadRequestError(APIError):
+    hint = "Check the model name, the parameters and the audio format the model accepts."
+
+
+class AuthenticationError(APIError):
+    hint = (
+        "The API key was refused: set a valid OPENROUTER_API_KEY (or run %oraudio_login); "
+        "keys are at https://openrouter.ai/keys."
+    )
+
+
+class InsufficientCreditsError(APIError):
+    hint = "Add credits at https://openrouter.ai/credits, or choose a cheaper model."
+
+
+class ModerationError(APIError):
+    hint = "The input was flagged by moderation; the metadata names the reasons. Rephrase the prompt."
+
+
+class RequestTimeoutError(APIError):
+    hint = "The request timed out; try again, raise the timeout, or send shorter audio."
+
+
+class PayloadTooLargeError(APIError):
+    hint = "The request is too large: send shorter audio, or compress it (target='mp3', mono=True)."
+
+
+class RateLimitError(APIError):
+    hint = "Too many requests: wait a moment and try again, or lower the concurrency."
+
+
+class ProviderError(APIError):
+    hint = "The provider is unavailable right now: try again shortly, or pick another model."
+
+
+class APIConnectionError(APIError):
+    hint = "Could not reach the API: check the network and the base URL (OPENROUTER_BASE_URL)."
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: ModerationError,
+    408: RequestTimeoutError,
+    413: PayloadTooLargeError,
+    429: RateLimitError,
+    502: ProviderError,
+    503: ProviderError,
+}
+
+
+def error_class_for_status(status: int | None) -> type[APIError]:
+    """The exception class for an HTTP status (or an error ``code`` inside a stream)."""
+    if status is None:
+        return APIError
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ProviderError if status >= 500 else APIError
