@@ -1,0 +1,26 @@
+"""Defaults shared by the client, the magics and the widgets."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+DEFAULT_SPEAK_MODEL = "openai/gpt-4o-audio-preview"
+DEFAULT_LISTEN_MODEL = "google/gemini-2.5-flash"
+DEFAULT_VOICE = "alloy"
+DEFAULT_FORMAT = "wav"
+
+# The only streamed audio format OpenAI's audio models accept; other formats are built locally.
+WIRE_FORMAT = "pcm16"
+OUTPUT_FORMATS = ("wav", "mp3", "flac", "opus", "pcm16")
+
+# Seconds to wait for the connection, and between two bytes of a reply (keep-alive comments reset it).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+
+MAX_RETRIES = 2
+# Backoff: BACKOFF_BASE * 2**attempt, at most BACKOFF_MAX, with full jitter; Retry-After at most this.
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_CAP = 20.0
+
+# How long the list of models is reused before GET /models is asked again.
+MODELS_TTL = 600.0
