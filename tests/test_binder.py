@@ -27,7 +27,8 @@ import nbformat
 from nbclient import NotebookClient
 
 notebook = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": sys.argv[3]}}).execute()
+client = NotebookClient(notebook, timeout=120, kernel_name="python3")
+client.execute(cwd=sys.argv[3])
 nbformat.write(notebook, sys.argv[2])
 """
 
@@ -66,7 +67,7 @@ def test_start_leaves_offline_mode_off_with_a_key() -> None:
 
 def test_start_passes_arguments_and_exit_status_through() -> None:
     result = subprocess.run(
-        ["bash", str(BINDER / "start"), "sh", "-c", "echo \"$1 $2\"; exit 3", "sh", "a b", "c"],
+        ["bash", str(BINDER / "start"), "sh", "-c", 'echo "$1 $2"; exit 3', "sh", "a b", "c"],
         env=_clean_env(),
         capture_output=True,
         text=True,
