@@ -1,0 +1,304 @@
+"""Audio in: any source becomes a checked ``input_audio`` content part, converted when the API would not
+take it as it is.
+
+Everything that can be wrong with the input (missing, empty, corrupt, too long, too large) is raised here,
+before any request is made.
+"""
+
+from __future__ import annotations
+
+import binascii
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from ._errors import AudioFormatError, AudioInputError
+from ._probe import MP3_BITRATE, AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
+from ._sniff import HEAD_BYTES, check_suffix, sniff
+from ._sources import Fetch, load_source
+
+#: Largest audio (in bytes, before base64) that :func:`prepare_audio` sends by default: 20 MB, about
+#: 10 minutes of 16 kHz stereo WAV or 40 minutes of 64 kb/s MP3. Base64 makes it 26.7 MB, well under the
+#: size at which OpenRouter and its providers refuse a request (413); Google's inline-audio limit is 20 MB.
+DEFAULT_MAX_BYTES = 20_000_000
+
+#: The formats OpenRouter accepts in ``input_audio.format``. Anything else is converted.
+ACCEPTED_FORMATS = frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24"})
+
+#: Formats each model family is documented to take, where that is narrower than the API's list
+#: (OpenAI's audio models read only wav and mp3; Google's documentation lists these six).
+MODEL_FORMATS: dict[str, frozenset[str]] = {
+    "openai/": frozenset({"wav", "mp3"}),
+    "google/": frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac"}),
+}
+
+_SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "opus": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
+# Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
+_BLOCK = 3 * 1024 * 1024
+
+
+@dataclass(frozen=True, repr=False)
+class PreparedAudio:
+    """A ready ``input_audio`` content part and what is in it.
+
+    ``part`` is ``{"type": "input_audio", "input_audio": {"data": <base64>, "format": format}}``;
+    ``size`` is the audio's size in bytes before base64; ``source_name`` names the source in messages.
+    ``converted_from`` is the source's own format when it was converted, else None.
+    """
+
+    part: dict[str, Any]
+    format: str
+    duration: float
+    sample_rate: int
+    channels: int
+    size: int
+    source_name: str
+    converted_from: str | None = field(default=None)
+
+    def __repr__(self) -> str:  # never print megabytes of base64
+        via = f", converted from {self.converted_from}" if self.converted_from else ""
+        return (f"PreparedAudio({self.source_name!r}: {self.format}, {self.duration:.3f} s, "
+                f"{self.sample_rate} Hz, {self.channels} ch, {self.size} bytes{via})")
+
+
+def prepare_audio(
+    source: Any,
+    *,
+    format: str | None = None,
+    target: str | None = None,
+    sample_rate: int | None = None,
+    mono: bool = False,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_seconds: float | None = None,
+    fetch: Fetch | None = None,
+) -> PreparedAudio:
+    """Turn ``source`` into a checked ``input_audio`` part, converting it when needed.
+
+    ``source``: a path (str or Path), an http(s) URL (downloaded with ``fetch(url, max_bytes=N)``, by
+    default the client's downloader), a ``data:`` URL, bytes, a binary file object, a numpy array (float
+    in [-1, 1] or int16; 1-D or (n, channels)) with ``sample_rate=`` or as an ``(array, rate)`` tuple, a
+    pydub ``AudioSegment``, or an ``IPython.display.Audio``.
+
+    The format is read from the content, never from a suffix (a suffix that disagrees gives a warning).
+    ``format=`` declares headerless ``"pcm16"``/``"pcm24"`` (mono, little-endian; ``sample_rate=`` is then
+    its rate). Formats the API does not take (webm, opus in webm, wma, mp4 video, ...) are converted to
+    wav, or to mp3 when wav would be over ``max_bytes``. ``target=``, ``mono=True`` and ``sample_rate=``
+    (for a source that has a rate of its own) convert on request.
+
+    Raises :class:`AudioInputError` for a missing, empty, corrupt or undecodable source, and for one
+    over ``max_seconds`` or (after conversion) over ``max_bytes`` (None lifts the limit).
+    """
+    if isinstance(source, PreparedAudio):
+        return source
+    fetch_limit = 8 * max_bytes if max_bytes else 1 << 40
+    media = load_source(source, sample_rate=sample_rate, fetch=fetch, fetch_limit=fetch_limit)
+    if media.raw_rate is not None:
+        sample_rate = None  # it described the array; nothing to resample
+    declared = _normalise(format) if format else None
+    if declared in ("pcm16", "pcm24"):
+        if not sample_rate:
+            raise AudioInputError(f"{media.name}: {declared} has no header, so pass its sample_rate=.")
+        media.raw_rate, sample_rate = sample_rate, None
+    head = _head(media)
+    if not head:
+        raise AudioInputError(f"{media.name} is empty (0 bytes). Check that the recording or export worked.")
+    media.format = _identify(media, head, declared)
+    info = _info(media, head)
+    _check_seconds(media.name, info, max_seconds)
+    out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
+    if out_format is None:
+        return _finish(media, media.format, info, max_bytes, converted_from=None)
+    channels = 1 if mono or out_format in ("pcm16", "pcm24") else None  # headerless means mono here
+    data = convert(media, out_format, sample_rate=sample_rate, channels=channels)
+    out = Media(media.name, data=data, format=out_format, raw_rate=sample_rate or info.sample_rate)
+    out_info = _info(out, data[:HEAD_BYTES])
+    return _finish(out, out_format, out_info, max_bytes, converted_from=media.format)
+
+
+def _normalise(name: str) -> str:
+    lowered = name.lower().lstrip(".")
+    return _SNIFF_ALIASES.get(lowered, lowered)
+
+
+def _head(media: Media) -> bytes:
+    if media.path is not None:
+        with open(media.path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    return (media.data or b"")[:HEAD_BYTES]
+
+
+def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
+    """The content's format; None when unknown (ffmpeg may still read it)."""
+    found = sniff(head)
+    if declared in ("pcm16", "pcm24"):
+        if found is not None and found.format in ("wav", "aiff"):
+            raise AudioFormatError(
+                f"{media.name} was declared {declared} but has a {found.format} header; drop format=."
+            )
+        return declared
+    if media.path is not None:
+        check_suffix(media.name, found.format if found else None)
+    if found is None:
+        return declared
+    if found.format == "ogg" and found.codec not in (None, "vorbis", "opus", "flac"):
+        return f"ogg-{found.codec}"  # Speex in Ogg: converted
+    if declared and declared != found.format:
+        warnings.warn(f"{media.name}: format={declared!r} was given but the content is {found.format}; "
+                      f"using {found.format}.", UserWarning, stacklevel=3)
+    return found.format
+
+
+def _info(media: Media, head: bytes) -> AudioInfo:
+    if media.format in ("pcm16", "pcm24"):
+        width = 2 if media.format == "pcm16" else 3
+        size = _size(media)
+        rate = media.raw_rate or 0
+        if size % width:
+            raise AudioInputError(f"{media.name}: {size} bytes is not whole {media.format} samples.")
+        return AudioInfo(size / width / rate, rate, 1)
+    if media.format == "wav":
+        return wav_info(_reader(media), _size(media), media.name)
+    return ffmpeg_info(media)
+
+
+def _size(media: Media) -> int:
+    return media.path.stat().st_size if media.path is not None else len(media.data or b"")
+
+
+def _reader(media: Media) -> Any:
+    if media.path is None:
+        data = media.data or b""
+        return lambda offset, length: data[offset : offset + length]
+    path = media.path
+
+    def read(offset: int, length: int) -> bytes:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+    return read
+
+
+def _check_seconds(name: str, info: AudioInfo, max_seconds: float | None) -> None:
+    if info.duration <= 0:
+        raise AudioInputError(f"{name} contains no audio (0 s). Check that the recording or export worked.")
+    if max_seconds is not None and info.duration > max_seconds:
+        raise AudioInputError(
+            f"{name} lasts {info.duration:.1f} s, over the limit of max_seconds={max_seconds:g}. Trim it "
+            f"(e.g. ffmpeg -i in -t {max_seconds:g} out.wav) or send it in parts."
+        )
+
+
+def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rate: int | None, mono: bool,
+                   max_bytes: int | None) -> str | None:
+    """The format to convert to, or None to send the content as it is."""
+    current = media.format
+    if target is not None:
+        target = _normalise(target)
+        if target not in ACCEPTED_FORMATS:
+            raise AudioFormatError(f"target={target!r} is not a format the API accepts: "
+                                   f"{', '.join(sorted(ACCEPTED_FORMATS))}.")
+    wants_change = (mono and info.channels > 1) or (sample_rate and sample_rate != info.sample_rate)
+    acceptable = current in ACCEPTED_FORMATS and (current != "wav" or plain_wav(info))
+    if target in (None, current) and acceptable and not wants_change:
+        return None
+    if target is not None:
+        return target
+    if acceptable and current is not None:
+        return current  # resample or downmix, keeping the format
+    rate = sample_rate or info.sample_rate
+    channels = 1 if mono else info.channels
+    wav_bytes = info.duration * rate * channels * 2 + 44
+    return "wav" if max_bytes is None or wav_bytes <= max_bytes else "mp3"
+
+
+def _finish(media: Media, fmt: str | None, info: AudioInfo, max_bytes: int | None,
+            converted_from: str | None) -> PreparedAudio:
+    assert fmt is not None
+    size = _size(media) if not info.needs_header else 44 + (info.data_size or 0)
+    if max_bytes is not None and size > max_bytes:
+        raise AudioInputError(_too_large(media.name, fmt, info, size, max_bytes))
+    data = _encode(media, info)
+    part = {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
+    return PreparedAudio(part, fmt, info.duration, info.sample_rate, info.channels, size, media.name,
+                         converted_from)
+
+
+def _too_large(name: str, fmt: str, info: AudioInfo, size: int, max_bytes: int) -> str:
+    mp3 = info.duration * MP3_BITRATE[1] / 8
+    return (
+        f"{name} is {size / 1e6:.1f} MB as {fmt} ({info.duration:.1f} s), over the limit of "
+        f"max_bytes={max_bytes / 1e6:.1f} MB. Make it smaller: prepare_audio(..., target='mp3', mono=True) "
+        f"(about {mp3 / 1e6:.1f} MB), sample_rate=16000 for speech, or trim it into parts; or raise "
+        "max_bytes."
+    )
+
+
+def _encode(media: Media, info: AudioInfo) -> str:
+    if info.needs_header:
+        # Placeholder sizes: send the samples behind a header that states their real length.
+        header = wav_header(info.data_size or 0, info.sample_rate, info.channels)
+        body = _reader(media)(info.data_offset or 0, info.data_size or 0)
+        return _b64_bytes(header + body)
+    if media.path is not None:
+        with open(media.path, "rb", buffering=0) as handle:
+            return _b64_stream(handle)
+    return _b64_bytes(media.data or b"")
+
+
+def _b64_stream(handle: BinaryIO) -> str:
+    """Base64 of a file read in blocks: one block and the growing text in memory, never the whole file."""
+    block = bytearray(_BLOCK)
+    view = memoryview(block)
+    text = ""
+    while True:
+        filled = _fill(handle, view)
+        if not filled:
+            return text
+        # CPython extends a str in place when it holds the only reference (a documented detail of `+=`),
+        # so the text grows by realloc instead of being copied once per block.
+        text += binascii.b2a_base64(view[:filled], newline=False).decode("ascii")
+
+
+def _fill(handle: BinaryIO, view: memoryview) -> int:
+    """Read until ``view`` is full or the file ends: only the last block may miss a multiple of 3."""
+    filled = 0
+    while filled < len(view):
+        got = handle.readinto(view[filled:])  # type: ignore[attr-defined]
+        if not got:
+            break
+        filled += got
+    return filled
+
+
+def _b64_bytes(data: bytes) -> str:
+    view = memoryview(data)
+    text = ""
+    for start in range(0, len(view), _BLOCK):
+        text += binascii.b2a_base64(view[start : start + _BLOCK], newline=False).decode("ascii")
+    return text
+
+
+def formats_for_model(model: str | None) -> frozenset[str]:
+    """The input formats ``model`` is documented to take (the API's list when none narrower is known)."""
+    for prefix, formats in MODEL_FORMATS.items():
+        if model and model.startswith(prefix):
+            return formats
+    return ACCEPTED_FORMATS
+
+
+def format_refusal_hint(model: str | None, sent_format: str | None, message: str = "") -> str | None:
+    """For a 400 that refuses an audio format: a sentence naming a format that works, else None.
+
+    The client calls this with the server's message and the format it sent, and adds the result as the
+    error's hint.
+    """
+    lowered = message.lower()
+    if sent_format is None or not any(word in lowered for word in ("format", "audio", "mime", "unsupported")):
+        return None
+    works = sorted(formats_for_model(model) - {sent_format}) or ["wav"]
+    suggestion = "wav" if "wav" in works else works[0]
+    return (
+        f"{model or 'The model'} refused {sent_format} audio. Formats it is known to take: "
+        f"{', '.join(works)}. Convert it first: prepare_audio(source, target={suggestion!r})."
+    )

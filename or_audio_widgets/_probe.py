@@ -1,0 +1,187 @@
+"""What is inside an audio input (duration, rate, channels) and conversions between formats.
+
+WAV is read from its header, so a large WAV file is never decoded. Everything else is decoded once by
+ffmpeg into ``framecrc`` lines (one short line per packet, so memory stays flat however long the audio)
+whose durations add up to the exact number of samples. ffmpeg is found through :mod:`._ffmpeg`.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from ._errors import AudioFormatError, AudioInputError
+from ._ffmpeg import run_ffmpeg
+
+# WAVE format tags that providers decode as plain "wav": integer PCM and IEEE float.
+_PLAIN_WAV_TAGS = {1, 3}
+_EXTENSIBLE = 0xFFFE
+# A data size of 0 or 0xFFFFFFFF is what writers that cannot seek back (pipes, crashed recorders) leave.
+_UNKNOWN_SIZES = {0, 0xFFFFFFFF}
+
+# output format -> ffmpeg codec and muxer arguments
+_ENCODERS: dict[str, list[str]] = {
+    "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
+    "mp3": ["-c:a", "libmp3lame", "-f", "mp3"],
+    "flac": ["-c:a", "flac", "-f", "flac"],
+    "ogg": ["-c:a", "libvorbis", "-f", "ogg"],
+    "aac": ["-c:a", "aac", "-f", "adts"],
+    "m4a": ["-c:a", "aac", "-f", "ipod"],
+    "aiff": ["-c:a", "pcm_s16be", "-f", "aiff"],
+    "pcm16": ["-c:a", "pcm_s16le", "-f", "s16le"],
+    "pcm24": ["-c:a", "pcm_s24le", "-f", "s24le"],
+}
+RAW_INPUT = {"pcm16": "s16le", "pcm24": "s24le"}
+# mp3 is encoded at a constant rate so that its size can be known before encoding.
+MP3_BITRATE = {1: 64_000, 2: 128_000}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """Duration in seconds, rate in Hz, channel count; for WAV also where the samples are."""
+
+    duration: float
+    sample_rate: int
+    channels: int
+    codec: str | None = None
+    data_offset: int | None = None
+    data_size: int | None = None
+    needs_header: bool = False  # a WAV whose sizes are placeholders: send it with a rebuilt header
+
+
+Reader = Callable[[int, int], bytes]  # (offset, length) -> bytes, shorter at the end
+
+
+def wav_info(read: Reader, total: int, name: str) -> AudioInfo:
+    """Parse a RIFF/WAVE header; :class:`AudioInputError` when it is malformed or the data is cut short."""
+    fmt: tuple[int, int, int, int, int] | None = None
+    offset = 12
+    while offset + 8 <= total:
+        chunk_id, size = struct.unpack("<4sI", read(offset, 8))
+        body = offset + 8
+        if chunk_id == b"fmt ":
+            fmt = _parse_fmt(read(body, min(size, 40)), name)
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise AudioInputError(f"{name} is not a valid WAV file: data comes before the format chunk.")
+            return _data_info(fmt, body, size, total, name)
+        offset = body + size + (size & 1)  # chunks are padded to an even length
+    raise AudioInputError(
+        f"{name} is a WAV file with no audio data chunk (empty or truncated). Re-export or re-record it."
+    )
+
+
+def _parse_fmt(chunk: bytes, name: str) -> tuple[int, int, int, int, int]:
+    if len(chunk) < 16:
+        raise AudioInputError(f"{name} is not a valid WAV file: its format chunk is cut short.")
+    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", chunk[:16])
+    if tag == _EXTENSIBLE and len(chunk) >= 26:
+        tag = struct.unpack("<H", chunk[24:26])[0]  # first two bytes of the sub-format GUID
+    if channels == 0 or rate == 0 or block_align == 0:
+        raise AudioInputError(f"{name} is not a valid WAV file: it declares {channels} ch at {rate} Hz.")
+    return tag, channels, rate, block_align, bits
+
+
+def _data_info(fmt: tuple[int, int, int, int, int], body: int, size: int, total: int, name: str) -> AudioInfo:
+    tag, channels, rate, block_align, bits = fmt
+    present = total - body
+    needs_header = size in _UNKNOWN_SIZES and present > 0
+    if needs_header:
+        size = present - present % block_align
+    elif size > present:
+        raise AudioInputError(
+            f"{name} is truncated: its header promises {size / (block_align * rate):.3f} s of audio but only "
+            f"{present / (block_align * rate):.3f} s are in the file. Re-export or re-record it, or trim it "
+            f"to what is there (ffmpeg -i in.wav out.wav rewrites the header)."
+        )
+    codec = f"pcm_{bits}" if tag == 1 else ("float" if tag == 3 else f"wave-tag-{tag:#06x}")
+    return AudioInfo(size / (block_align * rate), rate, channels, codec, body, size, needs_header)
+
+
+def plain_wav(info: AudioInfo) -> bool:
+    """True when the WAV's samples are integer PCM or float, which every provider reads."""
+    return info.codec is not None and (info.codec.startswith("pcm_") or info.codec == "float")
+
+
+def wav_header(data_size: int, sample_rate: int, channels: int, sample_width: int = 2) -> bytes:
+    """A canonical 44-byte PCM WAV header for ``data_size`` bytes of interleaved samples."""
+    block = channels * sample_width
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, channels, sample_rate,
+        sample_rate * block, block, sample_width * 8, b"data", data_size,
+    )
+
+
+@dataclass
+class Media:
+    """Content to hand to ffmpeg: a file on disk, or bytes (with the sniffed format, for the pipe choice)."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    format: str | None = None
+    raw_rate: int | None = None  # for headerless pcm16/pcm24 input
+
+
+def ffmpeg_info(media: Media) -> AudioInfo:
+    """Decode ``media`` once with ffmpeg and count its samples; AudioInputError when it cannot be decoded."""
+    args = ["-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "framecrc", "pipe:1"]
+    text = _run(media, args, purpose=f"reading {media.name}").decode("ascii", "replace")
+    rate, timebase, ticks, size = 0, Fraction(1), 0, 0
+    for line in text.splitlines():
+        if line.startswith("#tb 0:"):
+            timebase = Fraction(line.split(":", 1)[1].strip())
+        elif line.startswith("#sample_rate 0:"):
+            rate = int(line.split(":", 1)[1])
+        elif line and not line.startswith("#"):
+            fields = line.split(",")
+            ticks += int(fields[3])
+            size += int(fields[4])
+    seconds = float(ticks * timebase)
+    if not rate or not size:
+        raise AudioInputError(
+            f"{media.name} holds no audio that ffmpeg can decode (empty, corrupt or not audio). "
+            "Check the file plays, or re-export it as WAV or MP3."
+        )
+    channels = max(1, round(size / 2 / (seconds * rate)))
+    return AudioInfo(seconds, rate, channels)
+
+
+def convert(media: Media, target: str, *, sample_rate: int | None, channels: int | None) -> bytes:
+    """Encode ``media`` as ``target`` (one of the API's input formats) through ffmpeg."""
+    encoder = _ENCODERS.get(target)
+    if encoder is None:
+        raise AudioFormatError(f"cannot produce {target!r} audio; choose one of {', '.join(_ENCODERS)}.")
+    args = ["-map", "0:a:0"]
+    if sample_rate:
+        args += ["-ar", str(sample_rate)]
+    if channels:
+        args += ["-ac", str(channels)]
+    if target == "mp3":
+        args += ["-b:a", str(MP3_BITRATE[1 if channels == 1 else 2])]
+    with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
+        # A file, not a pipe: the m4a and aiff muxers seek back to write their sizes.
+        out = Path(tmp) / f"out.{target}"
+        _run(media, [*args, *encoder, "-y", f"file:{out}"], purpose=f"converting {media.name} to {target}")
+        return out.read_bytes()
+
+
+def _run(media: Media, args: list[str], *, purpose: str) -> bytes:
+    before: list[str] = []
+    if media.format in RAW_INPUT:
+        before = ["-f", RAW_INPUT[media.format], "-ar", str(media.raw_rate), "-ac", "1"]
+    if media.path is not None:
+        return run_ffmpeg([*before, "-i", f"file:{os.fspath(media.path)}", "-vn", *args],
+                          purpose=purpose, name=media.name)
+    if media.format in ("m4a", "mp4", None):
+        # MP4 keeps its index ("moov") wherever the writer put it, often at the end: ffmpeg needs to seek.
+        with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
+            path = Path(tmp) / "input"
+            path.write_bytes(media.data or b"")
+            return run_ffmpeg([*before, "-i", f"file:{path}", "-vn", *args], purpose=purpose, name=media.name)
+    return run_ffmpeg([*before, "-i", "pipe:0", "-vn", *args], media.data, purpose=purpose, name=media.name)
