@@ -32,6 +32,9 @@ MODEL_FORMATS: dict[str, frozenset[str]] = {
     "google/": frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac"}),
 }
 
+#: Headerless pcm16/pcm24 carry no rate; the API reads them as 24 kHz mono, so other rates go as WAV.
+PCM_RATE = 24000
+_RAW = ("pcm16", "pcm24")
 _SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "opus": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
 _BLOCK = 3 * 1024 * 1024
@@ -95,7 +98,7 @@ def prepare_audio(
     if media.raw_rate is not None:
         sample_rate = None  # it described the array; nothing to resample
     declared = _normalise(format) if format else None
-    if declared in ("pcm16", "pcm24"):
+    if declared in _RAW:
         if not sample_rate:
             raise AudioInputError(f"{media.name}: {declared} has no header, so pass its sample_rate=.")
         media.raw_rate, sample_rate = sample_rate, None
@@ -108,7 +111,9 @@ def prepare_audio(
     out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
     if out_format is None:
         return _finish(media, media.format, info, max_bytes, converted_from=None)
-    channels = 1 if mono or out_format in ("pcm16", "pcm24") else None  # headerless means mono here
+    channels = 1 if mono else None
+    if out_format in _RAW:
+        channels, sample_rate = 1, PCM_RATE  # what the API assumes of headerless audio
     data = convert(media, out_format, sample_rate=sample_rate, channels=channels)
     out = Media(media.name, data=data, format=out_format, raw_rate=sample_rate or info.sample_rate)
     out_info = _info(out, data[:HEAD_BYTES])
@@ -130,7 +135,7 @@ def _head(media: Media) -> bytes:
 def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
     """The content's format; None when unknown (ffmpeg may still read it)."""
     found = sniff(head)
-    if declared in ("pcm16", "pcm24"):
+    if declared in _RAW:
         if found is not None and found.format in ("wav", "aiff"):
             raise AudioFormatError(
                 f"{media.name} was declared {declared} but has a {found.format} header; drop format=."
@@ -149,7 +154,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
 
 
 def _info(media: Media, head: bytes) -> AudioInfo:
-    if media.format in ("pcm16", "pcm24"):
+    if media.format in _RAW:
         width = 2 if media.format == "pcm16" else 3
         size = _size(media)
         rate = media.raw_rate or 0
@@ -200,6 +205,8 @@ def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rat
                                    f"{', '.join(sorted(ACCEPTED_FORMATS))}.")
     wants_change = (mono and info.channels > 1) or (sample_rate and sample_rate != info.sample_rate)
     acceptable = current in ACCEPTED_FORMATS and (current != "wav" or plain_wav(info))
+    if current in _RAW and info.sample_rate != PCM_RATE:
+        acceptable = False
     if target in (None, current) and acceptable and not wants_change:
         return None
     if target is not None:
