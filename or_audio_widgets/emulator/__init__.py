@@ -1,0 +1,53 @@
+"""An offline emulator of OpenRouter's chat completions API, for tests, demos and work without a key.
+
+A real HTTP server on 127.0.0.1 (standard library only) speaking the live API's protocol: streamed
+speech (espeak-ng) shaped like real captures, audio input decoded and described, the live API's
+undocumented rules, and fault injection by request header. See :func:`start_emulator`.
+
+Control headers: ``X-Emulator-Fault`` (see ``_faults``), ``X-Emulator-Realtime`` (pacing factor,
+0 = full speed) and ``X-Emulator-Seconds`` (make the spoken reply exactly that long).
+Request bodies over 32 MB get 413.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._handler import MAX_BODY_BYTES
+from ._models import MODELS
+from ._server import EmulatorHandle, RecordedRequest, start_emulator
+
+__all__ = ["MAX_BODY_BYTES", "MODELS", "EmulatorHandle", "RecordedRequest", "main", "start_emulator"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m or_audio_widgets emulator [--port N] [--realtime X]``: serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m or_audio_widgets emulator",
+        description="Run the offline emulator of OpenRouter's API on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 = any free port)")
+    parser.add_argument(
+        "--realtime",
+        type=float,
+        default=1.0,
+        help="audio pacing: 1 = speed of speech, 0 = as fast as possible",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        handle = start_emulator(args.port, realtime=args.realtime, verbose=not args.quiet)
+    except (OSError, ValueError) as exc:
+        print(f"cannot start the emulator: {exc}", file=sys.stderr)
+        return 1
+    print(f"Offline emulator of OpenRouter's API at {handle.base_url}", flush=True)
+    print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        handle._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.stop()
+    return 0

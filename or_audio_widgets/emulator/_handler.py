@@ -1,0 +1,198 @@
+"""Request handling: routing, the live API's checks, status faults, and writing the reply."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
+from ._models import models_payload
+from ._request import APIFailure, Plan, header_number, plan_reply
+from ._stream import Context, usage, words
+from ._writer import write_stream
+
+if TYPE_CHECKING:
+    from ._server import EmulatorServer
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # larger request bodies get 413, as the live API refuses huge uploads
+_DRAIN_LIMIT = 256 * 1024 * 1024  # beyond this the body is not even read: the connection is closed
+PREFIX = "/api/v1"
+# What a reverse proxy in front of the API sends when the upstream is down (the ``html`` fault).
+_HTML_502 = (
+    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
+    "<hr><center>offline emulator (injected by X-Emulator-Fault: html)</center></body></html>"
+)
+
+_STATUS_MESSAGES = {
+    400: "Bad request (injected by X-Emulator-Fault)",
+    401: "No auth credentials found",
+    402: "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+    403: "Your input was flagged by the moderation model (injected by X-Emulator-Fault)",
+    408: "Request timed out (injected by X-Emulator-Fault)",
+    413: "Request body too large (injected by X-Emulator-Fault)",
+    429: "Rate limit exceeded: too many requests (injected by X-Emulator-Fault)",
+    500: "Internal Server Error (injected by X-Emulator-Fault)",
+    502: "Provider returned error (injected by X-Emulator-Fault)",
+    503: "No instances available for this model (injected by X-Emulator-Fault)",
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive, SSE bodies in chunked transfer encoding."""
+
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet unless the server runs verbose (the CLI); request lines never carry the key."""
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _path(self) -> str:
+        return urlsplit(self.path).path.rstrip("/")
+
+    def _record(self, body: Any) -> None:
+        from ._server import RecordedRequest
+
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+        self.server.record(RecordedRequest(self.command, self.path, headers, body))
+
+    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        """A complete JSON response with Content-Length."""
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_failure(self, failure: APIFailure) -> None:
+        """An OpenRouter-shaped error body (or, for the ``html`` fault, a proxy's HTML page)."""
+        if failure.headers.get("Content-Type") != "text/html":
+            self.send_json(failure.status, failure.body(), failure.headers)
+            return
+        body = _HTML_502.encode()
+        self.send_response(failure.status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        """``GET /api/v1/models`` (public, like the live API)."""
+        self._record(None)
+        if self._path() == f"{PREFIX}/models":
+            self.send_json(200, models_payload())
+        else:
+            self.send_failure(APIFailure(404, f"Not found: GET {self._path()}"))
+
+    def do_POST(self) -> None:
+        """``POST /api/v1/chat/completions``."""
+        try:
+            body = self._read_body()
+            if body is None:
+                return
+            self._record(body)
+            if self._path() != f"{PREFIX}/chat/completions":
+                raise APIFailure(404, f"Not found: POST {self._path()}")
+            self._check_key()
+            faults = self._faults()
+            plan = plan_reply(body, self.headers)
+            realtime = header_number(self.headers, "X-Emulator-Realtime", 0.0, 1e6)
+            if realtime is None:
+                realtime = self.server.realtime
+        except APIFailure as failure:
+            self.send_failure(failure)
+            return
+        try:
+            if plan.stream:
+                write_stream(self, plan, faults, realtime)
+            else:
+                self._send_completion(plan)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True  # the client went away: stop generating, as the live API does
+
+    def _read_body(self) -> Any:
+        length_header = self.headers.get("Content-Length")
+        if length_header is None or not length_header.isdigit():
+            self.close_connection = True
+            self.send_failure(APIFailure(411, "Content-Length is required"))
+            return None
+        length = int(length_header)
+        if length > MAX_BODY_BYTES:
+            self._refuse_large(length)
+            return None
+        raw = self.rfile.read(length)
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            self._record(None)
+            self.send_failure(APIFailure(400, "Invalid JSON in request body"))
+            return None
+
+    def _refuse_large(self, length: int) -> None:
+        self._record(None)
+        if length <= _DRAIN_LIMIT:
+            left = length
+            while left > 0:
+                got = self.rfile.read(min(left, 1 << 20))
+                if not got:
+                    break
+                left -= len(got)
+        else:
+            self.close_connection = True
+        limit_mb = MAX_BODY_BYTES // (1024 * 1024)
+        message = f"Request body too large: {length} bytes; the emulator's limit is {limit_mb} MB"
+        self.send_failure(APIFailure(413, message, {"limit_bytes": MAX_BODY_BYTES}))
+
+    def _check_key(self) -> None:
+        scheme, _, key = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise APIFailure(401, "No auth credentials found")
+
+    def _faults(self) -> tuple[Fault, ...]:
+        header = self.headers.get("X-Emulator-Fault")
+        try:
+            faults = parse_faults(header)
+        except FaultSyntaxError as exc:
+            raise APIFailure(400, f"X-Emulator-Fault: {exc}") from None
+        for fault in faults:
+            if fault.name in STREAM_FAULTS or not self.server.faults.should_fail(header or "", fault):
+                continue
+            self._raise_status_fault(fault)
+        return tuple(f for f in faults if f.name in STREAM_FAULTS)
+
+    def _raise_status_fault(self, fault: Fault) -> None:
+        if fault.name == "html":
+            raise APIFailure(502, "Bad Gateway", headers={"Content-Type": "text/html"})
+        status = fault.status or 500
+        headers = {}
+        if status == 429:
+            headers["Retry-After"] = fault.params.get("retry-after", "1")
+        metadata = {"provider_name": "Offline Emulator", "injected": True}
+        raise APIFailure(
+            status,
+            fault.params.get("message", _STATUS_MESSAGES.get(status, "Injected error")),
+            metadata,
+            headers,
+        )
+
+    def _send_completion(self, plan: Plan) -> None:
+        ctx = Context(plan.model)
+        message = {"role": "assistant", "content": plan.text, "refusal": None, "reasoning": None}
+        payload = {**ctx.head(), "object": "chat.completion"}
+        payload["choices"] = [
+            {
+                "index": 0,
+                "logprobs": None,
+                "finish_reason": "stop",
+                "native_finish_reason": "stop",
+                "message": message,
+            }
+        ]
+        payload["usage"] = usage(ctx, plan.prompt_tokens, len(words(plan.text)), 0)
+        self.send_json(200, payload)

@@ -1,0 +1,180 @@
+"""Decoding the ``input_audio`` parts of a request and describing what arrived."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import AudioInputError, FFmpegNotFoundError
+from .._ffmpeg import run_ffmpeg
+from ._wavio import parse_wav
+
+INPUT_FORMATS = ("wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24")
+RAW_RATE = 24000  # headerless pcm16/pcm24 input is taken as 24 kHz mono, as the live API does
+
+
+class InputAudioError(ValueError):
+    """An audio part the emulator cannot use; the message names the part, as a 400 body does."""
+
+    def __init__(self, message: str, where: str, audio_format: str | None) -> None:
+        super().__init__(message)
+        self.where = where
+        self.audio_format = audio_format
+
+
+@dataclass(frozen=True)
+class AudioPart:
+    """One ``input_audio`` content part and where it sits in the request."""
+
+    where: str
+    data: object
+    format: object
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What one decoded part contained."""
+
+    format: str
+    duration: float
+    sample_rate: int
+    channels: int
+    loudness: float
+
+    def line(self, index: int) -> str:
+        """The reply line for this part (format fixed by the shared contract)."""
+        return (
+            f"audio {index}: format={self.format} duration={self.duration:.3f}s rate={self.sample_rate} "
+            f"channels={self.channels} loudness={self.loudness:.1f}dBFS"
+        )
+
+
+def find_audio_parts(messages: list[Any]) -> list[AudioPart]:
+    """Every ``input_audio`` part, in order, with its position for error messages."""
+    parts = []
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            if isinstance(part, dict) and part.get("type") == "input_audio":
+                body = part.get("input_audio")
+                body = body if isinstance(body, dict) else {}
+                parts.append(AudioPart(f"messages[{i}].content[{j}]", body.get("data"), body.get("format")))
+    return parts
+
+
+def describe(part: AudioPart) -> Heard:
+    """Decode one part; :class:`InputAudioError` for a bad format, bad base64 or undecodable audio."""
+    fmt = part.format
+    if not isinstance(fmt, str) or fmt.lower() not in INPUT_FORMATS:
+        raise InputAudioError(
+            f"Invalid audio format {fmt!r} in {part.where}.input_audio.format. "
+            f"Supported formats: {', '.join(INPUT_FORMATS)}.",
+            part.where,
+            None,
+        )
+    fmt = fmt.lower()
+    raw = _b64(part, fmt)
+    if fmt in ("pcm16", "pcm24"):
+        width = 2 if fmt == "pcm16" else 3
+        if len(raw) % width:
+            raise _bad(part, fmt, f"{len(raw)} bytes is not a whole number of {width}-byte samples")
+        pcm = raw if width == 2 else _s24_to_s16(raw)
+        return Heard(fmt, len(pcm) / 2 / RAW_RATE, RAW_RATE, 1, loudness(pcm))
+    rate, channels, pcm = _decode(part, fmt, raw)
+    frames = len(pcm) // (2 * channels)
+    if frames == 0:
+        raise _bad(part, fmt, "it decodes to no audio samples")
+    return Heard(fmt, frames / rate, rate, channels, loudness(pcm))
+
+
+def _b64(part: AudioPart, fmt: str) -> bytes:
+    if not isinstance(part.data, str) or not part.data:
+        raise _bad(part, fmt, "input_audio.data must be a non-empty base64 string")
+    if part.data.startswith(("http://", "https://", "data:")):
+        raise _bad(part, fmt, "input_audio.data must be base64-encoded audio, not a URL")
+    try:
+        raw = base64.b64decode("".join(part.data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad(part, fmt, "input_audio.data is not valid base64") from None
+    if not raw:
+        raise _bad(part, fmt, "input_audio.data is empty")
+    return raw
+
+
+def _bad(part: AudioPart, fmt: str, why: str) -> InputAudioError:
+    return InputAudioError(f"Invalid audio data in {part.where}: {why}.", part.where, fmt)
+
+
+def _decode(part: AudioPart, fmt: str, raw: bytes) -> tuple[int, int, bytes]:
+    # ffmpeg reads from a file, not a pipe: m4a/mp4 keep their index at the end and need seeking.
+    fd, path = tempfile.mkstemp(prefix="or-audio-emulator-", suffix=f".{fmt}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+        # No -ar/-ac: ffmpeg keeps the source's rate and channels and writes them in the WAV header.
+        args = ["-i", path, "-vn", "-map", "0:a:0", "-f", "wav", "-acodec", "pcm_s16le", "pipe:1"]
+        wav = parse_wav(run_ffmpeg(args, purpose=f"decoding {part.where}", name=part.where))
+    except FFmpegNotFoundError:
+        if fmt != "wav":
+            raise _bad(
+                part, fmt, f"the emulator needs ffmpeg to decode {fmt}, and none is installed"
+            ) from None
+        wav = _parse_or_fail(part, fmt, raw)
+    except AudioInputError as exc:
+        raise _bad(part, fmt, f"the {fmt} data could not be decoded ({exc})") from None
+    except ValueError:
+        raise _bad(part, fmt, f"the {fmt} data could not be decoded") from None
+    finally:
+        os.unlink(path)
+    if wav.channels < 1 or wav.sample_rate < 1:
+        raise _bad(part, fmt, "it has no audio channels")
+    return wav.sample_rate, wav.channels, wav.pcm
+
+
+def _parse_or_fail(part: AudioPart, fmt: str, raw: bytes) -> Any:
+    try:
+        wav = parse_wav(raw)
+    except ValueError as exc:
+        raise _bad(part, fmt, str(exc)) from None
+    if wav.bits != 16:
+        raise _bad(part, fmt, f"without ffmpeg only 16-bit WAV is read, not {wav.bits}-bit")
+    return wav
+
+
+def _s24_to_s16(raw: bytes) -> bytes:
+    # Keep the two most significant bytes of each little-endian 24-bit sample.
+    out = bytearray(len(raw) // 3 * 2)
+    out[0::2] = raw[1::3]
+    out[1::2] = raw[2::3]
+    return bytes(out)
+
+
+def loudness(pcm: bytes) -> float:
+    """RMS level of pcm16 in dBFS (``-inf`` for digital silence)."""
+    count = len(pcm) // 2
+    if count == 0:
+        return -math.inf
+    try:
+        import numpy as np
+    except ImportError:
+        import array
+
+        samples = array.array("h")
+        samples.frombytes(pcm[: count * 2])
+        if sys.byteorder == "big":
+            samples.byteswap()
+        power = sum(s * s for s in samples) / count
+    else:
+        values = np.frombuffer(pcm[: count * 2], dtype="<i2").astype(np.float64)
+        power = float(np.dot(values, values)) / count
+    if power <= 0:
+        return -math.inf
+    return 10 * math.log10(power / 32768.0**2)

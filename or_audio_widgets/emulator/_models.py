@@ -1,0 +1,134 @@
+"""The emulator's model catalogue: a handful of real OpenRouter models with their true modalities."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+# The voices OpenAI's audio models accept (what the live API lists when it refuses an unknown one).
+OPENAI_VOICES: tuple[str, ...] = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "nova",
+    "onyx",
+    "sage",
+    "shimmer",
+    "verse",
+)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model: its id, modalities and per-token prices (US dollars, as the catalogue lists them)."""
+
+    id: str
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    prompt_price: float
+    completion_price: float
+    audio_price: float
+    context_length: int
+
+    @property
+    def speaks(self) -> bool:
+        """Whether the model can answer with audio."""
+        return "audio" in self.outputs
+
+    @property
+    def hears(self) -> bool:
+        """Whether the model takes audio input."""
+        return "audio" in self.inputs
+
+    @property
+    def voices(self) -> tuple[str, ...]:
+        """Voice names the model accepts (empty when it cannot speak)."""
+        return OPENAI_VOICES if self.speaks else ()
+
+    @property
+    def pcm16_only_when_streaming(self) -> bool:
+        """OpenAI's audio models refuse any streamed format but pcm16 (a live rule the docs omit)."""
+        return self.speaks and self.id.startswith("openai/")
+
+
+_AUDIO_IO = (("text", "audio"), ("text", "audio"))
+
+MODELS: tuple[ModelInfo, ...] = (
+    ModelInfo("openai/gpt-4o-audio-preview", "OpenAI: GPT-4o Audio", *_AUDIO_IO, 2.5e-6, 1e-5, 4e-5, 128000),
+    ModelInfo("openai/gpt-audio", "OpenAI: GPT Audio", *_AUDIO_IO, 2.5e-6, 1e-5, 3.2e-5, 128000),
+    ModelInfo("openai/gpt-audio-mini", "OpenAI: GPT Audio Mini", *_AUDIO_IO, 6e-7, 2.4e-6, 6e-7, 128000),
+    ModelInfo(
+        "google/gemini-2.5-flash",
+        "Google: Gemini 2.5 Flash",
+        ("text", "image", "audio", "video"),
+        ("text",),
+        3e-7,
+        2.5e-6,
+        1e-6,
+        1048576,
+    ),
+    ModelInfo(
+        "mistralai/voxtral-small-24b-2507",
+        "Mistral: Voxtral Small 24B 2507",
+        ("text", "audio"),
+        ("text",),
+        1e-7,
+        3e-7,
+        1e-4,
+        32000,
+    ),
+    ModelInfo("openai/gpt-4o", "OpenAI: GPT-4o", ("text", "image"), ("text",), 2.5e-6, 1e-5, 0.0, 128000),
+)
+
+_BY_ID = {model.id: model for model in MODELS}
+
+
+def find_model(model_id: object) -> ModelInfo | None:
+    """The model with this id, or None (the caller answers 400 like the live API)."""
+    return _BY_ID.get(model_id) if isinstance(model_id, str) else None
+
+
+def _entry(model: ModelInfo) -> dict[str, Any]:
+    modality = f"{'+'.join(model.inputs)}->{'+'.join(model.outputs)}"
+    return {
+        "id": model.id,
+        "canonical_slug": model.id,
+        "name": model.name,
+        "created": 1750000000,
+        "description": f"{model.name}, as listed by the offline emulator of OpenRouter's API.",
+        "context_length": model.context_length,
+        "architecture": {
+            "modality": modality,
+            "input_modalities": list(model.inputs),
+            "output_modalities": list(model.outputs),
+            "tokenizer": "Other",
+            "instruct_type": None,
+        },
+        "pricing": {
+            "prompt": f"{model.prompt_price:.10f}".rstrip("0"),
+            "completion": f"{model.completion_price:.10f}".rstrip("0"),
+            "audio": f"{model.audio_price:.10f}".rstrip("0"),
+            "request": "0",
+            "image": "0",
+        },
+        "top_provider": {
+            "context_length": model.context_length,
+            "max_completion_tokens": 16384,
+            "is_moderated": model.id.startswith("openai/"),
+        },
+        "per_request_limits": None,
+        "supported_parameters": ["max_tokens", "temperature", "stop", "seed", "stream", "stream_options"],
+    }
+
+
+_CATALOGUE = {"data": [_entry(model) for model in MODELS]}
+
+
+def models_payload() -> dict[str, Any]:
+    """The body of ``GET /api/v1/models`` (a fresh copy each time, so callers may mutate it)."""
+    return copy.deepcopy(_CATALOGUE)

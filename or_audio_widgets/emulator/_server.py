@@ -1,0 +1,155 @@
+"""The HTTP server: a standard-library ThreadingHTTPServer on loopback, and the handle that stops it."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import threading
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from ._faults import FaultCounter
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request the emulator received. ``headers`` never include ``Authorization``."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """Tracks each connection's thread and socket, so that stopping leaves none behind."""
+
+    daemon_threads = True
+    block_on_close = False  # stop() joins the threads itself, after closing their sockets
+
+    def __init__(self, address: tuple[str, int], realtime: float, verbose: bool = False) -> None:
+        from ._handler import Handler
+
+        self.realtime = realtime
+        self.verbose = verbose
+        self.stopping = threading.Event()
+        self.faults = FaultCounter()
+        self.recorded: list[RecordedRequest] = []
+        self.lock = threading.Lock()
+        self._connections: dict[threading.Thread, socket.socket] = {}
+        super().__init__(address, Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve each connection in a daemon thread that :meth:`close_connections` can end and join."""
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name="or-audio-emulator-conn",
+            daemon=True,
+        )
+        with self.lock:
+            self._connections[thread] = request
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self.lock:
+                self._connections.pop(threading.current_thread(), None)
+
+    def record(self, entry: RecordedRequest) -> None:
+        """Keep a request for the handle's ``.requests``."""
+        with self.lock:
+            self.recorded.append(entry)
+
+    def close_connections(self, timeout: float) -> None:
+        """Wake every connection thread (paced, stalled or idle on keep-alive) and join it."""
+        self.stopping.set()
+        with self.lock:
+            live = list(self._connections.items())
+        for _thread, sock in live:
+            with contextlib.suppress(OSError):  # already closed by its own thread
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread, _sock in live:
+            thread.join(timeout)
+
+
+class EmulatorHandle:
+    """A running emulator: ``base_url`` for clients, ``requests`` for tests, ``stop()`` to end it."""
+
+    def __init__(self, server: EmulatorServer, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.host: str = str(host)
+        self.port: int = int(port)
+        self.base_url = f"http://{self.host}:{self.port}/api/v1"
+
+    @property
+    def realtime(self) -> float:
+        """The default real-time factor (0 = full speed); a request may override it by header."""
+        return self._server.realtime
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The requests received so far, oldest first (a copy)."""
+        with self._server.lock:
+            return list(self._server.recorded)
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests and the ``times=N`` fault counts."""
+        with self._server.lock:
+            self._server.recorded.clear()
+        self._server.faults.reset()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server still accepts connections."""
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close the listening socket and every connection, and join all threads."""
+        if self._server.stopping.is_set() and not self._thread.is_alive():
+            return
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._server.close_connections(timeout)
+        self._thread.join(timeout)
+
+    def __enter__(self) -> EmulatorHandle:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<EmulatorHandle {self.base_url} {state}>"
+
+
+def start_emulator(
+    port: int = 0, *, realtime: float = 0.0, host: str = "127.0.0.1", verbose: bool = False
+) -> EmulatorHandle:
+    """Start the offline emulator of OpenRouter's API in a background thread.
+
+    ``port=0`` picks a free port. ``realtime`` paces audio: 0 sends as fast as possible, 1.0 at the
+    speed of speech, 2.0 twice as fast. Only loopback addresses are allowed for ``host``.
+    """
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"the emulator only listens on loopback addresses, not {host!r}")
+    if not realtime >= 0 or realtime == float("inf"):
+        raise ValueError(f"realtime must be a finite number >= 0, not {realtime!r}")
+    server = EmulatorServer((host, port), realtime, verbose)
+    # A short poll interval makes shutdown() return quickly.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="or-audio-emulator", daemon=True
+    )
+    thread.start()
+    return EmulatorHandle(server, thread)

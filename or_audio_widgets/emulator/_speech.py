@@ -1,0 +1,178 @@
+"""Speech for the emulator's replies: espeak-ng when installed, otherwise a labelled tone rendering.
+
+Everything comes out as the live API's wire audio: 24 kHz, mono, signed 16-bit little-endian PCM.
+"""
+
+from __future__ import annotations
+
+import array
+import functools
+import hashlib
+import math
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from .._errors import AudioInputError
+from .._ffmpeg import decode_to_pcm, find_ffmpeg
+from ._wavio import parse_wav
+
+SAMPLE_RATE = 24000
+BYTES_PER_SECOND = SAMPLE_RATE * 2
+# The live API's audio chunks are whole multiples of 50 ms (2,400 bytes of pcm16 at 24 kHz).
+GRANULE = 2400
+# Silence between repetitions when a reply is stretched to an exact length.
+_LOOP_GAP = b"\x00\x00" * (SAMPLE_RATE // 2)
+
+# One distinct espeak-ng voice (language + variant) per OpenRouter/OpenAI voice name.
+ESPEAK_VOICES: dict[str, str] = {
+    "alloy": "en-us",
+    "echo": "en-gb+m3",
+    "fable": "en-gb-x-rp+m2",
+    "onyx": "en-us+m7",
+    "nova": "en-us+f3",
+    "shimmer": "en-gb+f4",
+    "ash": "en-us-nyc+m4",
+    "ballad": "en-gb-scotland+m5",
+    "coral": "en-029+f2",
+    "sage": "en-gb-x-rp+f5",
+    "verse": "en-gb-x-gbclan+m1",
+}
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Rendered speech: pcm16 at 24 kHz mono, and which engine made it ("espeak-ng" or "tone")."""
+
+    pcm: bytes
+    engine: str
+
+    @property
+    def seconds(self) -> float:
+        """Duration in seconds."""
+        return len(self.pcm) / BYTES_PER_SECOND
+
+
+def find_espeak() -> str | None:
+    """Path of the espeak-ng command (Debian package ``espeak-ng``), or None."""
+    return shutil.which("espeak-ng")
+
+
+@functools.lru_cache(maxsize=64)
+def synthesize(text: str, voice: str) -> Speech:
+    """Speak ``text`` with the espeak-ng voice mapped to ``voice``; a tone rendering without espeak-ng.
+
+    The result is padded with silence to a whole number of 50 ms granules, as the live API's audio is.
+    """
+    pcm: bytes | None = None
+    exe = find_espeak()
+    if exe is not None:
+        pcm = _espeak(exe, text, ESPEAK_VOICES.get(voice, "en-us"))
+    if pcm:
+        return Speech(_pad_to_granule(pcm), "espeak-ng")
+    return Speech(_pad_to_granule(render_tones(text, voice)), "tone")
+
+
+def fit_to_seconds(pcm: bytes, seconds: float) -> bytes:
+    """Exactly ``seconds`` of audio: the speech repeated (with half a second of silence between) or cut."""
+    target = round(seconds * SAMPLE_RATE) * 2
+    if not pcm:
+        return bytes(target)
+    unit = pcm + _LOOP_GAP
+    repeats = target // len(unit) + 1
+    return (unit * repeats)[:target]
+
+
+def _pad_to_granule(pcm: bytes) -> bytes:
+    pcm = pcm[: len(pcm) - len(pcm) % 2]
+    short = -len(pcm) % GRANULE
+    return pcm + bytes(short) if short or pcm else bytes(GRANULE)
+
+
+def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
+    # Text goes in on stdin so that a prompt starting with "-" is never read as an option.
+    proc = subprocess.run(
+        [exe, "--stdout", "--stdin", "-v", espeak_voice],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode != 0 or not proc.stdout:
+        return None  # an unknown espeak voice exits 0 with no output
+    if find_ffmpeg() is not None:
+        try:
+            return decode_to_pcm(proc.stdout, sample_rate=SAMPLE_RATE, channels=1, name="espeak-ng output")
+        except AudioInputError:
+            return None
+    try:
+        wav = parse_wav(proc.stdout)
+    except ValueError:
+        return None
+    if wav.bits != 16 or not wav.pcm:
+        return None
+    mono = _downmix(wav.pcm, wav.channels)
+    return resample(mono, wav.sample_rate, SAMPLE_RATE)
+
+
+def _downmix(pcm: bytes, channels: int) -> bytes:
+    if channels == 1:
+        return pcm
+    samples = _samples(pcm)
+    mixed = array.array(
+        "h", (sum(samples[i : i + channels]) // channels for i in range(0, len(samples), channels))
+    )
+    return _to_bytes(mixed)
+
+
+def resample(pcm: bytes, rate: int, target: int) -> bytes:
+    """Linear-interpolation resampling of mono pcm16 (good enough for a robot voice, needs no ffmpeg)."""
+    if rate == target or not pcm:
+        return pcm
+    src = _samples(pcm)
+    count = int(len(src) * target / rate)
+    step = rate / target
+    last = len(src) - 1
+    out = array.array("h", bytes(2 * count))
+    for i in range(count):
+        pos = i * step
+        j = int(pos)
+        frac = pos - j
+        k = j + 1 if j < last else last
+        out[i] = int(src[j] + (src[k] - src[j]) * frac)
+    return _to_bytes(out)
+
+
+def render_tones(text: str, voice: str) -> bytes:
+    """A deterministic stand-in for speech: one tone burst per word at a voice-dependent pitch.
+
+    It lasts about as long as espeak-ng would take to say the words (175 words a minute).
+    """
+    base = 140 + int(hashlib.sha256(voice.encode()).hexdigest()[:4], 16) % 160
+    out = array.array("h")
+    gap = array.array("h", bytes(2 * int(SAMPLE_RATE * 0.08)))
+    for index, word in enumerate(text.split() or [""]):
+        length = int(SAMPLE_RATE * (0.16 + 0.035 * min(len(word), 8)))
+        freq = base * (1.0 + 0.12 * (index % 4))
+        out.extend(
+            int(8000 * math.sin(2 * math.pi * freq * n / SAMPLE_RATE) * min(1.0, n / 240, (length - n) / 240))
+            for n in range(length)
+        )
+        out.extend(gap)
+    return _to_bytes(out)
+
+
+def _samples(pcm: bytes) -> array.array[int]:
+    samples = array.array("h")
+    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples
+
+
+def _to_bytes(samples: array.array[int]) -> bytes:
+    if sys.byteorder == "big":
+        samples = array.array("h", samples)
+        samples.byteswap()
+    return samples.tobytes()
