@@ -57,7 +57,7 @@ def test_every_notebook_is_tested() -> None:
 def test_notebook_runs_under_nbval(name: str) -> None:
     command = [
         sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-        "--sanitize-with", str(SANITIZERS), "--nbval-cell-timeout=120",
+        "--nbval-sanitize-with", str(SANITIZERS), "--nbval-cell-timeout=120",
         "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(ROOT), "-q",
         str(NOTEBOOK_DIR / name),
     ]  # fmt: skip
@@ -85,4 +85,5 @@ def test_committed_notebook_is_clean(name: str) -> None:
         assert checked or not cell["outputs"], f"{name}: unchecked cell keeps outputs: {cell['source']!r}"
         if checked:
             assert cell["outputs"], f"{name}: checked cell has no stored output: {cell['source']!r}"
+            assert cell["execution_count"], f"{name}: nbval needs the execution count of {cell['source']!r}"
             assert all(o.get("output_type") != "error" for o in cell["outputs"])
