@@ -1,0 +1,166 @@
+"""The streaming display of one reply: a status line and the words, growing while the reply arrives.
+
+Bytes sent to the front end stay linear in the transcript: the words go out as plain-text stream output
+(each piece once, escaped by being text), and only a short status line is re-sent, through a display handle.
+Both are throttled, so however fast deltas come the front end gets at most ``TEXT_RATE + STATUS_RATE``
+(15) messages a second. When the stream ends the live output is cleared and replaced by the static HTML
+record (see :mod:`._saved`).
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .._events import AudioDelta, End, ErrorEvent, KeepAlive, Started, TextDelta, TranscriptDelta
+
+TEXT_RATE = 10.0  # text pieces per second at most
+STATUS_RATE = 5.0  # status line updates per second at most
+PCM_BYTES_PER_SECOND = 24000 * 2  # the wire's pcm16: 24 kHz, mono, 16-bit
+
+
+class LiveDisplay:
+    """Shows one streaming reply; call :meth:`start`, :meth:`feed` per event, then :meth:`finish`.
+
+    ``player`` is an optional live widget (``append_transcript`` / ``append_pcm``): when given, the words
+    and the audio go to it instead of the text stream.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        notice: str | None = None,
+        player: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.model = model
+        self.notice = notice
+        self.player = player
+        self._clock = clock
+        self._t0 = clock()
+        self._last_text = self._last_status = float("-inf")
+        self._pending_text: list[str] = []
+        self._pending_pcm = bytearray()
+        self._pcm_bytes = 0
+        self._content = False  # any transcript, text or audio yet
+        self._waiting = True  # only keep-alive comments since the last content
+        self._status_shown = ""
+        self._handle: Any = None
+        self.updates = 0  # messages sent to the front end, for the benchmark and tests
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the status line (and the live player, when there is one)."""
+        from IPython.display import display
+
+        if self.player is not None:
+            display(self.player)
+        self._handle = display(self._status_bundle(), raw=True, display_id=True)
+        self._status_shown = self._status_text()
+        self.updates += 1
+
+    def feed(self, event: object) -> None:
+        """Take one event; send what is due (throttled)."""
+        if isinstance(event, (TranscriptDelta, TextDelta)):
+            self._pending_text.append(event.text)
+            self._content, self._waiting = True, False
+        elif isinstance(event, AudioDelta):
+            self._pcm_bytes += len(event.data)
+            if self.player is not None:
+                self._pending_pcm += event.data
+            self._content, self._waiting = True, False
+        elif isinstance(event, KeepAlive):
+            self._waiting = True
+        elif isinstance(event, Started) and event.model:
+            self.model = event.model
+        elif isinstance(event, (End, ErrorEvent)):
+            self.flush()
+            return
+        self._tick()
+
+    def flush(self) -> None:
+        """Send whatever is pending now, regardless of the rate limits."""
+        self._send_text()
+        self._send_status()
+
+    def finish(self, bundle: dict[str, str]) -> None:
+        """Replace the live output with the saved record ``bundle`` (a MIME bundle)."""
+        from IPython.display import clear_output, display
+
+        self.flush()
+        clear_output(wait=True)
+        display(bundle, raw=True)
+        self.updates += 2
+
+    def discard(self) -> None:
+        """Clear the live output (its place is taken by whatever is shown next, e.g. an error)."""
+        from IPython.display import clear_output
+
+        self._pending_text.clear()
+        clear_output(wait=True)
+        self.updates += 1
+
+    # --- what is shown -----------------------------------------------------------------------------------
+
+    @property
+    def audio_seconds(self) -> float:
+        """Seconds of audio received so far."""
+        return self._pcm_bytes / PCM_BYTES_PER_SECOND
+
+    def _status_text(self) -> str:
+        parts = [self.model, f"{self._clock() - self._t0:.1f} s"]
+        if self._pcm_bytes:
+            parts.append(f"{self.audio_seconds:.1f} s of audio received")
+        if self._waiting:
+            parts.append("waiting for the provider")
+        if self.notice:
+            parts.append(self.notice)
+        return " · ".join(parts)
+
+    def _status_bundle(self) -> dict[str, str]:
+        text = self._status_text()
+        style = "font-family:var(--jp-ui-font-family,sans-serif);font-size:90%;opacity:.75"
+        body = f'<div class="oraudio-status" style="{style}">⏺ {html.escape(text)}</div>'
+        return {"text/plain": text, "text/html": body}
+
+    # --- throttled sending ---------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = self._clock()
+        if now - self._last_text >= 1.0 / TEXT_RATE:
+            self._last_text = now
+            self._send_text()
+        if now - self._last_status >= 1.0 / STATUS_RATE:
+            self._last_status = now
+            self._send_status()
+
+    def _send_text(self) -> None:
+        if self._pending_pcm and self.player is not None:
+            self.player.append_pcm(bytes(self._pending_pcm))
+            self._pending_pcm.clear()
+            self.updates += 1
+        if not self._pending_text:
+            return
+        text = "".join(self._pending_text)
+        self._pending_text.clear()
+        if self.player is not None:
+            self.player.append_transcript(text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        self.updates += 1
+
+    def _send_status(self) -> None:
+        if self._handle is None:
+            return
+        text = self._status_text()
+        if text == self._status_shown:
+            return
+        self._status_shown = text
+        self._handle.update(self._status_bundle(), raw=True)
+        self.updates += 1

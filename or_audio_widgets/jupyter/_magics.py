@@ -1,0 +1,295 @@
+"""``%%oraudio``, ``%oraudio``, ``%oraudio_config``, ``%oraudio_login`` and ``%oraudio_models``.
+
+The magics class is a traitlets ``Configurable``: ``%config OrAudioMagics.voice = "nova"`` and
+``c.OrAudioMagics.voice = "nova"`` in ``ipython_config.py`` set the same defaults as ``%oraudio_config``.
+
+Which model answers: ``-m`` when given; else audio out (the default) uses ``model``
+(``openai/gpt-4o-audio-preview``), also when ``-i`` sends audio in; ``--text`` (a text reply, e.g. a
+transcription) uses ``listen_model`` (``google/gemini-2.5-flash``).
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode
+
+from .._defaults import (
+    DEFAULT_FORMAT,
+    DEFAULT_LISTEN_MODEL,
+    DEFAULT_SPEAK_MODEL,
+    DEFAULT_VOICE,
+    OUTPUT_FORMATS,
+)
+from ._prompt import refuse_key, resolve_sources, substitute, validate_name
+from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
+from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
+
+DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
+DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
+
+
+@magics_class
+class OrAudioMagics(Magics):
+    """OpenRouter audio in notebooks: stream a spoken (or text) reply and keep a playable record."""
+
+    model = Unicode(DEFAULT_SPEAK_MODEL, help="Model for audio replies (also with audio in).").tag(
+        config=True)
+    listen_model = Unicode(DEFAULT_LISTEN_MODEL, help="Model for text replies (--text).").tag(config=True)
+    voice = Unicode(DEFAULT_VOICE, help="Voice of audio replies.").tag(config=True)
+    format = Enum(OUTPUT_FORMATS, DEFAULT_FORMAT, help="Audio format of replies.").tag(config=True)
+    base_url = Unicode("", help="API base URL; empty: $OPENROUTER_BASE_URL, else OpenRouter.").tag(
+        config=True)
+    embed = Enum(EMBED_POLICIES, "auto", help="Where saved audio goes: auto|inline|file|none.").tag(
+        config=True)
+    embed_limit = Int(DEFAULT_EMBED_LIMIT, help="Bytes of audio --embed auto inlines as is.").tag(config=True)
+    offline = Bool(None, allow_none=True, help="Use the offline emulator; None: $OR_AUDIO_OFFLINE.").tag(
+        config=True)
+    timeout = Float(60.0, help="Seconds to wait between two bytes of a reply.").tag(config=True)
+    live_player = Bool(True, help="Play audio during the stream with the live widget.").tag(config=True)
+    headers = Dict(value_trait=Unicode(), help="Extra HTTP headers sent with every request.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._session = Session()
+
+    def close(self) -> None:
+        """Stop the offline emulator and forget the in-memory key."""
+        self._session.close()
+
+    # --- %%oraudio --------------------------------------------------------------------------------------
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("-m", "--model", help="model id (default: %%oraudio_config)")
+    @argument("--voice", help="voice of the reply (alloy, echo, fable, onyx, nova, shimmer, ...)")
+    @argument("--format", choices=OUTPUT_FORMATS, help="audio format you get back")
+    @argument("-i", "--input", action="append", default=[], metavar="SOURCE",
+              help="audio to send: a path, URL or name of a variable holding audio; repeat -i for more "
+                   "(in the cell form, words after -i SOURCE are more sources)")
+    @argument("--system", help="system prompt")
+    @argument("--temperature", type=float)
+    @argument("--max-tokens", type=int)
+    @argument("--text", action="store_true", help="a text reply (no audio out)")
+    @argument("--out", metavar="NAME", help="also store the reply in this variable (always in _oraudio)")
+    @argument("--save", metavar="PATH", help="write the audio to PATH (format from the suffix)")
+    @argument("--embed", choices=EMBED_POLICIES, help="where the saved audio goes (default auto)")
+    @argument("--autoplay", action="store_true", help="play the saved audio as soon as it is shown")
+    @argument("--timeout", type=float, help="seconds to wait between two bytes of the reply")
+    @argument("prompt", nargs="*", help="the prompt (one-line form); {name} is filled from your variables")
+    @line_cell_magic
+    def oraudio(self, line: str, cell: str | None = None) -> None:
+        """Ask a model and stream its spoken (or, with --text, written) reply.
+
+        The cell body (or the rest of the line) is the prompt; ``{name}`` is replaced by the value of
+        the variable ``name``, ``{{`` and ``}}`` stand for literal braces. The reply is kept in
+        ``_oraudio`` (and in ``--out NAME``). There is no option for the API key: it would be saved in
+        the notebook; use %oraudio_login or OPENROUTER_API_KEY.
+        """
+        refuse_key(line)
+        args = parse_argstring(self.oraudio, line)
+        request = self._request(args, cell)
+        connection = self._connect(args.timeout)
+        player = self._live_player(request)
+        from ._run import execute
+
+        reply, interrupted = execute(request, connection, player=player)
+        self._store(reply, args.out)
+        if interrupted:
+            from ._run import CellError
+
+            raise CellError("Cancelled", "the partial reply is kept in _oraudio.", notice=connection.notice)
+
+    def _request(self, args: Any, cell: str | None) -> Any:
+        from ._run import Request
+
+        ns = self.shell.user_ns if self.shell is not None else {}
+        tokens = list(args.input)
+        if cell is not None and args.prompt:
+            if not tokens:
+                raise UsageError("%%oraudio takes its prompt from the cell body; put the words there.")
+            tokens += args.prompt  # "%%oraudio -i a.wav b.wav": more sources
+        prompt = substitute(cell if cell is not None else " ".join(args.prompt), ns).strip()
+        sources = resolve_sources(tokens, ns)
+        if not prompt and not sources:
+            raise UsageError("Nothing to send: write a prompt (or give audio with -i).")
+        if not prompt:
+            prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
+        validate_name(args.out)
+        for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
+            if value is not None and value <= 0:
+                raise UsageError(f"{name} must be positive, not {value}.")
+        params = {k: v for k, v in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
+                  if v is not None}
+        audio = None if args.text else {"voice": args.voice or self.voice,
+                                        "format": args.format or self.format}
+        return Request(
+            prompt=prompt,
+            model=args.model or (self.listen_model if args.text else self.model),
+            audio=audio,
+            sources=sources,
+            system=substitute(args.system, ns) if args.system else None,
+            params=params,
+            embed=args.embed or self.embed,
+            embed_limit=self.embed_limit,
+            save=Path(args.save).expanduser() if args.save else None,
+            autoplay=args.autoplay,
+        )
+
+    def _connect(self, timeout: float | None) -> Connection:
+        from .._errors import MissingAPIKeyError
+        from ._run import CellError
+
+        try:
+            return self._session.connect(offline=self.is_offline(), base_url=self.base_url or None,
+                                         timeout=timeout or self.timeout, headers=dict(self.headers))
+        except MissingAPIKeyError as exc:
+            raise CellError("MissingAPIKeyError", str(exc)) from None
+
+    def is_offline(self) -> bool:
+        """True when replies come from the in-process offline emulator."""
+        return env_offline() if self.offline is None else bool(self.offline)
+
+    def _live_player(self, request: Any) -> Any:
+        """The live widget when audio comes back and a kernel with a front end is there, else None."""
+        if not self.live_player or request.audio is None or getattr(self.shell, "kernel", None) is None:
+            return None
+        try:
+            from ._widgets import LivePlayer
+        except ImportError:
+            return None
+        return LivePlayer(sample_rate=24000)
+
+    def _store(self, reply: Any, out: str | None) -> None:
+        if reply is None or self.shell is None:
+            return
+        self.shell.user_ns["_oraudio"] = reply
+        if out:
+            self.shell.user_ns[out] = reply
+
+    # --- %oraudio_config, %oraudio_login, %oraudio_models ------------------------------------------------
+
+    @magic_arguments()
+    @argument("-m", "--model", help="model for audio replies")
+    @argument("--listen-model", help="model for text replies (--text)")
+    @argument("--voice")
+    @argument("--format", choices=OUTPUT_FORMATS)
+    @argument("--base-url", help="API base URL ('' for $OPENROUTER_BASE_URL or OpenRouter)")
+    @argument("--embed", choices=EMBED_POLICIES)
+    @argument("--embed-limit", type=float, metavar="MB", help="megabytes --embed auto inlines as is")
+    @argument("--offline", action="store_true", help="use the built-in offline emulator")
+    @argument("--online", action="store_true", help="use OpenRouter even when OR_AUDIO_OFFLINE is set")
+    @line_magic
+    def oraudio_config(self, line: str) -> None:
+        """Show the defaults of %%oraudio, or set them (also settable with %config OrAudioMagics)."""
+        refuse_key(line)
+        args = parse_argstring(self.oraudio_config, line)
+        if args.offline and args.online:
+            raise UsageError("--offline and --online contradict each other; choose one.")
+        if args.embed_limit is not None and args.embed_limit < 0:
+            raise UsageError("--embed-limit must be zero or more megabytes.")
+        for name in ("model", "listen_model", "voice", "format", "base_url", "embed"):
+            value = getattr(args, name)
+            if value is not None:
+                setattr(self, name, value)
+        if args.embed_limit is not None:
+            self.embed_limit = int(args.embed_limit * 1_000_000)
+        if args.offline or args.online:
+            self.offline = bool(args.offline)
+        from IPython.display import display
+
+        from ._tables import bundle
+
+        display(bundle(["setting", "value"], self._settings(), caption="%oraudio defaults"), raw=True)
+
+    def _settings(self) -> list[list[str]]:
+        mode = OFFLINE_NOTICE if self.is_offline() else "OpenRouter"
+        if self.offline is None:
+            mode += " (from OR_AUDIO_OFFLINE)" if env_offline() else ""
+        key = self._session.key_source() or "none: run %oraudio_login or set OPENROUTER_API_KEY"
+        import os
+
+        base = self.base_url or os.environ.get("OPENROUTER_BASE_URL") or "https://openrouter.ai/api/v1"
+        return [
+            ["mode", mode],
+            ["key", "not needed (offline emulator)" if self.is_offline() else f"from {key}"],
+            ["model", self.model],
+            ["listen_model", self.listen_model],
+            ["voice", self.voice],
+            ["format", self.format],
+            ["base_url", "(emulator on 127.0.0.1)" if self.is_offline() else base],
+            ["embed", self.embed],
+            ["embed_limit", f"{self.embed_limit / 1_000_000:g} MB"],
+        ]
+
+    @line_magic
+    def oraudio_login(self, line: str) -> None:
+        """Ask for the OpenRouter API key (not echoed) and keep it in memory for this kernel only.
+
+        ``%oraudio_login --forget`` drops it. The key is never written to the notebook.
+        """
+        option = line.strip()
+        if option == "--forget":
+            self._session.logout()
+            print("The key given to %oraudio_login is forgotten.")
+            return
+        if option:
+            # Never echo what was typed: it may well be the key itself.
+            raise UsageError("%oraudio_login takes no argument (only --forget): it asks for the key itself, "
+                             "so the key is never written in a cell.")
+        key = getpass.getpass("OpenRouter API key (kept in memory only): ")
+        if not key.strip():
+            print("No key given; nothing changed.")
+            return
+        self._session.login(key)
+        del key
+        message = "Key kept in memory for this kernel (never saved); %oraudio_login --forget drops it."
+        if self.is_offline():
+            message += " Offline mode is on: run %oraudio_config --online to use the key."
+        print(message)
+
+    @magic_arguments()
+    @argument("--input", action="store_true", help="only models that take audio in")
+    @argument("--output", action="store_true", help="only models that speak")
+    @line_magic
+    def oraudio_models(self, line: str) -> None:
+        """Show the audio-capable models (all, or only --input / --output ones) as a table."""
+        refuse_key(line)
+        args = parse_argstring(self.oraudio_models, line)
+        connection = self._connect(None)
+        from IPython.display import display
+
+        from .._errors import OpenRouterAudioError
+        from ._run import error_from
+        from ._tables import bundle, model_rows
+
+        try:
+            models = _audio_models(connection.client, want_in=args.input, want_out=args.output)
+        except OpenRouterAudioError as exc:
+            raise error_from(exc, connection.notice) from None
+        what = {(True, False): "audio in", (False, True): "audio out"}.get((args.input, args.output), "audio")
+        if args.input and args.output:
+            what = "audio in and out"
+        caption = f"{len(models)} models with {what}"
+        if connection.notice:
+            caption += f" ({connection.notice})"
+        headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
+        display(bundle(headers, model_rows(models), caption=caption), raw=True)
+
+
+def _audio_models(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
+    """Models with audio in, out, both (both flags), or either (no flag), sorted by id."""
+    if want_in or want_out:
+        models = client.models(input_modality="audio" if want_in else None,
+                               output_modality="audio" if want_out else None)
+    else:
+        seen: dict[str, dict[str, Any]] = {}
+        for model in [*client.models(input_modality="audio"), *client.models(output_modality="audio")]:
+            seen.setdefault(str(model.get("id")), model)
+        models = list(seen.values())
+    return sorted(models, key=lambda m: str(m.get("id", "")))

@@ -1,0 +1,86 @@
+"""Turning what a cell says into a request: ``{name}`` substitution, audio sources, refused options."""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from IPython.core.error import UsageError
+
+_KEY_OPTION = re.compile(r"(?:^|\s)(--?(?:api[-_]?)?key)(?:=|\s|$)", re.IGNORECASE)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+KEY_REFUSED = (
+    "%oraudio does not take an API key option: whatever is written in a cell is saved in the notebook "
+    "and shared with it. Run %oraudio_login (asks with getpass and keeps the key in memory), or set the "
+    "OPENROUTER_API_KEY environment variable before starting Jupyter; or use %oraudio_config --offline."
+)
+
+
+def refuse_key(line: str) -> None:
+    """Raise :class:`UsageError` when the options try to pass a key (it would be saved in the cell)."""
+    if _KEY_OPTION.search(line):
+        raise UsageError(KEY_REFUSED)
+
+
+class _NamespaceFormatter(string.Formatter):
+    """``str.format`` over the user namespace; a missing name is a :class:`UsageError` naming it."""
+
+    def __init__(self, namespace: Mapping[str, Any]) -> None:
+        self._ns = namespace
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, int):
+            raise UsageError("'{}' needs a variable name inside the braces; write '{{}}' for '{}'.")
+        if key not in self._ns:
+            raise UsageError(
+                f"{{{key}}} in the prompt names no variable: define {key!r} first, or write "
+                f"'{{{{{key}}}}}' for literal braces."
+            )
+        return self._ns[key]
+
+
+def substitute(text: str, namespace: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` (also ``{name.attr}``, ``{name[0]}``, ``{name:.2f}``) from ``namespace``.
+
+    ``{{`` and ``}}`` stand for literal braces, as in ``str.format``.
+    """
+    try:
+        return _NamespaceFormatter(namespace).format(text)
+    except UsageError:
+        raise
+    except (ValueError, AttributeError, LookupError, TypeError) as exc:
+        raise UsageError(
+            f"could not fill the prompt's {{...}} fields ({exc}); write '{{{{' and '}}}}' for literal braces."
+        ) from None
+
+
+def resolve_sources(tokens: Sequence[str], namespace: Mapping[str, Any]) -> list[Any]:
+    """Each ``-i`` token as an audio source: a variable's value when it names one, else a path or URL."""
+    sources: list[Any] = []
+    for token in tokens:
+        if token.isidentifier() and token in namespace:
+            sources.append(_unwrap(namespace[token]))
+        elif _URL.match(token):
+            sources.append(token)
+        else:
+            sources.append(os.path.expanduser(token))
+    return sources
+
+
+def _unwrap(value: Any) -> Any:
+    """An earlier reply is sent as its audio file; anything else goes to prepare_audio as it is."""
+    audio = getattr(value, "audio", None)
+    if isinstance(audio, bytes) and hasattr(value, "transcript") and hasattr(value, "mime_type"):
+        return audio
+    return value
+
+
+def validate_name(name: str | None) -> str | None:
+    """``--out NAME`` must be a Python identifier (it becomes a variable)."""
+    if name is not None and (not name.isidentifier() or name.startswith("__")):
+        raise UsageError(f"--out needs a variable name, not {name!r}.")
+    return name

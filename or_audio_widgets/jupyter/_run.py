@@ -1,0 +1,128 @@
+"""One ``%%oraudio`` request from start to saved record: inputs, stream, live display, record, errors."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._errors import APIError, OpenRouterAudioError
+from ._display import LiveDisplay
+from ._saved import place_audio, saved_bundle
+from ._session import Connection
+
+
+class CellError(Exception):
+    """An error shown as a few plain lines in place of a traceback (IPython's ``_render_traceback_``)."""
+
+    def __init__(self, title: str, message: str, *, notice: str | None = None) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+        self.notice = notice
+
+    def _render_traceback_(self) -> list[str]:
+        lines = [f"\x1b[31m{self.title}\x1b[0m: {self.message}"]
+        if self.notice:
+            lines.append(f"({self.notice})")
+        return lines
+
+
+@dataclass
+class Request:
+    """What a cell asks for, after option parsing and ``{name}`` substitution."""
+
+    prompt: str
+    model: str
+    audio: dict[str, str] | None  # None: a text reply
+    sources: list[Any] = field(default_factory=list)
+    system: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    embed: str = "auto"
+    embed_limit: int = 2_000_000
+    save: Path | None = None
+    autoplay: bool = False
+
+
+def error_from(exc: BaseException, notice: str | None = None) -> CellError:
+    """The short error shown for ``exc``: OpenRouter's message and what to do."""
+    if isinstance(exc, APIError):
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        return CellError(f"OpenRouter error{status}", f"{exc.message} — {exc.hint}", notice=notice)
+    return CellError(type(exc).__name__, str(exc), notice=notice)
+
+
+def build_messages(request: Request) -> list[dict[str, Any]]:
+    """The chat messages: an optional system message, then the prompt and every audio part."""
+    from .._inputs import prepare_audio
+
+    parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+    parts += [prepare_audio(source).part for source in request.sources]
+    messages: list[dict[str, Any]] = []
+    if request.system:
+        messages.append({"role": "system", "content": request.system})
+    messages.append({"role": "user", "content": request.prompt if len(parts) == 1 else parts})
+    return messages
+
+
+def execute(request: Request, connection: Connection, *, player: Any = None) -> tuple[Any, bool]:
+    """Stream the reply with a live display, then leave the saved record; return (reply, interrupted).
+
+    Errors before any output raise :class:`CellError`; a broken or interrupted stream still leaves the
+    partial reply's record, marked incomplete.
+    """
+    notice = connection.notice
+    try:
+        messages = build_messages(request)  # bad audio fails here, before any network call
+    except OpenRouterAudioError as exc:
+        raise error_from(exc, notice) from None
+    live = LiveDisplay(request.model, notice=notice, player=player)
+    live.start()
+    interrupted = False
+    stream: Any = None
+    try:
+        stream = connection.client.open(messages, model=request.model, audio=request.audio, **request.params)
+        for event in stream:
+            live.feed(event)
+    except KeyboardInterrupt:
+        interrupted = True
+        if stream is not None:
+            stream.cancel()
+    except OpenRouterAudioError as exc:
+        if stream is None or not _has_output(stream):
+            live.discard()
+            _close(player)
+            raise error_from(exc, notice) from None
+    finally:
+        if stream is not None:
+            stream.close()
+    if stream is None:
+        live.discard()
+        _close(player)
+        return None, True
+    reply = stream.reply
+    finish(live, reply, request, notice)
+    _close(player)
+    return reply, interrupted
+
+
+def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) -> None:
+    """Save the audio where asked, place it per the embed policy, and swap the live output for the record."""
+    if request.save is not None and (reply.audio or reply.pcm):
+        reply.save(request.save)
+    placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=request.save)
+    live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice))
+
+
+def _has_output(stream: Any) -> bool:
+    reply = stream.reply
+    return bool(reply.transcript or reply.text or reply.pcm)
+
+
+def _close(player: Any) -> None:
+    """Close the live widget so its state (and a second copy of the audio) stays out of the notebook."""
+    if player is not None:
+        # A widget that cannot close must not hide the reply.
+        with contextlib.suppress(Exception):
+            player.close()

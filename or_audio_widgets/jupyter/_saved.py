@@ -1,0 +1,119 @@
+"""The record a cell keeps: static HTML from :func:`_html.render_reply`, and where its audio lives.
+
+Embed policy (``--embed``):
+
+- ``auto`` (default): the audio is inlined as a data URI when it is at most ``embed_limit`` bytes (2 MB,
+  about 40 seconds of 24 kHz WAV). Above that, when ffmpeg is present, a compressed copy (MP3 at
+  48 kbit/s mono, about 1/8 of the WAV, and it plays in every browser) is inlined instead, if it fits the
+  limit; otherwise the audio is written to ``oraudio-files/`` next to the notebook and linked.
+- ``inline``: always a data URI of the audio as it is.
+- ``file``: always written next to the notebook (or to ``--save PATH`` when given) and linked.
+- ``none``: no audio in the notebook at all (transcript, waveform and usage only).
+
+The notebook never holds the same audio twice: with inline audio the ``<audio>`` element is the only copy
+(its own menu downloads it), and the download link is emitted only when the audio is a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import secrets
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+EMBED_POLICIES = ("auto", "inline", "file", "none")
+DEFAULT_EMBED_LIMIT = 2_000_000
+FILES_DIR = "oraudio-files"
+COMPRESSED_BITRATE = "48k"
+_PLAYABLE = {"wav", "mp3", "flac", "opus", "ogg", "aac", "m4a", "webm"}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the player's audio is: a data URI, a relative file path, or nowhere."""
+
+    how: str  # "inline", "compressed", "file" or "none"
+    src: str | None
+    mime: str | None
+    embedded_bytes: int  # audio bytes written into the notebook (0 for file or none)
+    path: Path | None = None
+
+
+def playable_audio(reply: Any) -> tuple[bytes, str, str]:
+    """(audio bytes, MIME type, file suffix) a browser can play: raw pcm16 is wrapped as WAV."""
+    fmt = str(reply.format)
+    if fmt in _PLAYABLE and reply.audio:
+        return bytes(reply.audio), str(reply.mime_type), "ogg" if fmt == "opus" else fmt
+    return pcm_to_wav(reply.pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
+
+
+def pcm_to_wav(pcm: bytes, sample_rate: int, channels: int) -> bytes:
+    """A WAV file around 16-bit little-endian PCM."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
+def compress(reply: Any) -> bytes | None:
+    """An MP3 copy of the reply's PCM for inlining, or None when there is no ffmpeg."""
+    from .._ffmpeg import find_ffmpeg, run_ffmpeg
+
+    if find_ffmpeg() is None or not reply.pcm:
+        return None
+    args = ["-f", "s16le", "-ar", str(reply.sample_rate), "-ac", str(reply.channels), "-i", "pipe:0",
+            "-ac", "1", "-c:a", "libmp3lame", "-b:a", COMPRESSED_BITRATE, "-f", "mp3", "pipe:1"]
+    return run_ffmpeg(args, bytes(reply.pcm), purpose="compressing the saved audio", name="the reply")
+
+
+def place_audio(
+    reply: Any, *, embed: str, limit: int = DEFAULT_EMBED_LIMIT, save_path: Path | None = None,
+    directory: Path | None = None,
+) -> Placement:
+    """Apply the embed policy to ``reply``; writes a file when the policy says so."""
+    if embed == "none" or not (reply.audio or reply.pcm):
+        return Placement("none", None, None, 0)
+    data, mime, suffix = playable_audio(reply)
+    if embed == "inline" or (embed == "auto" and len(data) <= limit):
+        return Placement("inline", data_uri(data, mime), mime, len(data))
+    if embed == "auto":
+        small = compress(reply)
+        if small is not None and len(small) <= limit:
+            return Placement("compressed", data_uri(small, "audio/mpeg"), "audio/mpeg", len(small))
+    if save_path is not None and save_path.suffix.lstrip(".").lower() in _PLAYABLE:
+        return Placement("file", _relative_src(save_path), mime, 0, save_path)
+    path = (directory or Path.cwd()) / FILES_DIR / f"{_stem(reply)}.{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Placement("file", _relative_src(path), mime, 0, path)
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """``data:<mime>;base64,...``"""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _relative_src(path: Path) -> str:
+    """A URL relative to the kernel's directory (where the notebook usually is), else absolute."""
+    try:
+        rel = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_uri()
+    if rel.startswith(".."):
+        return path.resolve().as_uri()
+    return "/".join(quote(part) for part in Path(rel).parts)
+
+
+def _stem(reply: Any) -> str:
+    ident = re.sub(r"[^A-Za-z0-9_-]+", "-", str(reply.id or "")).strip("-")[:60]
+    return ident or time.strftime("reply-%Y%m%d-%H%M%S-") + secrets.token_hex(3)

@@ -1,0 +1,120 @@
+"""Where the magics get a client: the key kept in memory only, and the offline emulator's lifecycle.
+
+The key lives in this object and in the client's session, nowhere else: never in the user namespace, an
+output, a cell or a repr. ``OR_AUDIO_OFFLINE=1`` (or ``%oraudio_config --offline``) is an explicit switch:
+it wins over a key, so a notebook can be demonstrated offline on a machine that has one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .._errors import MissingAPIKeyError
+
+if TYPE_CHECKING:
+    from .._client import OpenRouterAudio
+
+OFFLINE_KEY = "offline"  # the emulator accepts any non-empty bearer key
+OFFLINE_NOTICE = "offline emulator"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def env_offline() -> bool:
+    """True when ``OR_AUDIO_OFFLINE`` asks for the offline emulator."""
+    return os.environ.get("OR_AUDIO_OFFLINE", "").strip().lower() in _TRUE
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A client ready to use, and whether it talks to the offline emulator."""
+
+    client: OpenRouterAudio
+    offline: bool
+    base_url: str | None
+
+    @property
+    def notice(self) -> str | None:
+        """The words every output carries when the reply is not from OpenRouter."""
+        return OFFLINE_NOTICE if self.offline else None
+
+
+class Session:
+    """The in-memory key, the offline emulator (started on first use) and cached clients."""
+
+    def __init__(self) -> None:
+        self._key: str | None = None
+        self._emulator: Any = None
+        self._clients: dict[tuple[object, ...], OpenRouterAudio] = {}
+
+    def __repr__(self) -> str:
+        return f"<Session key={self.key_source() or 'none'} emulator={'on' if self._emulator else 'off'}>"
+
+    def login(self, key: str) -> None:
+        """Keep ``key`` for this kernel's lifetime (memory only)."""
+        self._key = key.strip() or None
+        self._clients.clear()
+
+    def logout(self) -> None:
+        """Forget the key given to ``%oraudio_login``."""
+        self._key = None
+        self._clients.clear()
+
+    def key_source(self) -> str | None:
+        """Where the key comes from ("%oraudio_login", "OPENROUTER_API_KEY") or None; never the key."""
+        if self._key:
+            return "%oraudio_login"
+        if os.environ.get("OPENROUTER_API_KEY", "").strip():
+            return "OPENROUTER_API_KEY"
+        return None
+
+    def connect(
+        self, *, offline: bool, base_url: str | None, timeout: float | None,
+        headers: dict[str, str] | None = None,
+    ) -> Connection:
+        """A client for the emulator when ``offline``, else for ``base_url`` with the key.
+
+        Raises :class:`MissingAPIKeyError` (whose text says how to set a key or go offline).
+        """
+        if offline:
+            url: str | None = self._emulator_url()
+            key = OFFLINE_KEY
+        else:
+            url = base_url or os.environ.get("OPENROUTER_BASE_URL") or None
+            key = self._key or os.environ.get("OPENROUTER_API_KEY", "").strip()
+            if not key:
+                raise MissingAPIKeyError()
+        # The cache is keyed by the key's hash, so a new login or a changed variable makes a new client.
+        cache_key = (hash(key), url, timeout, tuple(sorted((headers or {}).items())))
+        client = self._clients.get(cache_key)
+        if client is None:
+            client = _make_client(key, url, timeout, headers)
+            self._clients[cache_key] = client
+        return Connection(client, offline, url)
+
+    def _emulator_url(self) -> str:
+        if self._emulator is None:
+            from ..emulator import start_emulator
+
+            self._emulator = start_emulator(port=0)
+        return str(self._emulator.base_url)
+
+    def close(self) -> None:
+        """Stop the emulator and forget the key and the clients."""
+        emulator, self._emulator = self._emulator, None
+        if emulator is not None:
+            emulator.stop()
+        self.logout()
+
+
+def _make_client(
+    key: str, base_url: str | None, timeout: float | None, headers: dict[str, str] | None
+) -> OpenRouterAudio:
+    from .._client import OpenRouterAudio
+
+    kwargs: dict[str, Any] = {"base_url": base_url, "app_name": "or-audio-widgets (Jupyter)",
+                              "extra_headers": headers or None}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return OpenRouterAudio(key, **kwargs)
