@@ -21,6 +21,8 @@ _EXCERPT_CHARS = 200
 _DROP_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_SUPPORTED = re.compile(r"supported values are:?([^.]*)")
+_OTHER_FORMATS = re.compile(r"\b(wav|mp3|flac|opus)\b")
 
 
 def audio_part(source: Any) -> dict[str, Any]:
@@ -99,7 +101,11 @@ def wants_pcm16(status: int, error: APIError) -> bool:
     if status != 400:
         return False
     text = f"{error.message} {json.dumps(error.metadata, default=str)}".lower()
-    return "pcm16" in text and "format" in text
+    # "... Supported values are: 'pcm16'." names pcm16 alone; a list of every format is another error.
+    listed = _SUPPORTED.search(text)
+    if listed:
+        return "pcm16" in listed.group(1) and not _OTHER_FORMATS.search(listed.group(1))
+    return "pcm16" in text and "only" in text
 
 
 def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
