@@ -1,0 +1,230 @@
+"""Typed events of a streamed chat completion, and the interpreter from raw bytes to them.
+
+``iter_events(chunks)`` reads any iterable of byte chunks (an HTTP body, a file, a list) and yields
+:data:`Event` objects. It accepts every quirk of real streams: comment lines, chunks without ``choices``,
+``"choices": []`` usage chunks, a role-only first chunk, an ``expires_at``-only last chunk, no
+``finish_reason``. Bad content never raises: it becomes an :class:`ErrorEvent` with ``kind="protocol"``,
+and :class:`End` is always the last event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ._b64 import Base64Stream
+from ._errors import StreamDecodeError
+from ._sse import Comment, ServerSentEvent, SSEDecoder
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The reply began: generation id, model and provider from the first chunk that names them."""
+
+    id: str | None
+    model: str | None
+    provider: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """An SSE comment such as ``: OPENROUTER PROCESSING``; ``comment`` is the text after ``": "``."""
+
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptDelta:
+    """More of the spoken words (``choices[0].delta.audio.transcript``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """More of a text reply (``choices[0].delta.content``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDelta:
+    """Decoded bytes of ``choices[0].delta.audio.data`` (never empty)."""
+
+    data: bytes
+
+    def __repr__(self) -> str:  # a repr of megabytes of audio helps nobody
+        return f"AudioDelta(<{len(self.data)} bytes>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token usage as the server reported it, and its ``cost`` in credits when given."""
+
+    usage: dict[str, Any]
+    cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    """Something went wrong. ``kind``: "api" (reported by the server), "protocol" (undecodable stream),
+    "connection", "cancelled" or "timeout"."""
+
+    message: str
+    code: int | str | None = None
+    metadata: dict[str, Any] | None = None
+    kind: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """Always the last event. ``done`` is True when ``data: [DONE]`` arrived."""
+
+    finish_reason: str | None
+    done: bool
+
+
+Event = Started | KeepAlive | TranscriptDelta | TextDelta | AudioDelta | Usage | ErrorEvent | End
+
+
+def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
+    """Yield typed events from a stream's body given as byte chunks of any size.
+
+    Never raises for bad stream content; exceptions raised by ``chunks`` itself propagate. Reading stops
+    at ``data: [DONE]``.
+    """
+    decoder = SSEDecoder()
+    reader = _ChunkReader()
+    for chunk in chunks:
+        if not chunk:
+            continue
+        reader.saw_bytes = True
+        for item in decoder.feed(chunk):
+            yield from reader.handle(item)
+            if reader.done:
+                yield from reader.finish(truncated=False)
+                return
+    decoder.flush()
+    yield from reader.finish(truncated=decoder.pending)
+
+
+class _ChunkReader:
+    """Turns decoded SSE items into events; keeps the state a stream needs (base64 carry, ids)."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.saw_bytes = False
+        self._started = False
+        self._errored = False
+        self._events = 0
+        self._finish_reason: str | None = None
+        self._audio = Base64Stream()
+
+    def handle(self, item: ServerSentEvent | Comment) -> Iterator[Event]:
+        if isinstance(item, Comment):
+            yield KeepAlive(item.text)
+            return
+        self._events += 1
+        data = item.data
+        if data == "[DONE]":
+            self.done = True
+            return
+        try:
+            chunk = json.loads(data)
+        except ValueError as exc:
+            yield self._protocol(f"invalid JSON in event {self._events} ({exc}; starts {data[:60]!r})")
+            return
+        if not isinstance(chunk, dict):
+            yield self._protocol(f"event {self._events} is not a JSON object (starts {data[:60]!r})")
+            return
+        yield from self._chunk(chunk)
+
+    def finish(self, *, truncated: bool) -> Iterator[Event]:
+        try:
+            tail = self._audio.finish()
+        except StreamDecodeError as exc:
+            yield self._protocol(str(exc))
+        else:
+            if tail:
+                yield AudioDelta(tail)
+        if not self.done and not self._errored:
+            if not self.saw_bytes:
+                yield self._protocol("the stream was empty: the server sent no data at all")
+            else:
+                cut = " in the middle of an event" if truncated else ""
+                yield self._protocol(
+                    f"the stream ended{cut} without 'data: [DONE]': the connection may have dropped, "
+                    "so the reply may be cut short"
+                )
+        yield End(self._finish_reason, self.done)
+
+    def _protocol(self, message: str) -> ErrorEvent:
+        self._errored = True
+        return ErrorEvent(message, kind="protocol")
+
+    def _chunk(self, chunk: dict[str, Any]) -> Iterator[Event]:
+        if not self._started and (chunk.get("id") or chunk.get("model")):
+            self._started = True
+            yield Started(_str(chunk.get("id")), _str(chunk.get("model")), _str(chunk.get("provider")))
+        choices = chunk.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            yield from self._choice(choices[0])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            cost = usage.get("cost")
+            if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+                cost = None
+            yield Usage(usage, None if cost is None else float(cost))
+        if chunk.get("error") is not None:
+            yield self._api_error(chunk["error"])
+
+    def _choice(self, choice: dict[str, Any]) -> Iterator[Event]:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                yield TextDelta(content)
+            audio = delta.get("audio")
+            if isinstance(audio, dict):
+                yield from self._audio_delta(audio)
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str):
+            self._finish_reason = reason
+        if choice.get("error") is not None:
+            yield self._api_error(choice["error"])
+        elif reason == "error":
+            yield self._api_error({"message": "the provider ended the reply with finish_reason 'error'"})
+
+    def _audio_delta(self, audio: dict[str, Any]) -> Iterator[Event]:
+        transcript = audio.get("transcript")
+        if isinstance(transcript, str) and transcript:
+            yield TranscriptDelta(transcript)
+        data = audio.get("data")
+        if isinstance(data, str) and data:
+            try:
+                decoded = self._audio.feed(data)
+            except StreamDecodeError as exc:
+                yield self._protocol(str(exc))
+                return
+            if decoded:
+                yield AudioDelta(decoded)
+
+    def _api_error(self, error: Any) -> ErrorEvent:
+        self._errored = True
+        if not isinstance(error, dict):
+            return ErrorEvent(f"the server reported an error: {error!r}"[:500])
+        message = error.get("message")
+        metadata = error.get("metadata")
+        code = error.get("code")
+        return ErrorEvent(
+            str(message) if message else "the server reported an error without a message",
+            code if isinstance(code, (int, str)) and not isinstance(code, bool) else None,
+            metadata if isinstance(metadata, dict) else None,
+            "api",
+        )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
