@@ -1,0 +1,252 @@
+"""JupyterLab on 127.0.0.1 and headless Debian Chromium, started once per test module.
+
+The server runs from a temp folder with its own config, data, settings and workspace folders, so nothing
+from the developer's Jupyter setup (or the network) is involved; the kernel sees ``OR_AUDIO_OFFLINE=1`` and
+an emulator pacing at real time. Chromium is Debian's (``/usr/bin/chromium``): Playwright never downloads one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+
+# Settings that keep JupyterLab quiet and every cell in the DOM (no news toast, no windowing).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
+    "@jupyterlab/apputils-extension/themes.jupyterlab-settings": {"adaptive-theme": False},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _write_settings(folder: Path) -> None:
+    for name, values in LAB_SETTINGS.items():
+        package, _, plugin = name.rpartition("/")
+        target = folder / package / plugin
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+
+
+class Lab:
+    """A running JupyterLab: ``url(path)`` gives a page address with the token."""
+
+    def __init__(
+        self, root: Path, port: int, token: str, process: subprocess.Popen[bytes], log: Path
+    ) -> None:
+        self.root, self.port, self.token = root, port, token
+        self.process, self.log = process, log
+
+    def url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}{sep}token={self.token}"
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url("api/status"), timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"JupyterLab did not start:\n{self.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab serving a temp folder; kernels get offline mode and a real-time emulator."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    root.mkdir()
+    settings = base / "settings"
+    _write_settings(settings)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "JUPYTER", "OR_AUDIO"))}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        JUPYTER_DATA_DIR=str(base / "data"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+        IPYTHONDIR=str(base / "ipython"),
+        OR_AUDIO_OFFLINE="1",
+        OR_AUDIO_EMULATOR_REALTIME="1.0",
+        PYTHONUNBUFFERED="1",
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    log = base / "lab.log"
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+        "--ServerApp.allow_root=True", "--ServerApp.terminals_enabled=False",
+        "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Lab(root, port, token, process, log)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Speech for Chromium's fake microphone: espeak-ng, resampled to 48 kHz mono 16-bit."""
+    folder = tmp_path_factory.mktemp("mic")
+    raw, wav = folder / "speech.wav", folder / "mic.wav"
+    text = "Hello from the fake microphone. This is a recording made for the browser test."
+    subprocess.run(["espeak-ng", "-w", str(raw), text], check=True, capture_output=True)
+    ffmpeg = shutil.which("ffmpeg") or "ffmpeg"
+    command = [ffmpeg, "-nostdin", "-y", "-loglevel", "error", "-i", str(raw), "-ar", "48000", "-ac", "1"]
+    subprocess.run([*command, str(wav)], check=True)
+    return wav
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator[Any]:
+    """A headless Chromium context with a fresh profile, a fake microphone and autoplay allowed."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    args = [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={mic_wav}",
+        # Nothing but loopback resolves: the page can reach JupyterLab and nothing else.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ]  # fmt: skip
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=args,
+            viewport={"width": 1280, "height": 900},
+            permissions=["microphone"],
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class Notebook:
+    """One notebook open in JupyterLab; :meth:`run` appends a code cell and starts it."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def run(self, code: str) -> int:
+        """Append a cell with ``code``, start running it (without waiting) and return its index."""
+        index: int = self.page.evaluate(
+            """(code) => {
+                const app = window.jupyterapp;
+                const notebook = app.shell.currentWidget.content;
+                const index = notebook.model.cells.length;
+                notebook.model.sharedModel.insertCell(index, { cell_type: "code", source: code });
+                notebook.activeCellIndex = index;
+                window.__runs = window.__runs || {};
+                window.__runs[index] = "running";
+                app.commands.execute("notebook:run-cell").then(
+                    () => { window.__runs[index] = "done"; },
+                    (err) => { window.__runs[index] = "error: " + err; },
+                );
+                return index;
+            }""",
+            code,
+        )
+        return index
+
+    def wait(self, index: int, timeout: float = 60.0) -> None:
+        """Wait until cell ``index`` has finished running."""
+        self.page.wait_for_function(
+            "(i) => window.__runs && window.__runs[i] && window.__runs[i] !== 'running'",
+            arg=index,
+            timeout=timeout * 1000,
+        )
+        state = self.page.evaluate("(i) => window.__runs[i]", index)
+        assert state == "done", state
+
+    def execute(self, code: str, timeout: float = 60.0) -> Any:
+        """Run ``code`` in a new cell, wait for it, and return the cell's locator."""
+        index = self.run(code)
+        self.wait(index, timeout)
+        return self.cell(index)
+
+    def cell(self, index: int) -> Any:
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+    def text_output(self, index: int) -> str:
+        """The plain-text output of cell ``index``."""
+        return str(self.cell(index).locator(".jp-OutputArea-output").all_inner_texts())
+
+
+@pytest.fixture(scope="module")
+def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
+    """An empty notebook opened in JupyterLab with its kernel started and idle."""
+    path = lab.root / "widgets.ipynb"
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    page.goto(lab.url("lab/tree/widgets.ipynb?reset"), wait_until="domcontentloaded")
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const session = w && w.sessionContext && w.sessionContext.session;
+            const kernel = session && session.kernel;
+            return kernel && kernel.status === "idle" && w.content && w.content.model;
+        }""",
+        timeout=90_000,
+    )
+    book = Notebook(page)
+    try:
+        yield book
+    finally:
+        page.close()
