@@ -35,7 +35,7 @@ MODEL_FORMATS: dict[str, frozenset[str]] = {
 #: Headerless pcm16/pcm24 carry no rate; the API reads them as 24 kHz mono, so other rates go as WAV.
 PCM_RATE = 24000
 _RAW = ("pcm16", "pcm24")
-_SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "opus": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
+_SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
 _BLOCK = 3 * 1024 * 1024
 
