@@ -1,0 +1,254 @@
+"""OpenRouterAudio against the emulator's faults: retries, errors, broken streams, timeouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from _client_helpers import KEY, wav_seconds
+
+from or_audio_widgets import _client
+from or_audio_widgets._client import OpenRouterAudio
+from or_audio_widgets._errors import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    ModerationError,
+    PayloadTooLargeError,
+    ProviderError,
+    RateLimitError,
+)
+from or_audio_widgets._events import AudioDelta, End, ErrorEvent, Event, KeepAlive
+
+SPEAKER = "openai/gpt-4o-audio-preview"
+AUDIO = {"voice": "alloy", "format": "wav"}
+
+
+@pytest.fixture
+def client(emulator: Any) -> OpenRouterAudio:
+    emulator.clear_requests()
+    return OpenRouterAudio(KEY, emulator.base_url)
+
+
+@pytest.fixture
+def delays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str | None]]:
+    """Record each wait the client asks for (and make it short): (attempt, Retry-After header)."""
+    asked: list[tuple[int, str | None]] = []
+
+    def short(attempt: int, retry_after: str | None) -> float:
+        asked.append((attempt, retry_after))
+        return 0.01
+
+    monkeypatch.setattr(_client, "retry_delay", short)
+    return asked
+
+
+def posts(emulator: Any) -> int:
+    return sum(1 for r in emulator.requests if r.method == "POST")
+
+
+def faulty(fault: str, seconds: float = 2.0) -> dict[str, str]:
+    return {"X-Emulator-Fault": fault, "X-Emulator-Seconds": str(seconds)}
+
+
+# --- retried before the stream ----------------------------------------------------------------------
+
+
+def test_429_honours_retry_after_then_succeeds(client: OpenRouterAudio, emulator: Any) -> None:
+    # The real delay function: Retry-After 0.1 s from the emulator is what the client waits.
+    reply = client.speak("again", headers=faulty("429;retry-after=0.1;times=1", 1.0))
+    assert reply.complete and wav_seconds(reply.audio) == pytest.approx(1.0, abs=0.01)
+    assert posts(emulator) == 2
+
+
+def test_retry_after_is_passed_to_the_delay(
+    client: OpenRouterAudio, emulator: Any, delays: list[Any]
+) -> None:
+    assert client.speak("again", headers=faulty("429;retry-after=0.1;times=2", 0.5)).complete
+    assert delays == [(0, "0.1"), (1, "0.1")]
+    assert posts(emulator) == 3
+
+
+@pytest.mark.parametrize("fault", ["502;times=2", "503;times=1", "500;times=1", "408;times=1", "409;times=1"])
+def test_transient_statuses_are_retried(
+    client: OpenRouterAudio, emulator: Any, delays: list[Any], fault: str
+) -> None:
+    reply = client.speak("retry", headers=faulty(fault, 0.5))
+    assert reply.complete
+    assert posts(emulator) == 1 + int(fault.split("times=")[1])
+    assert [attempt for attempt, _ in delays] == list(range(len(delays)))
+
+
+def test_retries_stop_at_max_retries(emulator: Any, delays: list[Any]) -> None:
+    emulator.clear_requests()
+    client = OpenRouterAudio(KEY, emulator.base_url, max_retries=1)
+    with pytest.raises(ProviderError) as caught:
+        client.speak("down", headers=faulty("503"))
+    assert caught.value.status == 503
+    assert "No instances available" in caught.value.message
+    assert caught.value.metadata["provider_name"] == "Offline Emulator"
+    assert posts(emulator) == 2
+
+
+def test_a_deadline_stops_the_retries(emulator: Any) -> None:
+    emulator.clear_requests()
+    client = OpenRouterAudio(KEY, emulator.base_url, deadline=0.3, max_retries=5)
+    with pytest.raises(RateLimitError):
+        client.speak("wait", headers=faulty("429;retry-after=5"))
+    assert posts(emulator) == 1  # a 5 s wait would pass the 0.3 s deadline: no retry
+
+
+def test_connection_refused_is_retried_then_reported(delays: list[Any]) -> None:
+    client = OpenRouterAudio(KEY, "http://127.0.0.1:9/api/v1", max_retries=2)
+    with pytest.raises(APIConnectionError, match="Connection refused") as caught:
+        client.speak("nobody")
+    assert len(delays) == 2
+    assert "OPENROUTER_BASE_URL" in str(caught.value)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
+
+
+# --- errors that no retry fixes ---------------------------------------------------------------------
+
+
+class _NoAuthSession(requests.Session):
+    """Drops the Authorization header, so the emulator answers 401 as the API does to a bad key."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        request.headers.pop("Authorization", None)
+        return super().send(request, **kwargs)
+
+
+def test_401_is_an_authentication_error_with_advice(emulator: Any, delays: list[Any]) -> None:
+    client = OpenRouterAudio(KEY, emulator.base_url, session=_NoAuthSession())
+    with pytest.raises(AuthenticationError) as caught:
+        client.speak("who")
+    error = caught.value
+    assert error.status == 401
+    assert "No auth credentials found" in str(error)
+    assert "OPENROUTER_API_KEY" in str(error)
+    assert delays == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "error_class"),
+    [("400", BadRequestError), ("402", InsufficientCreditsError), ("403", ModerationError),
+     ("413", PayloadTooLargeError)],
+)
+def test_statuses_map_to_error_classes(
+    client: OpenRouterAudio, emulator: Any, delays: list[Any], fault: str, error_class: type[Exception]
+) -> None:
+    with pytest.raises(error_class) as caught:
+        client.open("x", model=SPEAKER, audio=AUDIO, headers=faulty(fault))
+    assert caught.value.status == int(fault)  # type: ignore[attr-defined]
+    assert delays == [] and posts(emulator) == 1
+
+
+def test_a_body_over_the_server_limit_is_a_413(client: OpenRouterAudio) -> None:
+    huge = "x" * (33 * 1024 * 1024)
+    with pytest.raises(PayloadTooLargeError, match="too large") as caught:
+        client.speak(huge)
+    assert "compress" in str(caught.value)
+    assert huge[:1000] not in str(caught.value)
+
+
+def test_an_html_error_page_gives_a_readable_message(client: OpenRouterAudio, delays: list[Any]) -> None:
+    with pytest.raises(ProviderError) as caught:
+        client.speak("html", headers=faulty("html"))
+    message = caught.value.message
+    assert "Bad Gateway" in message
+    assert "<" not in message and ">" not in message
+    assert len(message) < 300
+
+
+def test_the_server_message_and_metadata_are_kept(client: OpenRouterAudio) -> None:
+    with pytest.raises(BadRequestError, match="is not a valid model ID"):
+        client.speak("hi", model="nobody/none")
+    with pytest.raises(BadRequestError, match="Supported values are") as caught:
+        client.speak("hi", voice="robot")
+    assert caught.value.metadata == {"provider_name": "OpenAI"}
+
+
+# --- after output started: never retried, partial reply kept -----------------------------------------
+
+
+def collect(client: OpenRouterAudio, headers: dict[str, str]) -> tuple[list[Event], Any]:
+    with client.open("partial", model=SPEAKER, audio=AUDIO, headers=headers) as reply_stream:
+        events = list(reply_stream)
+    return events, reply_stream.reply
+
+
+def test_a_dropped_connection_keeps_the_partial_reply(client: OpenRouterAudio, emulator: Any) -> None:
+    events, reply = collect(client, faulty("drop", 4.0))
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert errors[0].kind == "connection"
+    assert events[-1] == End(None, False)
+    assert posts(emulator) == 1
+    assert not reply.complete and reply.error
+    assert 0 < reply.duration < 4.0
+    assert wav_seconds(reply.audio) == pytest.approx(reply.duration, abs=0.001)
+
+
+@pytest.mark.parametrize("fault", ["midstream-error", "choice-error"])
+def test_errors_in_the_stream_are_events_not_retries(
+    client: OpenRouterAudio, emulator: Any, fault: str
+) -> None:
+    events, reply = collect(client, faulty(fault, 4.0))
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert errors and errors[0].kind == "api"
+    assert isinstance(events[-1], End)
+    assert posts(emulator) == 1
+    assert not reply.complete and reply.error
+    assert reply.duration > 0 and any(isinstance(e, AudioDelta) for e in events)
+
+
+def test_speak_returns_the_partial_reply_of_a_broken_stream(client: OpenRouterAudio, emulator: Any) -> None:
+    reply = client.speak("broken", headers=faulty("drop", 4.0))
+    assert not reply.complete and 0 < reply.duration < 4.0
+    assert posts(emulator) == 1
+
+
+@pytest.mark.parametrize("fault", ["crlf", "bom", "padded-base64"])
+def test_stream_quirks_lose_nothing(client: OpenRouterAudio, fault: str) -> None:
+    reply = client.speak("quirks", headers=faulty(fault, 1.5))
+    assert reply.complete
+    assert reply.duration == pytest.approx(1.5, abs=0.01)
+
+
+# --- timeouts --------------------------------------------------------------------------------------
+
+
+def test_a_stall_past_the_read_timeout_ends_the_stream(emulator: Any) -> None:
+    emulator.clear_requests()
+    client = OpenRouterAudio(KEY, emulator.base_url, timeout=0.3)
+    events, reply = collect(client, faulty("stall;seconds=3"))
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert errors[0].kind == "timeout" and "read timeout" in errors[0].message
+    assert events[-1] == End(None, False)
+    assert not reply.complete
+    assert posts(emulator) == 1
+
+
+def test_keep_alive_comments_reset_the_read_timeout(emulator: Any) -> None:
+    client = OpenRouterAudio(KEY, emulator.base_url, timeout=0.4)
+    events, reply = collect(client, faulty("stall;seconds=1.2;keepalive=0.1", 0.5))
+    assert reply.complete
+    assert sum(isinstance(e, KeepAlive) for e in events) > 3
+
+
+def test_the_overall_deadline_ends_a_slow_stream(emulator: Any) -> None:
+    client = OpenRouterAudio(KEY, emulator.base_url, deadline=0.4)
+    headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "10"}
+    events, reply = collect(client, headers)
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert errors[0].kind == "timeout" and "deadline" in errors[0].message
+    assert not reply.complete
+    assert reply.duration < 10
+    assert wav_seconds(reply.audio) == pytest.approx(reply.duration, abs=0.001)
+
+
+def test_a_per_call_deadline_overrides_the_client(client: OpenRouterAudio) -> None:
+    headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "10"}
+    reply = client.speak("slow", headers=headers, deadline=0.3)
+    assert not reply.complete and reply.duration < 10
