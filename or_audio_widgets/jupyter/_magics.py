@@ -26,7 +26,7 @@ from .._defaults import (
     DEFAULT_VOICE,
     OUTPUT_FORMATS,
 )
-from ._prompt import refuse_key, resolve_sources, substitute, validate_name
+from ._prompt import refuse_key, resolve_sources, substitute, unquote_options, validate_name
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
 
@@ -93,6 +93,7 @@ class OrAudioMagics(Magics):
         """
         refuse_key(line)
         args = parse_argstring(self.oraudio, line)
+        unquote_options(args, ("model", "voice", "input", "system", "out", "save"))
         request = self._request(args, cell)
         connection = self._connect(args.timeout)
         player = self._live_player(request)
@@ -189,6 +190,7 @@ class OrAudioMagics(Magics):
         """Show the defaults of %%oraudio, or set them (also settable with %config OrAudioMagics)."""
         refuse_key(line)
         args = parse_argstring(self.oraudio_config, line)
+        unquote_options(args, ("model", "listen_model", "voice", "base_url"))
         if args.offline and args.online:
             raise UsageError("--offline and --online contradict each other; choose one.")
         if args.embed_limit is not None and args.embed_limit < 0:

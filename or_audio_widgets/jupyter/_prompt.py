@@ -84,3 +84,20 @@ def validate_name(name: str | None) -> str | None:
     if name is not None and (not name.isidentifier() or name.startswith("__")):
         raise UsageError(f"--out needs a variable name, not {name!r}.")
     return name
+
+
+def unquote(value: str | None) -> str | None:
+    """``'a b'`` or ``"a b"`` -> ``a b``: IPython splits magic options keeping their quotes."""
+    if value is not None and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def unquote_options(args: Any, names: Sequence[str]) -> None:
+    """Unquote the named string options of a parsed namespace in place (lists item by item)."""
+    for name in names:
+        value = getattr(args, name, None)
+        if isinstance(value, list):
+            setattr(args, name, [unquote(v) for v in value])
+        elif isinstance(value, str):
+            setattr(args, name, unquote(value))

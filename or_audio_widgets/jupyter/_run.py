@@ -109,7 +109,8 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
 
 def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) -> None:
     """Save the audio where asked, place it per the embed policy, and swap the live output for the record."""
-    if request.save is not None and (reply.audio or reply.pcm):
+    if request.save is not None and len(reply.pcm):
+        request.save.parent.mkdir(parents=True, exist_ok=True)
         reply.save(request.save)
     placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=request.save)
     live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice))

@@ -49,7 +49,7 @@ class Placement:
 def playable_audio(reply: Any) -> tuple[bytes, str, str]:
     """(audio bytes, MIME type, file suffix) a browser can play: raw pcm16 is wrapped as WAV."""
     fmt = str(reply.format)
-    if fmt in _PLAYABLE and reply.audio:
+    if fmt in _PLAYABLE:
         return bytes(reply.audio), str(reply.mime_type), "ogg" if fmt == "opus" else fmt
     return pcm_to_wav(reply.pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
 
@@ -81,7 +81,7 @@ def place_audio(
     directory: Path | None = None,
 ) -> Placement:
     """Apply the embed policy to ``reply``; writes a file when the policy says so."""
-    if embed == "none" or not (reply.audio or reply.pcm):
+    if embed == "none" or not len(reply.pcm):
         return Placement("none", None, None, 0)
     data, mime, suffix = playable_audio(reply)
     if embed == "inline" or (embed == "auto" and len(data) <= limit):
@@ -117,3 +117,55 @@ def _relative_src(path: Path) -> str:
 def _stem(reply: Any) -> str:
     ident = re.sub(r"[^A-Za-z0-9_-]+", "-", str(reply.id or "")).strip("-")[:60]
     return ident or time.strftime("reply-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+class _Placed:
+    """The reply as :func:`render_reply` should describe it: the format and MIME type of the placed copy."""
+
+    def __init__(self, reply: Any, fmt: str, mime: str) -> None:
+        self._reply = reply
+        self.format = fmt
+        self.mime_type = mime
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reply, name)
+
+
+_MIME_FORMAT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "opus", "audio/flac": "flac"}
+
+
+def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, notice: str | None = None
+                 ) -> dict[str, str]:
+    """The MIME bundle a cell keeps: :func:`_html.render_reply`'s HTML with the audio where ``placement``
+    put it, and a short text form.
+
+    With inline audio the download link (a second copy of the data URI) is dropped, so the notebook holds
+    the audio once; with ``none`` the player is dropped and a line says where the audio is.
+    """
+    from .._html import render_reply
+
+    shown: Any = reply
+    if placement.mime is not None:
+        shown = _Placed(reply, _MIME_FORMAT.get(placement.mime, str(reply.format)), placement.mime)
+    page = render_reply(shown, audio_src=placement.src, autoplay=autoplay, notice=notice)
+    lines = page.split("\n")
+    if placement.how in ("inline", "compressed"):
+        lines = [ln for ln in lines if not (ln.startswith("<div><a download=") and 'href="data:' in ln)]
+    elif placement.how == "none" and len(reply.pcm):
+        lines = [ln for ln in lines if not ln.startswith(("<audio", "<div><a download="))]
+        lines.insert(-1, '<div style="color:#666;font-size:12px">audio not embedded (--embed none); '
+                         "it is in the reply object (_oraudio)</div>")
+    if placement.how == "compressed":
+        lines.insert(-1, '<div style="color:#666;font-size:12px">saved as a compressed MP3 copy; the '
+                         "full-quality audio is in the reply object (_oraudio)</div>")
+    return {"text/html": "\n".join(lines), "text/plain": _plain(reply, notice)}
+
+
+def _plain(reply: Any, notice: str | None) -> str:
+    words = reply.words if len(reply.words) <= 300 else reply.words[:297] + "..."
+    facts = [f"{reply.duration:.1f} s {reply.format}" if len(reply.pcm) else "text reply"]
+    if not reply.complete:
+        facts.append(f"incomplete: {reply.error or 'the stream did not finish'}")
+    if notice:
+        facts.append(notice)
+    return f"{words}\n[{'; '.join(facts)}]"

@@ -1,0 +1,136 @@
+"""Shared by the magics tests: a real IPython shell, a recording display publisher, small helpers."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from IPython.core.displaypub import DisplayPublisher
+
+FAKE_KEY = "sk-or-v1-FAKEKEY0123456789abcdef"
+_DATA_URI = re.compile(r"data:(audio/[\w.+-]+(?:;[\w=]+)*);base64,([A-Za-z0-9+/=]+)")
+
+
+@dataclass
+class Recorded:
+    """What the shell would have sent to a front end."""
+
+    messages: list[tuple[str, Any]] = field(default_factory=list)
+
+    def displays(self) -> list[dict[str, Any]]:
+        return [m for kind, m in self.messages if kind == "display"]
+
+    def final(self) -> list[dict[str, Any]]:
+        """The outputs left in the cell: what was displayed after the last clear_output."""
+        last_clear = max((i for i, (kind, _) in enumerate(self.messages) if kind == "clear"), default=-1)
+        return [m for kind, m in self.messages[last_clear + 1:] if kind == "display" and not m["update"]]
+
+    def final_html(self) -> str:
+        outputs = self.final()
+        assert outputs, f"nothing displayed after the last clear: {self.messages!r:.500}"
+        return "\n".join(o["data"].get("text/html", "") for o in outputs)
+
+    def everything(self) -> str:
+        return repr(self.messages)
+
+
+class RecordingPublisher(DisplayPublisher):
+    """A display publisher that keeps every message instead of sending it."""
+
+    def __init__(self, recorded: Recorded) -> None:
+        super().__init__()
+        self.recorded = recorded
+
+    def publish(  # type: ignore[override]
+        self, data: dict[str, Any], metadata: Any = None, source: Any = None, *, transient: Any = None,
+        update: bool = False, **kwargs: Any,
+    ) -> None:
+        self.recorded.messages.append(
+            ("display", {"data": data, "transient": transient or {}, "update": update})
+        )
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.recorded.messages.append(("clear", wait))
+
+
+@pytest.fixture
+def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
+    """The global test shell with the extension loaded and fresh defaults; cwd is a temporary folder."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "or_audio_widgets")
+    magics = shell.magics_manager.registry["OrAudioMagics"]
+    for name in magics.trait_names(config=True):
+        magics.set_trait(name, magics.trait_defaults(name))
+    monkeypatch.chdir(tmp_path)
+    yield shell
+    magics.close()
+    for name in ("_oraudio", "answer"):
+        shell.user_ns.pop(name, None)
+
+
+@pytest.fixture
+def rec(ip: Any, monkeypatch: pytest.MonkeyPatch) -> Recorded:
+    recorded = Recorded()
+    monkeypatch.setattr(ip, "display_pub", RecordingPublisher(recorded))
+    return recorded
+
+
+@pytest.fixture
+def online(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The session emulator reached as if it were OpenRouter, with a fake key."""
+    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("OPENROUTER_API_KEY", FAKE_KEY)
+    emulator.clear_requests()
+    return emulator
+
+
+def magics(ip: Any) -> Any:
+    return ip.magics_manager.registry["OrAudioMagics"]
+
+
+def audio_uris(text: str) -> list[tuple[str, bytes]]:
+    """(MIME type, decoded bytes) of every audio data URI in ``text``."""
+    return [(mime, base64.b64decode(b64)) for mime, b64 in _DATA_URI.findall(text)]
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def make_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
+    """A quiet 440 Hz tone as a WAV file."""
+    import math
+
+    frames = bytearray()
+    for n in range(int(seconds * rate)):
+        frames += int(3000 * math.sin(2 * math.pi * 440 * n / rate)).to_bytes(2, "little", signed=True)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(bytes(frames))
+    return out.getvalue()
+
+
+def last_body(emulator: Any) -> dict[str, Any]:
+    posts = [r for r in emulator.requests if r.method == "POST"]
+    assert posts, "the emulator received no request"
+    body: dict[str, Any] = posts[-1].json
+    return body
+
+
+def user_text(body: dict[str, Any]) -> str:
+    content = body["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
