@@ -95,7 +95,7 @@ def prepare_audio(
         return source
     fetch_limit = 8 * max_bytes if max_bytes else 1 << 40
     media = load_source(source, sample_rate=sample_rate, fetch=fetch, fetch_limit=fetch_limit)
-    if media.raw_rate is not None:
+    if media.rate_consumed:
         sample_rate = None  # it described the array; nothing to resample
     declared = _normalise(format) if format else None
     if declared in _RAW:

@@ -126,6 +126,7 @@ class Media:
     data: bytes | None = None
     format: str | None = None
     raw_rate: int | None = None  # for headerless pcm16/pcm24 input
+    rate_consumed: bool = False  # sample_rate= gave a bare array's rate, so it asks for no resampling
 
 
 def ffmpeg_info(media: Media) -> AudioInfo:

@@ -24,8 +24,8 @@ Fetch = Callable[..., bytes]  # fetch(url, max_bytes=N) -> bytes
 def load_source(source: Any, *, sample_rate: int | None, fetch: Fetch | None, fetch_limit: int) -> Media:
     """The content of ``source`` as a :class:`Media` (a file path, or bytes).
 
-    Arrays and segments come back as WAV bytes with ``raw_rate`` set to the rate they were made at,
-    which tells the caller that ``sample_rate`` described the source rather than asked for a resample.
+    Arrays and segments come back as WAV bytes. For a bare array, ``sample_rate`` is its rate, and
+    ``rate_consumed`` tells the caller so; for anything else it asks for a resample.
     """
     if isinstance(source, (str, os.PathLike)):
         return _from_string(os.fspath(source), fetch, fetch_limit)
@@ -35,7 +35,9 @@ def load_source(source: Any, *, sample_rate: int | None, fetch: Fetch | None, fe
         return _from_array(source[0], source[1])  # (array, rate), as soundfile.read returns it
     kind = type(source).__name__
     if hasattr(source, "dtype") and hasattr(source, "shape"):
-        return _from_array(source, sample_rate)
+        media = _from_array(source, sample_rate)
+        media.rate_consumed = True
+        return media
     if hasattr(source, "raw_data") and hasattr(source, "frame_rate"):
         return _from_segment(source)
     if kind == "Audio" and hasattr(source, "data") and hasattr(source, "url"):
@@ -112,7 +114,7 @@ def _from_segment(segment: Any) -> Media:
     raw = bytes(segment.raw_data)
     rate, channels, width = int(segment.frame_rate), int(segment.channels), int(segment.sample_width)
     wav = wav_header(len(raw), rate, channels, width) + raw
-    return Media(f"AudioSegment ({rate} Hz)", data=wav, format="wav", raw_rate=rate)
+    return Media(f"AudioSegment ({rate} Hz)", data=wav, format="wav")
 
 
 def _from_array(array: Any, sample_rate: int | None) -> Media:
@@ -134,7 +136,7 @@ def _from_array(array: Any, sample_rate: int | None) -> Media:
     channels = 1 if pcm.ndim == 1 else int(pcm.shape[1])
     raw = np.ascontiguousarray(pcm).tobytes()
     wav = wav_header(len(raw), int(sample_rate), channels) + raw
-    return Media(f"numpy array ({sample_rate} Hz)", data=wav, format="wav", raw_rate=int(sample_rate))
+    return Media(f"numpy array ({sample_rate} Hz)", data=wav, format="wav")
 
 
 def _to_int16(samples: Any, np: Any) -> Any:
