@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._chat import AudioChat
 from ._player import LivePlayer
+from ._recorder import Recorder
 
-__all__ = ["LivePlayer"]
+__all__ = ["AudioChat", "LivePlayer", "Recorder"]

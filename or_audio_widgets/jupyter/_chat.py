@@ -1,0 +1,293 @@
+"""AudioChat: one panel to talk to an audio model: record or upload, type, send, hear the reply live.
+
+The reply streams in a background thread (the kernel stays free, so Stop works), feeding a LivePlayer.
+The conversation is kept: each turn's words and audio, and later turns carry the earlier ones as context
+(an assistant's spoken turn goes back as its transcript). The client, and so the key, is a plain
+attribute: nothing secret is ever a synced trait.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as w
+
+from ._player import LivePlayer
+from ._recorder import Recorder
+
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+_OFFLINE: dict[str, Any] = {}  # the shared in-process emulator, started on first offline use
+_OFFLINE_LOCK = threading.Lock()
+
+
+@dataclass
+class Turn:
+    """One side of an exchange: the user's words and audio parts, or the assistant's reply."""
+
+    role: str
+    text: str
+    parts: list[dict[str, Any]] = field(default_factory=list)  # input_audio parts sent with a user turn
+    sources: list[str] = field(default_factory=list)  # what each part was (for people)
+    reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
+
+    def message(self) -> dict[str, Any]:
+        """This turn as a chat message for the next request."""
+        if self.role != "user" or not self.parts:
+            return {"role": self.role, "content": self.text}
+        text = [{"type": "text", "text": self.text}] if self.text else []
+        return {"role": "user", "content": [*text, *self.parts]}
+
+
+def offline_client() -> Any:
+    """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
+    from .._client import OpenRouterAudio
+    from ..emulator import start_emulator
+    from ._session import OFFLINE_KEY
+
+    with _OFFLINE_LOCK:
+        handle = _OFFLINE.get("emulator")
+        if handle is None or not handle.running:
+            realtime = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
+            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=realtime)
+        return OpenRouterAudio(OFFLINE_KEY, base_url=handle.base_url, app_name="or-audio-widgets (AudioChat)")
+
+
+def default_client() -> tuple[Any, bool]:
+    """The client to use when none is given, and whether it is the offline emulator.
+
+    ``OR_AUDIO_OFFLINE=1`` means the emulator (as for the magics); otherwise ``OPENROUTER_API_KEY``, and
+    without one :class:`MissingAPIKeyError` says how to set it.
+    """
+    from .._client import OpenRouterAudio
+    from ._session import env_offline
+
+    if env_offline():
+        return offline_client(), True
+    return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
+
+
+def audio_models(client: Any) -> list[tuple[str, bool]]:
+    """(model id, speaks) for every model that takes or gives audio; speaking models first."""
+    found: list[tuple[str, bool]] = []
+    for info in client.models():
+        arch = info.get("architecture") or {}
+        ins, outs = arch.get("input_modalities") or [], arch.get("output_modalities") or []
+        if "audio" in ins or "audio" in outs:
+            found.append((str(info["id"]), "audio" in outs))
+    return sorted(found, key=lambda item: (not item[1], item[0]))
+
+
+class AudioChat(w.VBox):
+    """A conversation with an audio model in one panel.
+
+    ``client``: an :class:`OpenRouterAudio` (default: from ``OPENROUTER_API_KEY``, or the offline emulator
+    when ``OR_AUDIO_OFFLINE=1``). ``model``, ``voice`` and ``format`` preselect the pickers. The turns so
+    far are in :attr:`turns`; :meth:`send` and :meth:`stop` do what the buttons do.
+    """
+
+    def __init__(
+        self, client: Any = None, model: str | None = None, voice: str = "alloy", format: str = "wav"
+    ) -> None:
+        from .._defaults import DEFAULT_SPEAK_MODEL, OUTPUT_FORMATS
+
+        offline = False
+        if client is None:
+            client, offline = default_client()
+        self._client = client  # a plain attribute: never synced, never in saved widget state
+        self.offline = offline
+        self.turns: list[Turn] = []
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self._stop_asked = False
+        self._thread: threading.Thread | None = None
+        self.player: LivePlayer | None = None  # the latest reply's player
+        self._speaks: dict[str, bool] = {}
+        self._load_error: str | None = None
+        wanted = model or DEFAULT_SPEAK_MODEL
+        self.model_picker = w.Dropdown(options=self._model_options(wanted), value=wanted, description="Model")
+        self.voice_picker = w.Dropdown(options=_with(VOICES, voice), value=voice, description="Voice")
+        self.format_picker = w.Dropdown(
+            options=_with(OUTPUT_FORMATS, format), value=format, description="Format"
+        )
+        self.recorder = Recorder()
+        self.upload = w.FileUpload(
+            accept="audio/*,.wav,.mp3,.flac,.ogg,.m4a,.aac,.aiff,.webm", multiple=False
+        )
+        self.prompt = w.Textarea(placeholder="Type a message (optional when you send audio)…")
+        self.prompt.layout.width = "100%"
+        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        notes = ["offline emulator" if offline else "", self._load_error or ""]
+        self.status = w.Label(" · ".join(n for n in notes if n))
+        self.history = w.VBox()
+        self.send_button.on_click(lambda _b: self.send())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.model_picker.observe(lambda _c: self._sync_pickers(), names="value")
+        self._sync_pickers()
+        pickers = w.HBox([self.model_picker, self.voice_picker, self.format_picker])
+        inputs = w.HBox([self.upload, self.send_button, self.stop_button, self.status])
+        super().__init__([self.history, pickers, self.recorder, self.prompt, inputs])
+        self.add_class("ora-chat")
+
+    def __repr__(self) -> str:
+        return f"<AudioChat {len(self.turns)} turns, model={self.model_picker.value!r}>"
+
+    # --- actions -----------------------------------------------------------------------------------------
+
+    def send(self, prompt: str | None = None) -> threading.Thread | None:
+        """Send the prompt (or ``prompt``), the recording and the uploaded file; the reply streams in a
+        background thread, which is returned (None when there was nothing to send)."""
+        if self._thread is not None and self._thread.is_alive():
+            self._say("A reply is still arriving: press Stop first.")
+            return None
+        text = (self.prompt.value if prompt is None else prompt).strip()
+        try:
+            parts, sources = self._audio_inputs()
+        except Exception as exc:  # an unreadable upload: say why, keep the panel usable
+            self._say(f"That audio cannot be sent: {exc}")
+            return None
+        if not text and not parts:
+            self._say("Type a message, record or upload audio first.")
+            return None
+        turn = Turn("user", text, parts, sources)
+        messages = [t.message() for t in [*self.turns, turn]]
+        self.turns.append(turn)
+        self.player = LivePlayer()
+        self.history.children = (*self.history.children, _user_box(turn), self.player)
+        self.prompt.value = ""
+        self.upload.value = ()
+        if self.recorder.prepared is not None:
+            self.recorder.clear()
+        self._busy(True)
+        self._thread = threading.Thread(target=self._run, args=(messages, self.player), daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        """Stop the reply now: the connection closes and what arrived is kept (playable, incomplete)."""
+        with self._lock:
+            self._stop_asked = True
+            stream = self._stream
+        if stream is not None:
+            stream.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the reply in progress; True when none is running any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    # --- the stream --------------------------------------------------------------------------------------
+
+    def _run(self, messages: list[dict[str, Any]], player: LivePlayer) -> None:
+        # The thread's whole body: whatever happens, the panel ends usable and says what happened.
+        try:
+            message = self._exchange(messages, player)
+        except Exception as exc:
+            if not player.finished:
+                player.fail(f"{type(exc).__name__}: {exc}")
+            message = f"Error: {exc}"
+        with self._lock:
+            self._stream, self._stop_asked = None, False
+        self._busy(False)
+        self._say(message)
+
+    def _exchange(self, messages: list[dict[str, Any]], player: LivePlayer) -> str:
+        model = str(self.model_picker.value)
+        audio = {"voice": self.voice_picker.value, "format": self.format_picker.value}
+        stream = self._client.open(messages, model=model, audio=audio if self._speaks.get(model) else None)
+        with self._lock:
+            self._stream = stream
+            if self._stop_asked:
+                stream.cancel()
+        try:
+            _feed(stream, player)
+        finally:
+            stream.close()
+        reply = stream.reply
+        player.finish(reply)
+        self.turns.append(Turn("assistant", reply.words, reply=reply))
+        return _summary(reply, self.offline)
+
+    # --- panel state ---------------------------------------------------------------------------------------
+
+    def _audio_inputs(self) -> tuple[list[dict[str, Any]], list[str]]:
+        from .._inputs import prepare_audio
+
+        prepared = []
+        if self.recorder.prepared is not None:
+            prepared.append(self.recorder.prepared)
+        for item in self.upload.value:
+            prepared.append(prepare_audio(bytes(item["content"])))
+            prepared[-1] = _renamed(prepared[-1], str(item.get("name") or "upload"))
+        return [p.part for p in prepared], [_describe(p) for p in prepared]
+
+    def _model_options(self, wanted: str) -> list[tuple[str, str]]:
+        from .._errors import OpenRouterAudioError
+
+        try:
+            found = audio_models(self._client)
+        except OpenRouterAudioError as exc:
+            self._load_error = f"Could not list models: {exc}"
+            found = []
+        self._speaks = dict(found)
+        if wanted not in self._speaks:
+            found.insert(0, (wanted, True))  # a model the list does not know: trust the caller
+            self._speaks[wanted] = True
+        return [(f"{mid} ({'speaks' if speaks else 'listens, text reply'})", mid) for mid, speaks in found]
+
+    def _sync_pickers(self) -> None:
+        speaks = self._speaks.get(str(self.model_picker.value), True)
+        self.voice_picker.disabled = self.format_picker.disabled = not speaks
+
+    def _busy(self, busy: bool) -> None:
+        self.send_button.disabled = busy
+        self.stop_button.disabled = not busy
+        if busy:
+            self._say("Streaming… (Stop keeps what has arrived)")
+
+    def _say(self, text: str) -> None:
+        self.status.value = text  # a Label: shown as text, never HTML
+
+
+def _feed(stream: Any, player: LivePlayer) -> None:
+    from .._events import AudioDelta, TextDelta, TranscriptDelta
+
+    for event in stream:
+        if isinstance(event, (TranscriptDelta, TextDelta)):
+            player.append_transcript(event.text)
+        elif isinstance(event, AudioDelta):
+            player.append_pcm(event.data)
+
+
+def _summary(reply: Any, offline: bool) -> str:
+    what = f"{reply.duration:.1f} s of audio" if reply.pcm else "text reply"
+    state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
+    cost = f" · ${reply.cost:.4f}" if reply.cost else ""
+    return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
+
+
+def _user_box(turn: Turn) -> w.HTML:
+    lines = [html.escape(turn.text)] if turn.text else []
+    lines += [f"🎤 {html.escape(source)}" for source in turn.sources]
+    body = "<br>".join(lines).replace("\n", "<br>")
+    return w.HTML(f'<div class="ora-user-turn"><b>You</b>: {body}</div>')
+
+
+def _describe(prepared: Any) -> str:
+    return f"{prepared.source_name} ({prepared.duration:.1f} s, {prepared.format})"
+
+
+def _renamed(prepared: Any, name: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(prepared, source_name=name)
+
+
+def _with(options: tuple[str, ...], value: str) -> list[str]:
+    return list(options) if value in options else [value, *options]
