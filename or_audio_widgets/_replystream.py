@@ -177,24 +177,24 @@ class ReplyStream:
             self._builder.fail(message, kind=kind)
 
     def _interrupt(self, message: str) -> None:
-        was_running = self._state == "running"
         self._abort(CANCELLED, message)
-        if was_running and self._state != "ended":
-            self._builder.fail(message, kind=CANCELLED)
         self._end()
 
     def _end(self) -> None:
+        """Mark the stream ended (once); a stream cut short records why in the reply."""
         with self._lock:
             if self._state == "ended":
                 return
-            unfinished = self._state == "running" and self._stop is None and not self._reached_end
+            cut_short = self._state == "running" and not self._reached_end
             self._state = "ended"
+            if cut_short and self._stop is None:  # the iterator was closed (GeneratorExit) mid-way
+                self._stop = (CANCELLED, "cancelled: the stream was closed before it ended")
+            stop = self._stop
         if self._timer is not None:
             self._timer.cancel()
-        if unfinished:  # the iterator was closed (GeneratorExit) before the End event
-            self._stop = (CANCELLED, "cancelled: the stream was closed before it ended")
+        if cut_short and stop is not None:
             self._connection.abort()
-            self._builder.fail(self._stop[1], kind=CANCELLED)
+            self._builder.fail(stop[1], kind=stop[0])
         self._connection.close()
 
     def _arm_deadline(self) -> None:
