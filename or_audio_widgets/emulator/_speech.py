@@ -28,11 +28,11 @@ _LOOP_GAP = b"\x00\x00" * (SAMPLE_RATE // 2)
 # One distinct espeak-ng voice (language + variant) per OpenRouter/OpenAI voice name.
 ESPEAK_VOICES: dict[str, str] = {
     "alloy": "en-us",
-    "echo": "en-gb+m3",
+    "echo": "en+m3",
     "fable": "en-gb-x-rp+m2",
     "onyx": "en-us+m7",
     "nova": "en-us+f3",
-    "shimmer": "en-gb+f4",
+    "shimmer": "en+f4",
     "ash": "en-us-nyc+m4",
     "ballad": "en-gb-scotland+m5",
     "coral": "en-029+f2",

@@ -97,6 +97,8 @@ def audio_payloads(
     pos = 0
     while pos < len(pcm):
         size = sizes[len(out) % len(sizes)]
+        if padded and (len(pcm) - pos) % 3 == 0 and len(pcm) - pos <= size:
+            size = len(pcm) - pos - 1  # the tail too must carry padding: split off its last byte
         out.append(base64.b64encode(pcm[pos : pos + size]))
         pos += size
     return tuple(out), speech.engine

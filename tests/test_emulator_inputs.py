@@ -1,0 +1,163 @@
+"""Audio input: the emulator decodes every ``input_audio`` part and reports what it heard."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_emulator import chat, content_of, sse_events
+
+from or_audio_widgets.emulator import EmulatorHandle
+
+LISTENER = "google/gemini-2.5-flash"
+LINE = re.compile(
+    r"audio (\d+): format=(\w+) duration=(\d+\.\d{3})s rate=(\d+) channels=(\d+) loudness=(-?[\d.]+|-inf)dBFS"
+)
+# ffmpeg's sine source has amplitude 1/8: its RMS is 1/(8*sqrt(2)) of full scale
+SINE_DBFS = 20 * math.log10(1 / (8 * math.sqrt(2)))
+
+
+def make_audio(tmp_path: Path, ext: str, rate: int, channels: int, seconds: float, codec: list[str]) -> bytes:
+    """A sine tone encoded by ffmpeg into ``ext``."""
+    out = tmp_path / f"tone.{ext}"
+    source = f"sine=frequency=440:sample_rate={rate}:duration={seconds}"
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", source, "-ac", str(channels), *codec]
+    subprocess.run([*args, "-y", str(out)], check=True)
+    return out.read_bytes()
+
+
+def listen(
+    handle: EmulatorHandle, parts: list[tuple[bytes | str, str]], model: str = LISTENER, **headers: str
+):
+    content: list[dict] = [{"type": "text", "text": "What is in this audio?"}]
+    for data, fmt in parts:
+        encoded = data if isinstance(data, str) else base64.b64encode(data).decode()
+        content.append({"type": "input_audio", "input_audio": {"data": encoded, "format": fmt}})
+    body = {"model": model, "stream": True, "messages": [{"role": "user", "content": content}]}
+    return chat(handle, body, **headers)
+
+
+def heard(handle: EmulatorHandle, data: bytes, fmt: str) -> tuple[str, float, int, int, float]:
+    reply = listen(handle, [(data, fmt)])
+    assert reply.status == 200, reply.body
+    text = content_of(sse_events(reply.body))
+    header, line = text.split("\n")
+    assert header == "Offline emulator received 1 audio part."
+    match = LINE.fullmatch(line)
+    assert match, line
+    return match[2], float(match[3]), int(match[4]), int(match[5]), float(match[6])
+
+
+@pytest.mark.parametrize(
+    ("ext", "rate", "channels", "codec", "tolerance"),
+    [
+        ("wav", 16000, 1, [], 0.0),
+        ("flac", 48000, 2, [], 0.0),
+        ("aiff", 8000, 1, [], 0.0),
+        ("ogg", 22050, 1, ["-c:a", "libvorbis"], 0.0),
+        ("mp3", 44100, 2, ["-c:a", "libmp3lame"], 0.03),
+        ("m4a", 24000, 1, ["-c:a", "aac"], 0.03),
+        ("aac", 32000, 2, ["-c:a", "aac", "-f", "adts"], 0.1),
+    ],
+)
+def test_formats_report_true_rate_channels_and_duration(
+    emulator: EmulatorHandle,
+    tmp_path: Path,
+    ext: str,
+    rate: int,
+    channels: int,
+    codec: list[str],
+    tolerance: float,
+) -> None:
+    data = make_audio(tmp_path, ext, rate, channels, 3.2, codec)
+    fmt, duration, got_rate, got_channels, loudness = heard(emulator, data, ext)
+    assert (fmt, got_rate, got_channels) == (ext, rate, channels)
+    assert abs(duration - 3.2) <= tolerance + 1e-9
+    # ffmpeg's upmix spreads the power over the channels; lossy codecs add a little priming silence
+    assert abs(loudness - (SINE_DBFS - 10 * math.log10(channels))) < 0.6
+
+
+def test_wav_line_is_exact(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    data = make_audio(tmp_path, "wav", 16000, 1, 3.2, [])
+    reply = listen(emulator, [(data, "wav")])
+    assert content_of(sse_events(reply.body)) == (
+        "Offline emulator received 1 audio part.\n"
+        f"audio 1: format=wav duration=3.200s rate=16000 channels=1 loudness={SINE_DBFS:.1f}dBFS"
+    )
+
+
+def test_raw_pcm16_and_pcm24_are_24khz_mono(emulator: EmulatorHandle) -> None:
+    half = (16384).to_bytes(2, "little", signed=True)  # a constant half-scale level: -6.0 dBFS
+    assert heard(emulator, half * 36000, "pcm16") == ("pcm16", 1.5, 24000, 1, -6.0)
+    half24 = (1 << 22).to_bytes(3, "little", signed=True)
+    assert heard(emulator, half24 * 12000, "pcm24") == ("pcm24", 0.5, 24000, 1, -6.0)
+    assert heard(emulator, bytes(4800), "pcm16")[4] == -math.inf
+
+
+def test_several_parts_in_order(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    wav = make_audio(tmp_path, "wav", 16000, 1, 1.0, [])
+    reply = listen(emulator, [(wav, "wav"), (bytes(48000), "pcm16")])
+    lines = content_of(sse_events(reply.body)).split("\n")
+    assert lines[0] == "Offline emulator received 2 audio parts."
+    assert [LINE.fullmatch(line)[1] for line in lines[1:]] == ["1", "2"]  # type: ignore[index]
+    assert "format=pcm16 duration=1.000s" in lines[2]
+
+
+def test_audio_in_with_audio_out_speaks(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    wav = make_audio(tmp_path, "wav", 16000, 1, 0.5, [])
+    body = {
+        "model": "openai/gpt-audio",
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "nova", "format": "pcm16"},
+        "stream": True,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "input_audio",
+                        "input_audio": {"data": base64.b64encode(wav).decode(), "format": "wav"},
+                    }
+                ],
+            }
+        ],
+    }
+    reply = chat(emulator, body)
+    assert reply.status == 200 and b'"transcript":"Offline"' in reply.body
+
+
+def _bad(emulator: EmulatorHandle, data: bytes | str, fmt: str) -> str:
+    reply = listen(emulator, [(data, fmt)])
+    assert reply.status == 400, reply.body
+    error = reply.json()["error"]
+    assert error["code"] == 400 and error["metadata"]["part"] == "messages[0].content[1]"
+    return error["message"]
+
+
+def test_invalid_base64_is_a_400_naming_the_part(emulator: EmulatorHandle) -> None:
+    message = _bad(emulator, "this is not base64!!", "wav")
+    assert message.startswith("Invalid audio data in messages[0].content[1]") and "base64" in message
+
+
+def test_undecodable_audio_is_a_400(emulator: EmulatorHandle) -> None:
+    message = _bad(emulator, b"\x00\x01garbage" * 100, "mp3")
+    assert (
+        message.startswith("Invalid audio data in messages[0].content[1]")
+        and "could not be decoded" in message
+    )
+
+
+def test_bad_formats_and_sizes(emulator: EmulatorHandle) -> None:
+    assert "Invalid audio format 'midi'" in _bad(emulator, b"abc", "midi")
+    assert "whole number" in _bad(emulator, b"abc", "pcm16")
+    assert "URL" in _bad(emulator, "https://example.com/a.wav", "wav")
+    assert "non-empty" in _bad(emulator, "", "wav")
+
+
+def test_audio_to_a_model_that_cannot_hear_is_refused(emulator: EmulatorHandle) -> None:
+    reply = listen(emulator, [(bytes(4800), "pcm16")], model="openai/gpt-4o")
+    assert reply.status == 404 and "input audio" in reply.json()["error"]["message"]
