@@ -59,8 +59,8 @@ class RecordingPublisher(DisplayPublisher):
         self.recorded.messages.append(("clear", wait))
 
 
-@pytest.fixture
-def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
+@pytest.fixture(name="ip")
+def ip_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
     """The global test shell with the extension loaded and fresh defaults; cwd is a temporary folder."""
     from IPython.testing.globalipapp import get_ipython
 
@@ -76,15 +76,15 @@ def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
         shell.user_ns.pop(name, None)
 
 
-@pytest.fixture
-def rec(ip: Any, monkeypatch: pytest.MonkeyPatch) -> Recorded:
+@pytest.fixture(name="rec")
+def rec_fixture(ip: Any, monkeypatch: pytest.MonkeyPatch) -> Recorded:
     recorded = Recorded()
     monkeypatch.setattr(ip, "display_pub", RecordingPublisher(recorded))
     return recorded
 
 
-@pytest.fixture
-def online(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+@pytest.fixture(name="online")
+def online_fixture(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The session emulator reached as if it were OpenRouter, with a fake key."""
     monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
     monkeypatch.setenv("OPENROUTER_API_KEY", FAKE_KEY)

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - fixtures
+from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
     FAKE_KEY,
     Recorded,
     audio_uris,
-    ip,
+    ip_fixture,
     last_body,
     magics,
     make_wav,
-    online,
-    rec,
+    online_fixture,
+    rec_fixture,
     user_text,
     wav_seconds,
 )
@@ -32,7 +32,8 @@ def test_cell_streams_and_leaves_a_playable_escaped_record(ip: Any, rec: Recorde
     # live: the words went out as plain text, the status line through a display handle
     assert "You said: Say <img" in capsys.readouterr().out
     status = rec.displays()[0]
-    assert status["transient"].get("display_id") and "openai/gpt-4o-audio-preview" in status["data"]["text/plain"]
+    assert status["transient"].get("display_id")
+    assert "openai/gpt-4o-audio-preview" in status["data"]["text/plain"]
     # saved: static HTML with the transcript escaped and one playable WAV
     saved = rec.final_html()
     assert "<img src=x" not in saved and html.escape("<img src=x onerror=alert(1)>") in saved
@@ -157,7 +158,8 @@ def test_out_and_last_reply(ip: Any, rec: Recorded, online: Any) -> None:
 
 def test_save_writes_the_requested_format(ip: Any, rec: Recorded, online: Any, tmp_path: Path) -> None:
     ip.run_cell_magic("oraudio", "--save out/reply.wav", "Hi")
-    assert abs(wav_seconds((tmp_path / "out" / "reply.wav").read_bytes()) - ip.user_ns["_oraudio"].duration) < 0.01
+    saved = wav_seconds((tmp_path / "out" / "reply.wav").read_bytes())
+    assert saved == pytest.approx(ip.user_ns["_oraudio"].duration, abs=0.01)
 
 
 def test_autoplay_only_when_asked(ip: Any, rec: Recorded, online: Any) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - fixtures
+from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
     FAKE_KEY,
     Recorded,
     audio_uris,
-    ip,
+    ip_fixture,
     magics,
-    online,
-    rec,
+    online_fixture,
+    rec_fixture,
     wav_seconds,
 )
 from IPython.core.error import UsageError
