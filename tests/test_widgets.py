@@ -1,0 +1,335 @@
+"""The widgets' Python side: what LivePlayer sends (binary, once, replayable), Recorder's conversion,
+AudioChat's conversation against the emulator, and that no secret reaches widget state."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import ipywidgets.embed
+import pytest
+
+from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
+from or_audio_widgets._errors import AudioInputError, MissingAPIKeyError
+from or_audio_widgets.jupyter import _chat
+from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
+
+JS = Path(__file__).resolve().parent.parent / "or_audio_widgets" / "jupyter" / "js"
+SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
+
+
+class Sent:
+    """Captures what a widget sends to the front end (content, buffers)."""
+
+    def __init__(self, widget: Any) -> None:
+        self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
+        widget.send = self  # instance attribute: the widget's own code calls self.send(...)
+
+    def __call__(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        self.messages.append((content, [bytes(b) for b in buffers or ()]))
+
+    def kinds(self) -> list[str]:
+        return [c["t"] for c, _ in self.messages]
+
+
+def tone(seconds: float, rate: int = 24000) -> bytes:
+    n = int(seconds * rate)
+    return b"".join(struct.pack("<h", int(6000 * math.sin(i / 7))) for i in range(n))
+
+
+def front_end(widget: Any, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+    """Deliver a custom message as if the page had sent it."""
+    widget._handle_custom_msg(content, buffers or [])
+
+
+# --- LivePlayer ------------------------------------------------------------------------------------------
+
+
+def test_pcm_goes_as_binary_buffers_each_chunk_once_with_its_arrival_time() -> None:
+    player = LivePlayer()
+    sent = Sent(player)
+    chunks = [tone(0.4), tone(0.4), tone(0.1)]
+    before = time.time() * 1000
+    for chunk in chunks:
+        player.append_pcm(chunk)
+    assert sent.kinds() == ["pcm", "pcm", "pcm"]
+    assert [b for _, bufs in sent.messages for b in bufs] == chunks
+    assert [c["seq"] for c, _ in sent.messages] == [0, 1, 2]
+    assert all(before - 1 <= c["ts"] <= time.time() * 1000 + 1 for c, _ in sent.messages)
+    assert player.pcm == b"".join(chunks)
+    assert player.traffic["buffers"] == sum(map(len, chunks))
+
+
+def test_an_odd_byte_waits_for_the_rest_of_its_sample() -> None:
+    player = LivePlayer()
+    sent = Sent(player)
+    player.append_pcm(b"\x01\x02\x03")
+    player.append_pcm(b"\x04")
+    player.append_pcm(b"\x05")  # alone: nothing to send yet
+    assert [bufs[0] for _, bufs in sent.messages] == [b"\x01\x02", b"\x03\x04"]
+
+
+def test_transcript_goes_as_deltas_with_offsets_and_is_no_synced_trait() -> None:
+    player = LivePlayer()
+    sent = Sent(player)
+    state_before = json.dumps(player.get_state(), default=str)
+    for word in ["Hello", " <img src=x onerror=alert(1)>", " world"]:
+        player.append_transcript(word)
+    assert [(c["at"], c["text"]) for c, _ in sent.messages] == [
+        (0, "Hello"),
+        (5, " <img src=x onerror=alert(1)>"),
+        (34, " world"),
+    ]
+    assert player.transcript == "Hello <img src=x onerror=alert(1)> world"
+    # The synced state does not grow with the reply: same size after the words and audio.
+    player.append_pcm(tone(1.0))
+    assert json.dumps(player.get_state(), default=str) == state_before
+    assert set(player.get_state()) >= {"sample_rate", "player_id"}
+
+
+def test_a_late_view_learns_the_counts_and_gets_what_it_lacks_replayed() -> None:
+    player = LivePlayer()
+    chunks = [tone(0.4), tone(0.2)]
+    for chunk in chunks:
+        player.append_pcm(chunk)
+    player.append_transcript("Hi there")
+    sent = Sent(player)
+    front_end(player, {"t": "ready", "have": 0, "text_len": 0})
+    assert sent.messages[-1][0] == {"t": "state", "chunks": 2, "text_len": 8, "finished": False}
+    front_end(player, {"t": "need", "from": 1, "text_from": 3})
+    pcm, text = sent.messages[-2:]
+    assert pcm[0] == {"t": "pcm", "seq": 1, "replay": True} and pcm[1] == [chunks[1]]
+    assert text[0] == {"t": "text", "at": 3, "text": "there"}
+
+
+def test_finish_tells_the_page_to_assemble_its_file_and_replays_it_when_asked() -> None:
+    player = LivePlayer()
+    pcm = tone(0.5)
+    player.append_transcript("Done.")
+    player.append_pcm(pcm)
+    sent = Sent(player)
+    player.finish(AudioReply(pcm=pcm, transcript="Done."))
+    end = sent.messages[-1][0]
+    assert end["t"] == "finish" and end["chunks"] == 1 and end["complete"] is True
+    assert end["duration"] == pytest.approx(0.5)
+    assert "transcript" not in end  # the page has it already
+    assert sent.kinds() == ["finish"]  # no audio sent twice
+    front_end(player, {"t": "need", "from": 1, "text_from": 5})
+    assert sent.kinds() == ["finish", "finish"]
+    with pytest.raises(RuntimeError, match="finished"):
+        player.append_pcm(pcm)
+
+
+def test_finish_with_audio_that_differs_from_the_stream_replaces_it_once() -> None:
+    player = LivePlayer()
+    player.append_pcm(tone(0.2))
+    sent = Sent(player)
+    final = tone(0.3)
+    player.finish(AudioReply(pcm=final, transcript="other words"))
+    assert sent.kinds() == ["replace", "finish"]
+    assert sent.messages[0][1] == [final]
+    assert sent.messages[1][0]["transcript"] == "other words"
+
+
+def test_fail_marks_the_reply_incomplete_with_the_reason() -> None:
+    player = LivePlayer()
+    player.append_pcm(tone(0.1))
+    sent = Sent(player)
+    player.fail("connection dropped")
+    assert sent.messages[-1][0] == {"t": "fail", "chunks": 1, "complete": False, "reason": "connection dropped"}
+    assert player.finished
+
+
+def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulator: Any) -> None:
+    client = OpenRouterAudio("k", base_url=emulator.base_url)
+    player = LivePlayer()
+    Sent(player)
+    with client.open(
+        "Speak for a minute.", model="openai/gpt-4o-audio-preview", audio={"voice": "alloy", "format": "wav"},
+        headers={"X-Emulator-Seconds": "60"},
+    ) as stream:  # fmt: skip
+        _chat._feed(stream, player)
+        reply = stream.reply
+    player.finish(reply)
+    traffic = player.traffic
+    assert traffic["pcm"] == len(reply.pcm) == 60 * 48000
+    assert traffic["buffers"] == traffic["pcm"]  # binary, each byte once
+    assert (traffic["buffers"] + traffic["json"]) / traffic["pcm"] < 1.1
+
+
+def test_the_front_end_code_never_parses_text_as_html() -> None:
+    for name in ("player.js", "recorder.js"):
+        source = (JS / name).read_text()
+        assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "outerHTML" not in source
+    assert "textContent" in (JS / "player.js").read_text()
+
+
+def test_sample_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        LivePlayer(sample_rate=0)
+
+
+# --- Recorder --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def webm_recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """What Chromium's MediaRecorder makes: opus in webm (1.5 s of a tone)."""
+    path = tmp_path_factory.mktemp("rec") / "take.webm"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=1.5",
+         "-c:a", "libopus", "-ar", "48000", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path.read_bytes()
+
+
+def test_a_webm_recording_arrives_as_an_accepted_format(webm_recording: bytes) -> None:
+    recorder = Recorder()
+    sent = Sent(recorder)
+    seen: list[Any] = []
+    recorder.on_recording(seen.append)
+    front_end(recorder, {"t": "recording", "mime": "audio/webm;codecs=opus", "ms": 1500}, [webm_recording])
+    prepared = recorder.prepared
+    assert recorder.recording == webm_recording and recorder.mime_type == "audio/webm;codecs=opus"
+    assert prepared.format in {"wav", "mp3"} and prepared.part["input_audio"]["format"] == prepared.format
+    assert prepared.duration == pytest.approx(1.5, abs=0.1)
+    assert seen == [prepared]
+    content = sent.messages[-1][0]
+    assert content["t"] == "prepared" and content["format"] == prepared.format
+    recorder.clear()
+    assert recorder.prepared is None and sent.kinds()[-1] == "cleared"
+
+
+def test_an_unreadable_recording_is_reported_in_the_widget() -> None:
+    recorder = Recorder()
+    sent = Sent(recorder)
+    front_end(recorder, {"t": "recording", "mime": "audio/webm"}, [b"\x1aE\xdf\xa3 not really webm"])
+    assert recorder.prepared is None and recorder.error
+    assert sent.messages[-1][0]["t"] == "error" and "could not be used" in sent.messages[-1][0]["message"]
+    with pytest.raises(AudioInputError):
+        recorder.take(b"")
+
+
+# --- AudioChat -------------------------------------------------------------------------------------------
+
+
+def test_the_pickers_list_audio_models_and_voice_follows_the_model(emulator: Any) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
+    ids = [value for _, value in chat.model_picker.options]
+    assert "openai/gpt-4o-audio-preview" in ids and "google/gemini-2.5-flash" in ids
+    assert "openai/gpt-4o" not in ids  # text only: no audio either way
+    assert not chat.voice_picker.disabled
+    chat.model_picker.value = "google/gemini-2.5-flash"
+    assert chat.voice_picker.disabled and chat.format_picker.disabled
+
+
+def test_later_turns_carry_the_earlier_ones_with_the_spoken_reply_as_text(emulator: Any) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
+    emulator.clear_requests()
+    assert chat.send("First <b>question</b>") is not None
+    assert chat.wait(30)
+    first = chat.turns[1]
+    assert first.role == "assistant" and first.reply.complete and first.reply.pcm
+    assert chat.player is not None and chat.player.finished
+    chat.send("Second")
+    assert chat.wait(30)
+    messages = emulator.requests[-1].json["messages"]
+    assert messages == [
+        {"role": "user", "content": "First <b>question</b>"},
+        {"role": "assistant", "content": first.text},
+        {"role": "user", "content": "Second"},
+    ]
+    assert first.text == "Offline emulator speaking. You said: First <b>question</b>"
+    user_box = chat.history.children[0]
+    assert "First &lt;b&gt;question&lt;/b&gt;" in user_box.value and "<b>question" not in user_box.value
+    assert "complete" in chat.status.value
+
+
+def test_a_recording_is_sent_and_the_listening_model_names_its_duration(
+    emulator: Any, webm_recording: bytes
+) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url), model="google/gemini-2.5-flash")
+    front_end(chat.recorder, {"t": "recording", "mime": "audio/webm"}, [webm_recording])
+    chat.send("")
+    assert chat.wait(30)
+    turn, answer = chat.turns
+    assert turn.parts and turn.parts[0]["type"] == "input_audio"
+    duration = turn.sources[0]
+    assert "microphone recording" in duration
+    assert "audio 1: format=wav duration=1.5" in answer.text
+    assert chat.recorder.prepared is None  # sent once, then cleared
+
+
+def test_stop_keeps_the_partial_reply_playable() -> None:
+    with start_emulator(port=0, realtime=1.0) as handle:
+        chat = AudioChat(client=OpenRouterAudio("k", base_url=handle.base_url))
+        chat.send("Please say something rather long so that there is time to stop it in the middle.")
+        deadline = time.monotonic() + 20
+        while chat.player is not None and len(chat.player.pcm) < 2 * 19200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        chat.stop()
+        assert chat.wait(10)
+    reply = chat.turns[-1].reply
+    assert not reply.complete and "cancel" in (reply.error or "")
+    assert len(reply.pcm) >= 2 * 19200 and reply.audio[:4] == b"RIFF"
+    assert chat.player is not None and chat.player.finished
+    assert "incomplete" in chat.status.value and not chat.send_button.disabled
+
+
+def test_nothing_to_send_says_so() -> None:
+    chat = AudioChat(client=_NoModels())
+    assert chat.send("   ") is None
+    assert "Type a message" in chat.status.value
+    assert "Could not list models" in AudioChat(client=_NoModels(fail=True)).status.value
+
+
+def test_no_secret_in_widget_state_or_saved_state(emulator: Any) -> None:
+    client = OpenRouterAudio(SECRET, base_url=emulator.base_url)
+    chat = AudioChat(client=client)
+    chat.send("hello")
+    assert chat.wait(30)
+    widgets = [chat, *_descendants(chat)]
+    for widget in widgets:
+        assert SECRET not in json.dumps(widget.get_state(), default=repr)
+        assert SECRET not in repr(widget)
+    embedded = json.dumps(ipywidgets.embed.embed_data(views=[chat]), default=repr)
+    assert SECRET not in embedded and "sk-or" not in embedded
+
+
+def test_offline_mode_uses_the_in_process_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
+    chat = AudioChat()
+    assert chat.offline and "offline emulator" in chat.status.value
+    chat.send("hi")
+    assert chat.wait(30)
+    assert chat.turns[-1].reply.complete and "offline emulator" in chat.status.value
+    monkeypatch.delenv("OR_AUDIO_OFFLINE")
+    with pytest.raises(MissingAPIKeyError):
+        AudioChat()
+
+
+class _NoModels:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def models(self) -> list[dict[str, Any]]:
+        if self.fail:
+            from or_audio_widgets._errors import APIConnectionError
+
+            raise APIConnectionError("no route to host")
+        return []
+
+
+def _descendants(widget: Any) -> list[Any]:
+    found: list[Any] = []
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, ipywidgets.Widget):
+            found += [child, *_descendants(child)]
+    return found
