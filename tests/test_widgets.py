@@ -142,7 +142,8 @@ def test_fail_marks_the_reply_incomplete_with_the_reason() -> None:
     player.append_pcm(tone(0.1))
     sent = Sent(player)
     player.fail("connection dropped")
-    assert sent.messages[-1][0] == {"t": "fail", "chunks": 1, "complete": False, "reason": "connection dropped"}
+    end = sent.messages[-1][0]
+    assert end == {"t": "fail", "chunks": 1, "complete": False, "reason": "connection dropped"}
     assert player.finished
 
 
