@@ -163,7 +163,15 @@ def _info(media: Media, head: bytes) -> AudioInfo:
         return AudioInfo(size / width / rate, rate, 1)
     if media.format == "wav":
         return wav_info(_reader(media), _size(media), media.name)
-    return ffmpeg_info(media)
+    try:
+        return ffmpeg_info(media)
+    except AudioInputError as exc:
+        if media.format is not None:
+            raise
+        raise AudioInputError(
+            f"{media.name} is in no audio format ffmpeg recognises (corrupt, truncated or not audio). If "
+            "it is raw samples, say so: format='pcm16', sample_rate=..."
+        ) from exc
 
 
 def _size(media: Media) -> int:

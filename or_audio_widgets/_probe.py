@@ -179,10 +179,12 @@ def _run(media: Media, args: list[str], *, purpose: str) -> bytes:
     if media.path is not None:
         return run_ffmpeg([*before, "-i", f"file:{os.fspath(media.path)}", "-vn", *args],
                           purpose=purpose, name=media.name)
-    if media.format in ("m4a", "mp4", None):
-        # MP4 keeps its index ("moov") wherever the writer put it, often at the end: ffmpeg needs to seek.
-        with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
-            path = Path(tmp) / "input"
-            path.write_bytes(media.data or b"")
+    # Bytes go through a temporary file, not a pipe: MP4 keeps its index ("moov") wherever the writer
+    # put it, often at the end, and MP3's gapless trimming needs the length; both need ffmpeg to seek.
+    with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
+        path = Path(tmp) / "input"
+        path.write_bytes(media.data or b"")
+        try:
             return run_ffmpeg([*before, "-i", f"file:{path}", "-vn", *args], purpose=purpose, name=media.name)
-    return run_ffmpeg([*before, "-i", "pipe:0", "-vn", *args], media.data, purpose=purpose, name=media.name)
+        except AudioInputError as exc:  # name the source, not the temporary file, in ffmpeg's words
+            raise AudioInputError(str(exc).replace(f"file:{path}", media.name)) from None
