@@ -70,7 +70,7 @@ class Base64Stream:
 
     def finish(self) -> bytes:
         """End of stream: decode a final unpadded quantum (two or three characters) if one is carried."""
-        text, self._carry = self._carry, ""
+        text, self._carry = _SPACE.sub("", self._carry), ""
         if not text:
             return b""
         if len(text.rstrip("=")) % 4 == 1:

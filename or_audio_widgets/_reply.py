@@ -301,6 +301,8 @@ class ReplyBuilder:
             if self._built is None:
                 if not self._ended:
                     self._record_error("the stream stopped before its end", None, "protocol")
+                elif not self._done:
+                    self._record_error("the stream ended without 'data: [DONE]'", None, "protocol")
                 if self._pcm is not None:
                     self._built = self._reply(self._pcm.finish(), None, final=True)
                 else:
