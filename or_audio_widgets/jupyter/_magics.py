@@ -51,7 +51,9 @@ class OrAudioMagics(Magics):
     offline = Bool(None, allow_none=True, help="Use the offline emulator; None: $OR_AUDIO_OFFLINE.").tag(
         config=True)
     timeout = Float(60.0, help="Seconds to wait between two bytes of a reply.").tag(config=True)
-    live_player = Bool(True, help="Play audio during the stream with the live widget.").tag(config=True)
+    live_player = Enum(("auto", "on", "off"), "auto", help="Play audio during the stream with the live "
+                       "widget: auto = when a Jupyter front end is attached (JupyterLab, Notebook 7, VS Code, "
+                       "Colab), not in nbclient/nbconvert/papermill runs.").tag(config=True)
     headers = Dict(value_trait=Unicode(), help="Extra HTTP headers sent with every request.").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -158,7 +160,9 @@ class OrAudioMagics(Magics):
 
     def _live_player(self, request: Any) -> Any:
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
-        if not self.live_player or request.audio is None or getattr(self.shell, "kernel", None) is None:
+        if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
+            return None
+        if self.live_player == "auto" and not _front_end_attached(self.shell):
             return None
         try:
             from ._widgets import LivePlayer
@@ -282,6 +286,20 @@ class OrAudioMagics(Magics):
             caption += f" ({connection.notice})"
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
         display(bundle(headers, model_rows(models), caption=caption), raw=True)
+
+
+def _front_end_attached(shell: Any) -> bool:
+    """Whether a front end that renders widgets is likely attached to this kernel.
+
+    Jupyter Server sets ``JPY_SESSION_NAME`` for the kernels it starts (JupyterLab, Notebook 7), VS Code
+    puts ``__vsc_ipynb_file__`` in the namespace, Colab has ``google.colab``. Headless runs (nbclient,
+    nbconvert, papermill) have none, and a widget there would only leave its state in the saved file.
+    """
+    import os
+    import sys
+
+    return bool(os.environ.get("JPY_SESSION_NAME")) or "__vsc_ipynb_file__" in shell.user_ns or (
+        "google.colab" in sys.modules)
 
 
 def _audio_models(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
