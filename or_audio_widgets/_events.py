@@ -106,8 +106,9 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
             if reader.done:
                 yield from reader.finish(truncated=False)
                 return
+    truncated = decoder.pending
     decoder.flush()
-    yield from reader.finish(truncated=decoder.pending)
+    yield from reader.finish(truncated=truncated)
 
 
 class _ChunkReader:
