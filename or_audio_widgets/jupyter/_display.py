@@ -10,6 +10,7 @@ record (see :mod:`._saved`).
 from __future__ import annotations
 
 import html
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -164,3 +165,14 @@ class LiveDisplay:
         self._status_shown = text
         self._handle.update(self._status_bundle(), raw=True)
         self.updates += 1
+
+
+def front_end_attached(shell: Any) -> bool:
+    """Whether a front end that renders widgets is likely attached to this kernel.
+
+    Jupyter Server sets ``JPY_SESSION_NAME`` for the kernels it starts (JupyterLab, Notebook 7), VS Code
+    puts ``__vsc_ipynb_file__`` in the namespace, Colab has ``google.colab``. Headless runs (nbclient,
+    nbconvert, papermill) have none, and a widget there would only leave its state in the saved file.
+    """
+    return bool(os.environ.get("JPY_SESSION_NAME")) or "__vsc_ipynb_file__" in shell.user_ns or (
+        "google.colab" in sys.modules)

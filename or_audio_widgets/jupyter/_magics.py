@@ -26,6 +26,7 @@ from .._defaults import (
     DEFAULT_VOICE,
     OUTPUT_FORMATS,
 )
+from ._display import front_end_attached
 from ._prompt import refuse_key, resolve_sources, substitute, unquote_options, validate_name
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
@@ -51,9 +52,11 @@ class OrAudioMagics(Magics):
     offline = Bool(None, allow_none=True, help="Use the offline emulator; None: $OR_AUDIO_OFFLINE.").tag(
         config=True)
     timeout = Float(60.0, help="Seconds to wait between two bytes of a reply.").tag(config=True)
-    live_player = Enum(("auto", "on", "off"), "auto", help="Play audio during the stream with the live "
-                       "widget: auto = when a Jupyter front end is attached (JupyterLab, Notebook 7, VS Code, "
-                       "Colab), not in nbclient/nbconvert/papermill runs.").tag(config=True)
+    live_player = Enum(
+        ("auto", "on", "off"), "auto",
+        help="Play audio during the stream with the live widget: auto = when a Jupyter front end is "
+        "attached (JupyterLab, Notebook 7, VS Code, Colab), not in nbclient/nbconvert/papermill runs.",
+    ).tag(config=True)
     headers = Dict(value_trait=Unicode(), help="Extra HTTP headers sent with every request.").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
@@ -162,7 +165,7 @@ class OrAudioMagics(Magics):
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
         if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
             return None
-        if self.live_player == "auto" and not _front_end_attached(self.shell):
+        if self.live_player == "auto" and not front_end_attached(self.shell):
             return None
         try:
             from ._widgets import LivePlayer
@@ -272,10 +275,10 @@ class OrAudioMagics(Magics):
 
         from .._errors import OpenRouterAudioError
         from ._run import error_from
-        from ._tables import bundle, model_rows
+        from ._tables import audio_models, bundle, model_rows
 
         try:
-            models = _audio_models(connection.client, want_in=args.input, want_out=args.output)
+            models = audio_models(connection.client, want_in=args.input, want_out=args.output)
         except OpenRouterAudioError as exc:
             raise error_from(exc, connection.notice) from None
         what = {(True, False): "audio in", (False, True): "audio out"}.get((args.input, args.output), "audio")
@@ -286,30 +289,3 @@ class OrAudioMagics(Magics):
             caption += f" ({connection.notice})"
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
         display(bundle(headers, model_rows(models), caption=caption), raw=True)
-
-
-def _front_end_attached(shell: Any) -> bool:
-    """Whether a front end that renders widgets is likely attached to this kernel.
-
-    Jupyter Server sets ``JPY_SESSION_NAME`` for the kernels it starts (JupyterLab, Notebook 7), VS Code
-    puts ``__vsc_ipynb_file__`` in the namespace, Colab has ``google.colab``. Headless runs (nbclient,
-    nbconvert, papermill) have none, and a widget there would only leave its state in the saved file.
-    """
-    import os
-    import sys
-
-    return bool(os.environ.get("JPY_SESSION_NAME")) or "__vsc_ipynb_file__" in shell.user_ns or (
-        "google.colab" in sys.modules)
-
-
-def _audio_models(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
-    """Models with audio in, out, both (both flags), or either (no flag), sorted by id."""
-    if want_in or want_out:
-        models = client.models(input_modality="audio" if want_in else None,
-                               output_modality="audio" if want_out else None)
-    else:
-        seen: dict[str, dict[str, Any]] = {}
-        for model in [*client.models(input_modality="audio"), *client.models(output_modality="audio")]:
-            seen.setdefault(str(model.get("id")), model)
-        models = list(seen.values())
-    return sorted(models, key=lambda m: str(m.get("id", "")))

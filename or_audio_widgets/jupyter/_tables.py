@@ -62,3 +62,16 @@ def _per_million(price: object) -> str:
     except ValueError:
         return ""
     return f"${value * 1_000_000:.2f}"
+
+
+def audio_models(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
+    """Models with audio in, out, both (both flags), or either (no flag), sorted by id."""
+    if want_in or want_out:
+        models = client.models(input_modality="audio" if want_in else None,
+                               output_modality="audio" if want_out else None)
+    else:
+        seen: dict[str, dict[str, Any]] = {}
+        for model in [*client.models(input_modality="audio"), *client.models(output_modality="audio")]:
+            seen.setdefault(str(model.get("id")), model)
+        models = list(seen.values())
+    return sorted(models, key=lambda m: str(m.get("id", "")))
