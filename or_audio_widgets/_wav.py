@@ -77,13 +77,13 @@ def parse_wav_header(data: Bytes) -> WavInfo | None:
         if tag == b"data":
             if fmt is None:
                 raise AudioFormatError("WAV data chunk before its 'fmt ' chunk; the file is corrupt")
-            return WavInfo(fmt[2], fmt[1], fmt[4] // 8, pos + 8, size, fmt[0])
+            return WavInfo(fmt[2], fmt[1], fmt[5] // 8, pos + 8, size, fmt[0])
         if tag == b"fmt ":
             if pos + 8 + 16 > len(view):
                 return None
             fmt = struct.unpack_from("<HHIIHH", view, pos + 8)
-            if fmt[0] not in (_PCM_FORMAT, _EXTENSIBLE_FORMAT) or fmt[4] not in (8, 16, 24, 32):
-                raise AudioFormatError(f"WAV with sample format {fmt[0]}/{fmt[4]} bits is not integer PCM")
+            if fmt[0] not in (_PCM_FORMAT, _EXTENSIBLE_FORMAT) or fmt[5] not in (8, 16, 24, 32):
+                raise AudioFormatError(f"WAV with sample format {fmt[0]}/{fmt[5]} bits is not integer PCM")
         if size in _PLACEHOLDER_SIZES and tag != b"data":
             raise AudioFormatError(f"WAV chunk {tag!r} has no usable size")
         pos += 8 + size + (size & 1)  # RIFF chunks are padded to even sizes
@@ -100,8 +100,10 @@ def repair_wav(data: Bytes) -> bytes:
     if info is None:
         raise AudioFormatError("truncated WAV: the header is incomplete")
     body = memoryview(data)[info.data_offset :]
-    if info.data_size not in _PLACEHOLDER_SIZES and info.data_size <= len(body):
-        body = body[: info.data_size]
+    declared = info.data_size
+    # a true size is kept (trailing chunks or junk dropped) unless another header follows it
+    if declared not in _PLACEHOLDER_SIZES and declared <= len(body) and not looks_like_wav(body[declared:]):
+        body = body[:declared]
     pcm = strip_embedded_headers(body)
     return pcm_to_wav(pcm, info.sample_rate, info.channels, info.sample_width)
 

@@ -1,0 +1,186 @@
+"""WAV headers, repair of streaming placeholders, repeated headers, frame alignment, the assembler."""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+
+import pytest
+
+from or_audio_widgets._errors import AudioFormatError
+from or_audio_widgets._wav import (
+    WAV_HEADER_SIZE,
+    FrameAligner,
+    PcmAssembler,
+    WavStream,
+    looks_like_wav,
+    parse_wav_header,
+    pcm_to_wav,
+    repair_wav,
+    strip_embedded_headers,
+    to_pcm16,
+    wav_header,
+)
+
+PCM = bytes(range(256)) * 30  # 7,680 bytes = 3,840 samples
+
+
+def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
+    with wave.open(io.BytesIO(data)) as w:
+        return w.getframerate(), w.getnchannels(), w.getsampwidth(), w.readframes(w.getnframes())
+
+
+def with_sizes(wav: bytes, riff: int, data: int) -> bytes:
+    out = bytearray(wav)
+    struct.pack_into("<I", out, 4, riff)
+    struct.pack_into("<I", out, 40, data)
+    return bytes(out)
+
+
+def test_pcm_to_wav_is_read_back_by_the_wave_module() -> None:
+    assert read_wav(pcm_to_wav(PCM)) == (24000, 1, 2, PCM)
+    assert read_wav(pcm_to_wav(PCM, 16000, 2)) == (16000, 2, 2, PCM)
+
+
+def test_pcm_to_wav_drops_a_partial_frame() -> None:
+    assert read_wav(pcm_to_wav(PCM + b"\x01", 24000, 1))[3] == PCM
+    assert len(pcm_to_wav(b"\x01\x02\x03\x04\x05\x06", 8000, 2)) == WAV_HEADER_SIZE + 4
+
+
+def test_header_fields() -> None:
+    info = parse_wav_header(wav_header(100, 48000, 2, 3))
+    assert info is not None
+    assert (info.sample_rate, info.channels, info.sample_width, info.data_offset, info.data_size) == (
+        48000, 2, 3, 44, 100,
+    )  # fmt: skip
+
+
+def test_incomplete_header_asks_for_more() -> None:
+    header = wav_header(10)
+    for n in (0, 3, 11, 20, 43):
+        assert parse_wav_header(header[:n]) is None
+    assert parse_wav_header(header) is not None
+
+
+def test_not_wav_is_refused() -> None:
+    with pytest.raises(AudioFormatError, match="not a WAV"):
+        parse_wav_header(b"ID3\x04" + bytes(40))
+    with pytest.raises(AudioFormatError, match="not a WAV"):
+        parse_wav_header(b"OggS")
+    assert not looks_like_wav(b"RIFF")
+
+
+def test_float_wav_is_refused() -> None:
+    header = bytearray(wav_header(8))
+    struct.pack_into("<H", header, 20, 3)  # WAVE_FORMAT_IEEE_FLOAT
+    with pytest.raises(AudioFormatError, match="not integer PCM"):
+        parse_wav_header(bytes(header))
+
+
+def test_header_with_extra_chunks() -> None:
+    fmt = struct.pack("<HHIIHH", 1, 1, 22050, 44100, 2, 16)
+    body = b"RIFF\0\0\0\0WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"LIST\x03\0\0\0abc\0"
+    body += b"data" + struct.pack("<I", len(PCM)) + PCM
+    assert read_wav(repair_wav(body)) == (22050, 1, 2, PCM)
+
+
+@pytest.mark.parametrize("placeholder", [0, 0x7FFFFFFF, 0xFFFFFFFF])
+def test_placeholder_sizes_are_repaired(placeholder: int) -> None:
+    broken = with_sizes(pcm_to_wav(PCM), placeholder, placeholder)
+    fixed = repair_wav(broken)
+    assert read_wav(fixed) == (24000, 1, 2, PCM)
+    assert struct.unpack_from("<I", fixed, 4)[0] == len(fixed) - 8
+
+
+def test_size_beyond_the_end_is_repaired_and_a_short_size_is_respected() -> None:
+    assert read_wav(repair_wav(with_sizes(pcm_to_wav(PCM), 36 + 10**6, 10**6)))[3] == PCM
+    assert read_wav(repair_wav(with_sizes(pcm_to_wav(PCM) + b"junk", 36 + len(PCM), len(PCM))))[3] == PCM
+
+
+def test_headers_repeated_inside_the_data_are_stripped() -> None:
+    pieces = [PCM[:1000], PCM[1000:5000], PCM[5000:]]
+    glued = b"".join(pcm_to_wav(p) for p in pieces)
+    assert read_wav(repair_wav(glued))[3] == PCM
+    assert strip_embedded_headers(b"RIFFxx" + PCM) == b"RIFFxx" + PCM  # not a header: kept
+
+
+def test_wav_stream_strips_a_header_repeated_in_every_chunk() -> None:
+    stream = WavStream()
+    pieces = [PCM[:1000], PCM[1000:5000], PCM[5000:]]
+    out = b"".join(stream.feed(with_sizes(pcm_to_wav(p, 16000), 0xFFFFFFFF, 0xFFFFFFFF)) for p in pieces)
+    assert out == PCM
+    assert stream.info is not None and stream.info.sample_rate == 16000
+
+
+def test_wav_stream_with_the_first_header_split() -> None:
+    data = pcm_to_wav(PCM)
+    stream = WavStream()
+    out = b"".join(stream.feed(data[i : i + 7]) for i in range(0, len(data), 7))
+    assert out == PCM
+
+
+def test_frame_aligner_carries_an_odd_byte() -> None:
+    aligner = FrameAligner(2)
+    assert aligner.feed(b"\x01") == b""
+    assert aligner.feed(b"\x02\x03") == b"\x01\x02"
+    assert aligner.pending == b"\x03"
+    assert aligner.feed(b"\x04\x05\x06") == b"\x03\x04\x05\x06"
+
+
+def test_to_pcm16_keeps_the_top_bytes() -> None:
+    assert to_pcm16(b"\x11\x22\x33\xaa\xbb\xcc", 3) == b"\x22\x33\xbb\xcc"
+    assert to_pcm16(b"\x00\x11\x22\x33", 4) == b"\x22\x33"
+    assert to_pcm16(b"\x01\x02", 2) == b"\x01\x02"
+    with pytest.raises(AudioFormatError):
+        to_pcm16(b"\x01", 1)
+
+
+def assemble(wire: str, pieces: list[bytes], rate: int = 24000, channels: int = 1) -> PcmAssembler:
+    assembler = PcmAssembler(wire, rate, channels)
+    for piece in pieces:
+        assembler.write(piece)
+    return assembler
+
+
+def test_assembler_pcm16_with_odd_chunks() -> None:
+    pieces = [PCM[:1], PCM[1:1001], PCM[1001:4000], PCM[4000:]]
+    assembler = assemble("pcm16", [*pieces, b"\x07"])  # a trailing odd byte is dropped
+    assert assembler.pcm_bytes == len(PCM)
+    data, offset = assembler.finish()
+    assert offset == WAV_HEADER_SIZE
+    assert read_wav(data) == (24000, 1, 2, PCM)
+
+
+def test_assembler_pcm24() -> None:
+    samples24 = b"".join(b"\x00" + PCM[i : i + 2] for i in range(0, len(PCM), 2))
+    assembler = assemble("pcm24", [samples24[:5], samples24[5:100], samples24[100:]])
+    data, _ = assembler.finish()
+    assert read_wav(data)[3] == PCM
+
+
+def test_assembler_wav_wire_with_repeated_headers_and_stereo() -> None:
+    pieces = [pcm_to_wav(PCM[:4000], 44100, 2), with_sizes(pcm_to_wav(PCM[4000:], 44100, 2), 0, 0)]
+    assembler = assemble("wav", pieces)
+    assert (assembler.sample_rate, assembler.channels) == (44100, 2)
+    assert read_wav(assembler.finish()[0]) == (44100, 2, 2, PCM)
+
+
+def test_assembler_wav_wire_that_is_bare_pcm() -> None:
+    assert read_wav(assemble("wav", [b"\x01\x02" * 10]).finish()[0])[3] == b"\x01\x02" * 10
+
+
+def test_assembler_snapshot_is_a_copy_and_writing_goes_on() -> None:
+    assembler = assemble("pcm16", [PCM[:101]])
+    snap = assembler.snapshot()
+    assert read_wav(snap)[3] == PCM[:100]
+    assembler.write(PCM[101:])
+    assert read_wav(assembler.finish()[0])[3] == PCM
+    assert read_wav(snap)[3] == PCM[:100]
+
+
+def test_assembler_without_a_header_slot() -> None:
+    assembler = PcmAssembler("pcm16", header=False)
+    assembler.write(PCM)
+    assert assembler.snapshot() == PCM
+    assert assembler.finish() == (PCM, 0)
