@@ -37,7 +37,7 @@ PCM_RATE = 24000
 _RAW = ("pcm16", "pcm24")
 _SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
-_BLOCK = 3 * 1024 * 1024
+_BLOCK = 3 * 64 * 1024
 
 
 @dataclass(frozen=True, repr=False)
