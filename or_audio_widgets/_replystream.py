@@ -138,6 +138,11 @@ class ReplyStream:
         except KeyboardInterrupt:
             self._interrupt("interrupted (KeyboardInterrupt)")
             raise
+        except Exception as exc:
+            with self._lock:
+                if self._stop is None:
+                    self._stop = ("error", f"the stream failed: {type(exc).__name__}: {exc}")
+            raise
         finally:
             self._end()
 
