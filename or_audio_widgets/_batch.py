@@ -59,6 +59,9 @@ def transcribe_many(
     """
     items = _keyed(sources)
     path = Path(results) if results is not None else None
+    if path is not None:  # fail now, not after the first (paid) result
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
     done = _load_done(path)
     own_client = client is None
     if client is None:

@@ -106,7 +106,10 @@ def prepare_audio(
     if not head:
         raise AudioInputError(f"{media.name} is empty (0 bytes). Check that the recording or export worked.")
     media.format = _identify(media, head, declared)
-    info = _info(media, head)
+    as_is = target is None and not mono and not sample_rate and media.format in ACCEPTED_FORMATS - {"wav"}
+    if as_is and max_bytes is not None and _size(media) > max_bytes:
+        raise AudioInputError(_too_large(media.name, media.format or "", None, _size(media), max_bytes))
+    info = _info(media, head)  # decodes a compressed file once: refuse one too large before that
     _check_seconds(media.name, info, max_seconds)
     out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
     if out_format is None:
@@ -141,7 +144,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
                 f"{media.name} was declared {declared} but has a {found.format} header; drop format=."
             )
         return declared
-    if media.path is not None:
+    if media.path is not None or "://" in media.name:
         check_suffix(media.name, found.format if found else None)
     if found is None:
         return declared
@@ -239,13 +242,13 @@ def _finish(media: Media, fmt: str | None, info: AudioInfo, max_bytes: int | Non
                          converted_from)
 
 
-def _too_large(name: str, fmt: str, info: AudioInfo, size: int, max_bytes: int) -> str:
-    mp3 = info.duration * MP3_BITRATE[1] / 8
+def _too_large(name: str, fmt: str, info: AudioInfo | None, size: int, max_bytes: int) -> str:
+    length = f" ({info.duration:.1f} s)" if info else ""
+    mp3 = f" (about {info.duration * MP3_BITRATE[1] / 8 / 1e6:.1f} MB)" if info else ""
     return (
-        f"{name} is {size / 1e6:.1f} MB as {fmt} ({info.duration:.1f} s), over the limit of "
-        f"max_bytes={max_bytes / 1e6:.1f} MB. Make it smaller: prepare_audio(..., target='mp3', mono=True) "
-        f"(about {mp3 / 1e6:.1f} MB), sample_rate=16000 for speech, or trim it into parts; or raise "
-        "max_bytes."
+        f"{name} is {size / 1e6:.1f} MB as {fmt}{length}, over the limit of max_bytes="
+        f"{max_bytes / 1e6:.1f} MB. Make it smaller: prepare_audio(..., target='mp3', mono=True){mp3}, "
+        "sample_rate=16000 for speech, or trim it into parts; or raise max_bytes."
     )
 
 

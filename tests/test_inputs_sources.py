@@ -188,6 +188,12 @@ def test_over_the_size_limit_names_the_file_and_the_remedies(folder: Path) -> No
     assert "target='mp3', mono=True" in message and "trim" in message
 
 
+def test_a_compressed_file_over_the_limit_is_refused_before_decoding(folder: Path) -> None:
+    path = make_audio(folder, "flac", seconds=2.0)
+    with pytest.raises(AudioInputError, match=r"MB as flac, over the limit of max_bytes=.*target='mp3'"):
+        prepare_audio(path, max_bytes=1000)
+
+
 def test_over_the_duration_limit(folder: Path) -> None:
     with pytest.raises(AudioInputError, match=r"lasts 3\.0 s, over the limit of max_seconds=2\. Trim it"):
         prepare_audio(make_audio(folder, "flac", seconds=3.0), max_seconds=2)
