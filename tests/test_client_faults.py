@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 from typing import Any
 
 import pytest
@@ -252,3 +255,60 @@ def test_a_per_call_deadline_overrides_the_client(client: OpenRouterAudio) -> No
     headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "10"}
     reply = client.speak("slow", headers=headers, deadline=0.3)
     assert not reply.complete and reply.duration < 10
+
+
+def test_empty_and_malformed_streams_are_protocol_errors(client: OpenRouterAudio, emulator: Any) -> None:
+    events, reply = collect(client, faulty("empty"))
+    assert [e.kind for e in events if isinstance(e, ErrorEvent)] == ["protocol"]
+    assert not reply.complete and posts(emulator) == 1
+    events, reply = collect(client, faulty("malformed-json", 1.0))
+    assert any(isinstance(e, ErrorEvent) and e.kind == "protocol" for e in events)
+    assert not reply.complete and reply.duration > 0
+
+
+# --- a body that fails before its first byte is retried ----------------------------------------------
+
+_DONE_BODY = (
+    b': OPENROUTER PROCESSING\n\n'
+    b'data: {"id":"gen-1","model":"m","choices":[{"delta":{"content":"fine"}}]}\n\n'
+    b"data: [DONE]\n\n"
+)
+
+
+def _serve_twice(listener: socket.socket, seen: list[bytes]) -> None:
+    """First connection: 200 headers, then the connection closes before any body byte. Second: a reply."""
+    for attempt in range(2):
+        conn, _ = listener.accept()
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            head, _, rest = request.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            seen.append(head)
+            headers = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n")
+            if attempt == 0:
+                conn.sendall(headers)
+                conn.shutdown(socket.SHUT_RDWR)
+            else:
+                conn.sendall(headers + b"%x\r\n%s\r\n0\r\n\r\n" % (len(_DONE_BODY), _DONE_BODY))
+
+
+def test_a_body_that_fails_before_any_byte_is_sent_again(delays: list[Any]) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+    server = threading.Thread(target=_serve_twice, args=(listener, seen), daemon=True)
+    server.start()
+    try:
+        client = OpenRouterAudio(KEY, f"http://127.0.0.1:{listener.getsockname()[1]}/api/v1")
+        with client.open("again", model="m/x") as reply_stream:
+            events = list(reply_stream)
+        server.join(10)
+    finally:
+        listener.close()
+    assert len(seen) == 2 and len(delays) == 1
+    assert reply_stream.reply.complete and reply_stream.reply.text == "fine"
+    assert not any(isinstance(e, ErrorEvent) for e in events)
