@@ -54,3 +54,14 @@ def make_video(folder: Path, seconds: float = 1.0) -> Path:
             check=True,
         )
     return out
+
+
+def make_recorder_webm(seconds: float = 2.0) -> bytes:
+    """WebM/Opus shaped like a browser MediaRecorder's: written live to a pipe, so the segment and
+    cluster sizes are unknown and no duration is stored."""
+    source = f"sine=frequency=300:sample_rate=48000:duration={seconds}"
+    return subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", source, "-c:a", "libopus", "-f", "webm",
+         "-live", "1", "pipe:1"],
+        check=True, capture_output=True,
+    ).stdout

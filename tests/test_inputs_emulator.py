@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _audio_samples import make_audio
+from _audio_samples import make_audio, make_recorder_webm
 from IPython.display import Audio
 from pydub import AudioSegment
 
@@ -86,7 +86,8 @@ def test_raw_pcm_targets(client: OpenRouterAudio, folder: Path, target: str) -> 
 
 
 def test_webm_opus_is_accepted_without_naming_a_format(client: OpenRouterAudio, folder: Path) -> None:
-    recording = make_audio(folder, "webm", seconds=2.0, rate=48000).read_bytes()
+    recording = make_recorder_webm(2.0)
+    assert recording[:4] == b"\x1a\x45\xdf\xa3" and b"\x01\xff\xff\xff\xff\xff\xff\xff" in recording[:64]
     [(fmt, duration, rate, _)] = heard(client.transcribe(recording).text)
     assert (fmt, rate) == ("wav", 48000)
     assert duration == pytest.approx(2.0, abs=0.03)
