@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_emulator import audio_of, chat, data_chunks, speech_request, sse_events, transcript_of
 
-from or_audio_widgets.emulator import EmulatorHandle, _speech, _stream
+from or_audio_widgets.emulator import EmulatorHandle, _speech, _stream, _track
 from or_audio_widgets.emulator._inputs import loudness
 from or_audio_widgets.emulator._wavio import parse_wav
 
@@ -72,10 +72,10 @@ def test_exact_seconds_loop_the_speech(emulator: EmulatorHandle) -> None:
 def no_espeak(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(_speech, "find_espeak", lambda: None)
     _speech.synthesize.cache_clear()
-    _stream.audio_payloads.cache_clear()
+    _track.clear_cache()
     yield
     _speech.synthesize.cache_clear()
-    _stream.audio_payloads.cache_clear()
+    _track.clear_cache()
 
 
 def test_without_espeak_a_labelled_tone_rendering_of_similar_length(
@@ -88,7 +88,7 @@ def test_without_espeak_a_labelled_tone_rendering_of_similar_length(
     spoken = _espeak_seconds(transcript_of(events), "en-us")
     assert 0.6 < (len(pcm) / 48000) / spoken < 1.5
     _speech.synthesize.cache_clear()
-    _stream.audio_payloads.cache_clear()
+    _track.clear_cache()
     assert _pcm(emulator, "no speech engine here today")[0] == pcm  # deterministic
 
 
@@ -96,13 +96,18 @@ def test_tone_voices_differ() -> None:
     assert _speech.render_tones("a b", "alloy") != _speech.render_tones("a b", "onyx")
 
 
-def test_python_resampler_keeps_duration_and_level() -> None:
+def test_resamplers_keep_duration_and_level_and_agree() -> None:
     tone = bytearray()
     for n in range(22050):
         tone += int(10000 * math.sin(2 * math.pi * 440 * n / 22050)).to_bytes(2, "little", signed=True)
-    out = _speech.resample(bytes(tone), 22050, 24000)
-    assert len(out) == 48000
+    out = _speech.resample(bytes(tone) * 11, 22050, 24000)  # 11 s: the numpy path
+    assert len(out) == 11 * 48000
     assert abs(loudness(out) - loudness(bytes(tone))) < 0.2
+    python = _speech._resample_python(_speech._samples(bytes(tone)), 24000, 22050 / 24000)
+    assert len(python) == 24000
+    numpy = _speech._samples(out[:48000])
+    # the last sample differs: the 1-second tone ends there, while the 11-second input goes on
+    assert max(abs(a - b) for a, b in zip(python[:-1], numpy[:-1], strict=True)) <= 1
 
 
 @given(st.text(alphabet=st.sampled_from("ab \n<é"), max_size=40))

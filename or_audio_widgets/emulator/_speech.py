@@ -14,8 +14,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from .._errors import AudioInputError
-from .._ffmpeg import decode_to_pcm, find_ffmpeg
 from ._wavio import parse_wav
 
 SAMPLE_RATE = 24000
@@ -23,7 +21,7 @@ BYTES_PER_SECOND = SAMPLE_RATE * 2
 # The live API's audio chunks are whole multiples of 50 ms (2,400 bytes of pcm16 at 24 kHz).
 GRANULE = 2400
 # Silence between repetitions when a reply is stretched to an exact length.
-_LOOP_GAP = b"\x00\x00" * (SAMPLE_RATE // 2)
+LOOP_GAP = b"\x00\x00" * (SAMPLE_RATE // 2)
 
 # One distinct espeak-ng voice (language + variant) per OpenRouter/OpenAI voice name.
 ESPEAK_VOICES: dict[str, str] = {
@@ -74,16 +72,6 @@ def synthesize(text: str, voice: str) -> Speech:
     return Speech(_pad_to_granule(render_tones(text, voice)), "tone")
 
 
-def fit_to_seconds(pcm: bytes, seconds: float) -> bytes:
-    """Exactly ``seconds`` of audio: the speech repeated (with half a second of silence between) or cut."""
-    target = round(seconds * SAMPLE_RATE) * 2
-    if not pcm:
-        return bytes(target)
-    unit = pcm + _LOOP_GAP
-    repeats = target // len(unit) + 1
-    return (unit * repeats)[:target]
-
-
 def _pad_to_granule(pcm: bytes) -> bytes:
     pcm = pcm[: len(pcm) - len(pcm) % 2]
     short = -len(pcm) % GRANULE
@@ -101,11 +89,6 @@ def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
     )
     if proc.returncode != 0 or not proc.stdout:
         return None  # an unknown espeak voice exits 0 with no output
-    if find_ffmpeg() is not None:
-        try:
-            return decode_to_pcm(proc.stdout, sample_rate=SAMPLE_RATE, channels=1, name="espeak-ng output")
-        except AudioInputError:
-            return None
     try:
         wav = parse_wav(proc.stdout)
     except ValueError:
@@ -127,21 +110,35 @@ def _downmix(pcm: bytes, channels: int) -> bytes:
 
 
 def resample(pcm: bytes, rate: int, target: int) -> bytes:
-    """Linear-interpolation resampling of mono pcm16 (good enough for a robot voice, needs no ffmpeg)."""
+    """Linear-interpolation resampling of mono pcm16: enough for a robot voice, and no subprocess.
+
+    Short clips go through a pure-Python loop (tens of milliseconds, cheaper than importing numpy);
+    long ones through numpy when it is installed or already imported.
+    """
     if rate == target or not pcm:
         return pcm
     src = _samples(pcm)
     count = int(len(src) * target / rate)
-    step = rate / target
+    if "numpy" not in sys.modules and len(src) < 10 * rate:
+        return _to_bytes(_resample_python(src, count, rate / target))
+    try:
+        import numpy as np
+    except ImportError:
+        return _to_bytes(_resample_python(src, count, rate / target))
+    positions = np.arange(count, dtype=np.float64) * (rate / target)
+    values = np.interp(positions, np.arange(len(src), dtype=np.float64), np.asarray(src, dtype=np.float64))
+    return bytes(values.astype("<i2").tobytes())
+
+
+def _resample_python(src: array.array[int], count: int, step: float) -> array.array[int]:
     last = len(src) - 1
     out = array.array("h", bytes(2 * count))
     for i in range(count):
         pos = i * step
         j = int(pos)
-        frac = pos - j
         k = j + 1 if j < last else last
-        out[i] = int(src[j] + (src[k] - src[j]) * frac)
-    return _to_bytes(out)
+        out[i] = int(src[j] + (src[k] - src[j]) * (pos - j))
+    return out
 
 
 def render_tones(text: str, voice: str) -> bytes:

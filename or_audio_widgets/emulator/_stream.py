@@ -1,26 +1,23 @@
 """The SSE bodies the emulator sends, shaped like real OpenRouter captures.
 
-A reply is a list of :class:`Frame` s (each one or more complete SSE events, plus how much real time it
-stands for); the server writes them paced or, at full speed, joined into large blocks.
+A reply is a stream of :class:`Frame` s (each one or more complete SSE events, plus how much real time
+it stands for), produced lazily; the server writes them paced or, at full speed, joined into large blocks.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import json
 import math
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._models import ModelInfo
-from ._speech import GRANULE, fit_to_seconds, synthesize
+from ._speech import BYTES_PER_SECOND, GRANULE
+from ._track import audio_track
 
-AUDIO_CHUNK = 19200  # bytes of pcm16 per audio delta, 400 ms, as in the real captures
-# padded-base64 fault: sizes that are not multiples of 3, so every chunk's base64 ends in padding
-_PADDED_CHUNKS = (19201, 19199)
 COMMENT = b": OPENROUTER PROCESSING\n\n"
 DONE = b"data: [DONE]\n\n"
 WORD_PACE = 0.03  # seconds of real time per streamed word
@@ -85,25 +82,6 @@ def words(text: str) -> list[str]:
     return [piece for piece in pieces if piece] or [""]
 
 
-@functools.lru_cache(maxsize=4)
-def audio_payloads(
-    text: str, voice: str, seconds: float | None, padded: bool
-) -> tuple[tuple[bytes, ...], str]:
-    """Base64 audio deltas for a reply (cached: a 10-minute reply is built once) and the speech engine."""
-    speech = synthesize(text, voice)
-    pcm = speech.pcm if seconds is None else fit_to_seconds(speech.pcm, seconds)
-    sizes = _PADDED_CHUNKS if padded else (AUDIO_CHUNK,)
-    out: list[bytes] = []
-    pos = 0
-    while pos < len(pcm):
-        size = sizes[len(out) % len(sizes)]
-        if padded and (len(pcm) - pos) % 3 == 0 and len(pcm) - pos <= size:
-            size = len(pcm) - pos - 1  # the tail too must carry padding: split off its last byte
-        out.append(base64.b64encode(pcm[pos : pos + size]))
-        pos += size
-    return tuple(out), speech.engine
-
-
 def usage(ctx: Context, prompt_tokens: int, text_tokens: int, audio_tokens: int) -> dict[str, Any]:
     """The usage object, with ``cost`` in US dollars as OpenRouter adds it."""
     model = ctx.model
@@ -128,48 +106,43 @@ def usage(ctx: Context, prompt_tokens: int, text_tokens: int, audio_tokens: int)
 
 def speech_frames(
     ctx: Context, transcript: str, voice: str, seconds: float | None, prompt_tokens: int, padded: bool = False
-) -> tuple[list[Frame], str]:
-    """The frames of a spoken reply and the engine that rendered it ("espeak-ng" or "tone")."""
-    payloads, engine = audio_payloads(transcript, voice, seconds, padded)
+) -> Iterator[Frame]:
+    """The frames of a spoken reply, produced as they are sent (the audio is encoded on the way)."""
+    yield Frame(COMMENT)
+    yield Frame(COMMENT, "think", THINK_PACE)
+    track = audio_track(transcript, voice, seconds, padded)
     audio_id = f"audio_{ctx.id[-16:]}"
-    frames = [Frame(COMMENT), Frame(COMMENT, "think", THINK_PACE)]
-    frames.append(Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role"))
+    yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
     pieces = words(transcript)
-    frames += [
-        Frame(chunk(ctx, {"audio": {"id": audio_id, "transcript": w}}), "transcript", WORD_PACE)
-        for w in pieces
-    ]
-    note = {"speech": engine, "note": "offline emulator of OpenRouter's API, not a real model"}
-    if engine == "tone":
+    for piece in pieces:
+        yield Frame(chunk(ctx, {"audio": {"id": audio_id, "transcript": piece}}), "transcript", WORD_PACE)
+    note = {"speech": track.engine, "note": "offline emulator of OpenRouter's API, not a real model"}
+    if track.engine == "tone":
         note["note"] += "; espeak-ng is not installed, so tones stand in for speech"
-    frames.append(Frame(chunk(ctx, None, usage=None, emulator=note), "meta"))
-    frames.append(Frame(chunk(ctx, None, usage=None), "meta"))
+    yield Frame(chunk(ctx, None, usage=None, emulator=note), "meta")
+    yield Frame(chunk(ctx, None, usage=None), "meta")
     head = json.dumps(ctx.head(), separators=(",", ":"))[:-1].encode()
-    prefix = head + b',"choices":[{"index":0,"delta":{"audio":{"id":"' + audio_id.encode() + b'","data":"'
+    prefix = b"data: " + head + b',"choices":[{"index":0,"delta":{"audio":{"id":"' + audio_id.encode()
+    prefix += b'","data":"'
     suffix = b'"}},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
-    pcm_bytes = 0
-    for payload in payloads:
+    for payload in track.payloads:
         size = len(payload) // 4 * 3 - payload[-2:].count(b"=")
-        pcm_bytes += size
-        frames.append(Frame(b"data: " + prefix + payload + suffix, "audio", size / 48000))
-    audio_tokens = math.ceil(pcm_bytes / GRANULE)
-    frames.append(
-        Frame(
-            sse({**ctx.head(), "choices": [], "usage": usage(ctx, prompt_tokens, len(pieces), audio_tokens)})
-        )
-    )
+        yield Frame(prefix + payload + suffix, "audio", size / BYTES_PER_SECOND)
+    spent = usage(ctx, prompt_tokens, len(pieces), math.ceil(track.pcm_bytes / GRANULE))
+    yield Frame(sse({**ctx.head(), "choices": [], "usage": spent}))
     expires = {"index": 0, "delta": {"audio": {"id": audio_id, "expires_at": ctx.created + 3600}}}
-    frames.append(Frame(sse({**ctx.head(), "choices": [expires], "usage": None}), "end"))
-    frames.append(Frame(DONE, "done"))
-    return frames, engine
+    yield Frame(sse({**ctx.head(), "choices": [expires], "usage": None}), "end")
+    yield Frame(DONE, "done")
 
 
-def text_frames(ctx: Context, text: str, prompt_tokens: int) -> list[Frame]:
+def text_frames(ctx: Context, text: str, prompt_tokens: int) -> Iterator[Frame]:
     """The frames of a text reply: ``delta.content`` word by word, ``finish_reason: "stop"``, usage."""
-    frames = [Frame(COMMENT), Frame(COMMENT, "think", THINK_PACE)]
-    frames.append(Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role"))
+    yield Frame(COMMENT)
+    yield Frame(COMMENT, "think", THINK_PACE)
+    yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
     pieces = words(text)
-    frames += [Frame(chunk(ctx, {"role": "assistant", "content": w}), "text", WORD_PACE) for w in pieces]
+    for piece in pieces:
+        yield Frame(chunk(ctx, {"role": "assistant", "content": piece}), "text", WORD_PACE)
     stop = ctx.head()
     stop["choices"] = [
         {
@@ -179,11 +152,7 @@ def text_frames(ctx: Context, text: str, prompt_tokens: int) -> list[Frame]:
             "native_finish_reason": "stop",
         }
     ]
-    frames.append(Frame(sse(stop), "end"))
-    frames.append(
-        Frame(
-            chunk(ctx, {"role": "assistant", "content": ""}, usage=usage(ctx, prompt_tokens, len(pieces), 0))
-        )
-    )
-    frames.append(Frame(DONE, "done"))
-    return frames
+    yield Frame(sse(stop), "end")
+    spent = usage(ctx, prompt_tokens, len(pieces), 0)
+    yield Frame(chunk(ctx, {"role": "assistant", "content": ""}, usage=spent))
+    yield Frame(DONE, "done")

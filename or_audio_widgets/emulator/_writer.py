@@ -6,6 +6,7 @@ import contextlib
 import select
 import socket
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ._faults import Fault
@@ -21,7 +22,7 @@ _STALL_DEFAULT = 30.0
 
 
 def write_stream(handler: Handler, plan: Plan, faults: tuple[Fault, ...], realtime: float) -> None:
-    """Send the headers and a first keep-alive comment at once, then build and write the reply."""
+    """Send the headers and a first keep-alive comment at once, then the reply as it is produced."""
     names = {fault.name for fault in faults}
     handler.send_response(200)
     handler.send_header("Content-Type", "text/event-stream")
@@ -30,30 +31,30 @@ def write_stream(handler: Handler, plan: Plan, faults: tuple[Fault, ...], realti
     handler.send_header("X-Emulator", "offline emulator of OpenRouter's API")
     handler.end_headers()
     if "empty" in names:
-        _write_chunk(handler, b"")
+        _write_chunk(handler, [])
         return
-    # The first comment goes out before the (possibly long) synthesis, as the live API's does.
-    first = COMMENT.replace(b"\n", b"\r\n") if "crlf" in names else COMMENT
-    _write_chunk(handler, (b"\xef\xbb\xbf" if "bom" in names else b"") + first)
     ctx = Context(plan.model)
     if plan.voice is not None:
-        frames, _engine = speech_frames(
-            ctx, plan.text, plan.voice, plan.seconds, plan.prompt_tokens, "padded-base64" in names
-        )
+        padded = "padded-base64" in names
+        frames = speech_frames(ctx, plan.text, plan.voice, plan.seconds, plan.prompt_tokens, padded)
     else:
         frames = text_frames(ctx, plan.text, plan.prompt_tokens)
-    ordered = sorted((f for f in faults if f.name != "bom"), key=lambda f: f.name == "crlf")
-    frames = apply_stream_faults(frames[1:], tuple(ordered), ctx)
-    if _write_frames(handler, frames, realtime, "crlf" in names):
-        _write_chunk(handler, b"")
+    output = "audio" if plan.voice is not None else "text"
+    stream = apply_stream_faults(frames, faults, ctx, output)
+    # The first comment leaves before the (possibly long) synthesis, as the live API's does.
+    first = next(stream)
+    _write_chunk(handler, [first.data])
+    if _write_frames(handler, stream, realtime, "crlf" in names):
+        _write_chunk(handler, [])
 
 
-def _write_chunk(handler: Handler, data: bytes) -> None:
-    # One HTTP/1.1 chunk; an empty one ends the body.
-    handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+def _write_chunk(handler: Handler, parts: list[bytes]) -> None:
+    # One HTTP/1.1 chunk, built with a single copy; no parts means the last, empty chunk.
+    size = sum(len(part) for part in parts)
+    handler.wfile.write(b"".join([b"%x\r\n" % size, *parts, b"\r\n"]) if size else b"0\r\n\r\n")
 
 
-def _write_frames(handler: Handler, frames: list[Frame], realtime: float, crlf: bool) -> bool:
+def _write_frames(handler: Handler, frames: Iterable[Frame], realtime: float, crlf: bool) -> bool:
     """Write everything; False when the stream ended early (dropped, stopped, client gone)."""
     stopping = handler.server.stopping
     pending: list[bytes] = []
@@ -61,7 +62,7 @@ def _write_frames(handler: Handler, frames: list[Frame], realtime: float, crlf: 
     for frame in frames:
         if frame.kind in ("drop", "stall"):
             if pending:
-                _write_chunk(handler, b"".join(pending))
+                _write_chunk(handler, pending)
                 pending, size = [], 0
             if frame.kind == "drop":
                 _drop(handler)
@@ -73,15 +74,15 @@ def _write_frames(handler: Handler, frames: list[Frame], realtime: float, crlf: 
             pending.append(frame.data)
             size += len(frame.data)
         if realtime > 0 and frame.pace > 0:
-            _write_chunk(handler, b"".join(pending))
+            _write_chunk(handler, pending)
             pending, size = [], 0
             if stopping.wait(frame.pace / realtime):
                 return False
         elif size >= BLOCK:
-            _write_chunk(handler, b"".join(pending))
+            _write_chunk(handler, pending)
             pending, size = [], 0
     if pending:
-        _write_chunk(handler, b"".join(pending))
+        _write_chunk(handler, pending)
     return True
 
 
@@ -107,7 +108,7 @@ def _stall(handler: Handler, frame: Frame, crlf: bool) -> bool:
             handler.close_connection = True
             return False
         if time.monotonic() >= next_comment:
-            _write_chunk(handler, comment)
+            _write_chunk(handler, [comment])
             next_comment += interval
     return True
 
