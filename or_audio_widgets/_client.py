@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -38,7 +36,18 @@ from ._events import Event
 from ._reply import AudioReply, ReplyBuilder
 from ._replystream import CANCELLED, ReplyStream, StreamBroken
 from ._retry import is_retryable_status, retry_delay
-from ._wire import Messages, audio_part, build_body, error_for_response, output_format, wants_pcm16
+from ._wire import (
+    Call,
+    MaskedKey,
+    Messages,
+    audio_part,
+    build_body,
+    error_for_response,
+    filter_models,
+    output_format,
+    short_reason,
+    wants_pcm16,
+)
 
 __all__ = ["OpenRouterAudio", "ReplyStream", "download"]
 
@@ -50,27 +59,10 @@ _FATAL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
           requests.exceptions.InvalidSchema)
 
 
-class _Secret:
-    """Holds the API key; its repr and str are masked, and it has no __dict__ for vars() to show."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<api key hidden>"
-
-    __str__ = __repr__
-
-
 class _BearerAuth(requests.auth.AuthBase):
     """Adds ``Authorization`` when requests prepares the request, so no caller holds the header."""
 
-    def __init__(self, secret: _Secret) -> None:
+    def __init__(self, secret: MaskedKey) -> None:
         self._secret = secret
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -79,25 +71,6 @@ class _BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "<bearer auth, key hidden>"
-
-
-@dataclass
-class _Call:
-    """One logical request, across its retries."""
-
-    method: str
-    url: str
-    body: dict[str, Any] | None
-    headers: dict[str, str]
-    deadline: float | None  # time.monotonic() value, or None
-    retries: int = 0
-    pcm16_fallback: bool = False
-    log_name: str = field(default="")
-
-    @property
-    def wire_format(self) -> str:
-        audio = (self.body or {}).get("audio")
-        return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
 
 
 class OpenRouterAudio:
@@ -124,7 +97,7 @@ class OpenRouterAudio:
         key = (api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY", "")).strip()
         if not key:
             raise MissingAPIKeyError()
-        self._key = _Secret(key)
+        self._key = MaskedKey(key)
         del key, api_key  # only the masked holder keeps it
         self.base_url = (base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
@@ -164,8 +137,8 @@ class OpenRouterAudio:
         """
         fmt = output_format(audio) if audio is not None else "wav"
         body = build_body(model, messages, audio, params, wire_format=wire_format)
-        call = _Call("POST", f"{self.base_url}/chat/completions", body, self._request_headers(headers, True),
-                     self._deadline_at(deadline), log_name=model)
+        call = Call("POST", f"{self.base_url}/chat/completions", body, self._request_headers(headers, True),
+                     self._deadline_at(deadline))
         response = self._send(call)
         connection = ResponseConnection(response, self._timeouts(call)[1], lambda: self._resend(call))
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
@@ -230,11 +203,7 @@ class OpenRouterAudio:
             if refresh or self._models is None or time.monotonic() - self._models[0] > MODELS_TTL:
                 self._models = (time.monotonic(), self._fetch_models())
             listed = self._models[1]
-        return [
-            m for m in listed
-            if _has_modality(m, "input_modalities", input_modality)
-            and _has_modality(m, "output_modalities", output_modality)
-        ]
+        return filter_models(listed, input_modality, output_modality)
 
     def close(self) -> None:
         """Close the HTTP session (unless it was given by the caller)."""
@@ -262,13 +231,13 @@ class OpenRouterAudio:
         seconds = self.deadline if deadline is None else deadline
         return None if seconds is None else time.monotonic() + seconds
 
-    def _timeouts(self, call: _Call) -> tuple[float, float]:
+    def _timeouts(self, call: Call) -> tuple[float, float]:
         if call.deadline is None:
             return CONNECT_TIMEOUT, self.timeout
         left = max(0.001, call.deadline - time.monotonic())
         return min(CONNECT_TIMEOUT, left), min(self.timeout, left)
 
-    def _send(self, call: _Call) -> requests.Response:
+    def _send(self, call: Call) -> requests.Response:
         """Send ``call``, retrying what may succeed later, until a 2xx response (headers read) or an error."""
         while True:
             response, error, retryable = self._attempt(call)
@@ -291,7 +260,7 @@ class OpenRouterAudio:
             if not (retryable and self._wait_to_retry(call, retry_after, error)):
                 raise error
 
-    def _attempt(self, call: _Call) -> tuple[requests.Response | None, APIError | None, bool]:
+    def _attempt(self, call: Call) -> tuple[requests.Response | None, APIError | None, bool]:
         """One HTTP exchange; on failure, the error to raise later (outside except: no context chain)."""
         connect, read = self._timeouts(call)
         try:
@@ -324,7 +293,7 @@ class OpenRouterAudio:
         key = self._key.reveal()
         return error_for_response(response.status_code, response.reason, bytes(body), scrub=key)
 
-    def _wait_to_retry(self, call: _Call, retry_after: str | None, error: APIError) -> bool:
+    def _wait_to_retry(self, call: Call, retry_after: str | None, error: APIError) -> bool:
         if call.retries >= self.max_retries:
             return False
         delay = retry_delay(call.retries, retry_after)
@@ -336,14 +305,14 @@ class OpenRouterAudio:
         time.sleep(delay)
         return True
 
-    def _resend(self, call: _Call) -> requests.Response | None:
+    def _resend(self, call: Call) -> requests.Response | None:
         """Another try after the body failed before its first byte; None when no retry is left."""
         if not self._wait_to_retry(call, None, APIConnectionError("no bytes before the connection failed")):
             return None
         return self._send(call)
 
     def _fetch_models(self) -> list[dict[str, Any]]:
-        call = _Call("GET", f"{self.base_url}/models", None, self._request_headers(None, False),
+        call = Call("GET", f"{self.base_url}/models", None, self._request_headers(None, False),
                      self._deadline_at(None))
         response = self._send(call)
         try:
@@ -356,14 +325,6 @@ class OpenRouterAudio:
         if not isinstance(data, list):
             raise APIError(f"GET {call.url} did not answer with a model list", status=response.status_code)
         return [m for m in data if isinstance(m, dict)]
-
-
-def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    arch = model.get("architecture")
-    values = arch.get(key) if isinstance(arch, dict) else None
-    return isinstance(values, list) and wanted in values
 
 
 # --- the body of a streamed response ----------------------------------------------------------------------
@@ -462,18 +423,6 @@ def _is_timeout(exc: BaseException | None) -> bool:
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
         exc, seen = inner or exc.__cause__ or exc.__context__, seen + 1
     return False
-
-
-_ERRNO = re.compile(r"\[Errno [^\]]*\][^'\")]*")
-
-
-def short_reason(exc: BaseException, scrub: str = "") -> str:
-    """A one-line reason for a transport failure, without urllib3's object reprs."""
-    text = str(exc)
-    found = _ERRNO.search(text)
-    reason = found.group(0).strip() if found else (text or type(exc).__name__)
-    reason = reason if len(reason) <= 200 else reason[:199] + "…"
-    return reason.replace(scrub, "***") if scrub else reason
 
 
 def download(url: str, *, max_bytes: int, timeout: float = READ_TIMEOUT) -> bytes:

@@ -1,7 +1,8 @@
 """What goes on the wire and what comes back when it fails: pure functions, no I/O.
 
 The client builds request bodies and reads error bodies through these, so the rules (audio output
-always streamed, pcm16 on the wire, content parts) are testable without a server.
+always streamed, pcm16 on the wire, content parts) are testable without a server. Also here: the
+masked holder of the API key, the state of one call across retries, and the model filter.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ._defaults import OUTPUT_FORMATS, WIRE_FORMAT
@@ -157,3 +159,70 @@ def error_for_response(status: int, reason: str | None, body: bytes, *, scrub: s
         metadata = json.loads(json.dumps(metadata, default=str).replace(scrub, "***"))
     cls = error_class_for_status(status)
     return cls(message, status=status, code=code, metadata=metadata)
+
+
+class MaskedKey:
+    """Holds the API key; its repr and str are masked, and it has no __dict__ for vars() to show."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself, for the Authorization header only."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<api key hidden>"
+
+    __str__ = __repr__
+
+
+@dataclass
+class Call:
+    """One logical request, across its retries."""
+
+    method: str
+    url: str
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    deadline: float | None  # time.monotonic() value, or None
+    retries: int = 0
+    pcm16_fallback: bool = False
+
+    @property
+    def wire_format(self) -> str:
+        audio = (self.body or {}).get("audio")
+        return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
+
+
+def filter_models(
+    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
+) -> list[dict[str, Any]]:
+    """The models whose architecture lists the wanted input and output modalities (None: any)."""
+    return [
+        dict(m) for m in models
+        if _has_modality(m, "input_modalities", input_modality)
+        and _has_modality(m, "output_modalities", output_modality)
+    ]
+
+
+def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    arch = model.get("architecture")
+    values = arch.get(key) if isinstance(arch, dict) else None
+    return isinstance(values, list) and wanted in values
+
+
+_ERRNO = re.compile(r"\[Errno [^\]]*\][^'\")]*")
+
+
+def short_reason(exc: BaseException, scrub: str = "") -> str:
+    """A one-line reason for a transport failure, without urllib3's object reprs."""
+    text = str(exc)
+    found = _ERRNO.search(text)
+    reason = found.group(0).strip() if found else (text or type(exc).__name__)
+    reason = reason if len(reason) <= 200 else reason[:199] + "…"
+    return reason.replace(scrub, "***") if scrub else reason
