@@ -114,6 +114,11 @@ def prepare_audio(
     out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
     if out_format is None:
         return _finish(media, media.format, info, max_bytes, converted_from=None)
+    return _convert(media, info, out_format, sample_rate, mono, max_bytes)
+
+
+def _convert(media: Media, info: AudioInfo, out_format: str, sample_rate: int | None, mono: bool,
+             max_bytes: int | None) -> PreparedAudio:
     channels = 1 if mono else None
     if out_format in _RAW:
         channels, sample_rate = 1, PCM_RATE  # what the API assumes of headerless audio
