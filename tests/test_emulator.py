@@ -412,3 +412,27 @@ def test_cli_serves_until_interrupted() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def _connection_threads() -> int:
+    return sum(t.name == "or-audio-emulator-conn" for t in threading.enumerate())
+
+
+def test_realtime_header_paces_one_request_and_a_client_leaving_ends_it() -> None:
+    with start_emulator() as handle:  # full speed by default
+        conn = http.client.HTTPConnection("127.0.0.1", handle.port, timeout=30)
+        headers = {"Authorization": "Bearer k", "X-Emulator-Realtime": "1", "X-Emulator-Seconds": "60"}
+        conn.request("POST", "/api/v1/chat/completions", json.dumps(speech_request()), headers)
+        resp = conn.getresponse()
+        received = b""
+        while b'"data":"' not in received:
+            received += resp.read1(65536)
+        assert b"[DONE]" not in received  # a minute of audio at the speed of speech: far from the end
+        conn.close()
+        # the server notices the client has gone at its next write and frees the connection's thread
+        for _ in range(200):
+            if _connection_threads() == 0:
+                break
+            threading.Event().wait(0.05)
+        assert _connection_threads() == 0
+        assert chat(handle, speech_request()).status == 200

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        handle._thread.join()
+        while not handle.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

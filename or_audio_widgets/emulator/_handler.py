@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 32 * 1024 * 1024  # larger request bodies get 413, as the live API refuses huge uploads
 _DRAIN_LIMIT = 256 * 1024 * 1024  # beyond this the body is not even read: the connection is closed
 PREFIX = "/api/v1"
+_SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")  # never recorded
 # What a reverse proxy in front of the API sends when the upstream is down (the ``html`` fault).
 _HTML_502 = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
@@ -56,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
     def _record(self, body: Any) -> None:
         from ._server import RecordedRequest
 
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         self.server.record(RecordedRequest(self.command, self.path, headers, body))
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -171,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
             raise APIFailure(502, "Bad Gateway", headers={"Content-Type": "text/html"})
         status = fault.status or 500
         headers = {}
-        if status == 429:
+        if status == 429 or "retry-after" in fault.params:
             headers["Retry-After"] = fault.params.get("retry-after", "1")
         metadata = {"provider_name": "Offline Emulator", "injected": True}
         raise APIFailure(

@@ -16,7 +16,7 @@ from ._faults import FaultCounter
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request the emulator received. ``headers`` never include ``Authorization``."""
+    """A request the emulator received. ``headers`` never include ``Authorization`` (nor cookies)."""
 
     method: str
     path: str
@@ -110,6 +110,11 @@ class EmulatorHandle:
     def running(self) -> bool:
         """Whether the server still accepts connections."""
         return self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server stops (or ``timeout`` passes); True when it has stopped."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, close the listening socket and every connection, and join all threads."""

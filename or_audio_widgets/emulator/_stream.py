@@ -22,6 +22,7 @@ COMMENT = b": OPENROUTER PROCESSING\n\n"
 DONE = b"data: [DONE]\n\n"
 WORD_PACE = 0.03  # seconds of real time per streamed word
 THINK_PACE = 0.3  # seconds of "thinking" (keep-alive comments) before the first chunk
+THINK_COMMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def speech_frames(
 ) -> Iterator[Frame]:
     """The frames of a spoken reply, produced as they are sent (the audio is encoded on the way)."""
     yield Frame(COMMENT)
-    yield Frame(COMMENT, "think", THINK_PACE)
+    for _ in range(THINK_COMMENTS):  # "thinking": keep-alive comments before the first chunk
+        yield Frame(COMMENT, "think", THINK_PACE / THINK_COMMENTS)
     track = audio_track(transcript, voice, seconds, padded)
     audio_id = f"audio_{ctx.id[-16:]}"
     yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
@@ -138,7 +140,8 @@ def speech_frames(
 def text_frames(ctx: Context, text: str, prompt_tokens: int) -> Iterator[Frame]:
     """The frames of a text reply: ``delta.content`` word by word, ``finish_reason: "stop"``, usage."""
     yield Frame(COMMENT)
-    yield Frame(COMMENT, "think", THINK_PACE)
+    for _ in range(THINK_COMMENTS):  # "thinking": keep-alive comments before the first chunk
+        yield Frame(COMMENT, "think", THINK_PACE / THINK_COMMENTS)
     yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
     pieces = words(text)
     for piece in pieces:
