@@ -180,16 +180,16 @@ class AudioReply:
     def from_sse(cls, source: Iterable[bytes] | IO[bytes] | bytes | str | os.PathLike[str],
                  sample_rate: int = 24000, format: str = "wav", **builder_kwargs: Any) -> AudioReply:
         """Assemble a reply from a raw SSE body: byte chunks, a binary file object, bytes or a path."""
+        if isinstance(source, (str, os.PathLike)):  # opened here, so a missing file raises OSError
+            with open(source, "rb") as file:
+                return cls.from_sse(file, sample_rate, format, **builder_kwargs)
         events = iter_events(_chunks_of(source))
         return cls.from_events(events, sample_rate=sample_rate, format=format, **builder_kwargs)
 
 
-def _chunks_of(source: Iterable[bytes] | IO[bytes] | bytes | str | os.PathLike[str]) -> Iterator[bytes]:
+def _chunks_of(source: Iterable[bytes] | IO[bytes] | bytes) -> Iterator[bytes]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         yield bytes(source)
-    elif isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
-            yield from iter(lambda: f.read(_READ_SIZE), b"")
     elif hasattr(source, "read"):
         reader: IO[bytes] = source  # type: ignore[assignment]
         yield from iter(lambda: reader.read(_READ_SIZE), b"")
