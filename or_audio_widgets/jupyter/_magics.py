@@ -26,7 +26,6 @@ from .._defaults import (
     DEFAULT_VOICE,
     OUTPUT_FORMATS,
 )
-from ._display import front_end_attached
 from ._prompt import refuse_key, resolve_sources, substitute, unquote_options, validate_name
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
@@ -165,6 +164,8 @@ class OrAudioMagics(Magics):
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
         if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
             return None
+        from ._display import front_end_attached  # lazily: the streaming core is not needed to load
+
         if self.live_player == "auto" and not front_end_attached(self.shell):
             return None
         try:
