@@ -104,7 +104,7 @@ class OpenRouterAudio:
         self.deadline = deadline
         self.max_retries = max_retries
         self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else _new_session()
         self._auth = _BearerAuth(self._key)
         self._headers = {"User-Agent": f"or-audio-widgets/{__version__}", "X-Title": app_name}
         if app_url:
@@ -325,6 +325,15 @@ class OpenRouterAudio:
         if not isinstance(data, list):
             raise APIError(f"GET {call.url} did not answer with a model list", status=response.status_code)
         return [m for m in data if isinstance(m, dict)]
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    # Room for transcribe_many's worker threads sharing this client (requests keeps 10 by default).
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 # --- the body of a streamed response ----------------------------------------------------------------------
