@@ -140,7 +140,7 @@ class OpenRouterAudio:
         call = Call("POST", f"{self.base_url}/chat/completions", body, self._request_headers(headers, True),
                      self._deadline_at(deadline))
         response = self._send(call)
-        connection = ResponseConnection(response, self._timeouts(call)[1], lambda: self._resend(call))
+        connection = ResponseConnection(response, self.timeout, lambda: self._resend(call))
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
         return ReplyStream(connection, builder, deadline=call.deadline)
 
@@ -360,6 +360,14 @@ class ResponseConnection:
         self._resend = resend
         self._sock = _socket_of(response)
         self._aborted = False
+        self._between_bytes()
+
+    def _between_bytes(self) -> None:
+        # The headers were awaited with the deadline's remainder as timeout; the body waits at most
+        # `read_timeout` between two bytes (ReplyStream's timer enforces the deadline).
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.settimeout(self._read_timeout)
 
     def chunks(self) -> Iterator[bytes]:
         received = False
@@ -380,6 +388,7 @@ class ResponseConnection:
             if response is None:
                 raise broken
             self._response, self._sock = response, _socket_of(response)
+            self._between_bytes()
 
     def abort(self) -> None:
         # shutdown() wakes a recv() blocked in another thread (close() would not), and tells the server

@@ -234,14 +234,15 @@ def test_a_stall_past_the_read_timeout_ends_the_stream(emulator: Any) -> None:
 
 
 def test_keep_alive_comments_reset_the_read_timeout(emulator: Any) -> None:
-    client = OpenRouterAudio(KEY, emulator.base_url, timeout=0.4)
-    events, reply = collect(client, faulty("stall;seconds=1.2;keepalive=0.1", 0.5))
+    client = OpenRouterAudio(KEY, emulator.base_url, timeout=1.0)
+    events, reply = collect(client, faulty("stall;seconds=2.5;keepalive=0.1", 0.5))
     assert reply.complete
     assert sum(isinstance(e, KeepAlive) for e in events) > 3
 
 
 def test_the_overall_deadline_ends_a_slow_stream(emulator: Any) -> None:
-    client = OpenRouterAudio(KEY, emulator.base_url, deadline=0.4)
+    # Realtime chunks come every 0.4 s: the deadline, not a read timeout, must end this stream.
+    client = OpenRouterAudio(KEY, emulator.base_url, deadline=0.5)
     headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "10"}
     events, reply = collect(client, headers)
     errors = [e for e in events if isinstance(e, ErrorEvent)]
