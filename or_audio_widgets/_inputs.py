@@ -150,7 +150,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
             )
         return declared
     if media.path is not None or "://" in media.name:
-        check_suffix(media.name, found.format if found else None)
+        check_suffix(media.name, found.format if found else None, stacklevel=4)  # the caller's line
     if found is None:
         return declared
     if found.format == "ogg" and found.codec not in (None, "vorbis", "opus", "flac"):

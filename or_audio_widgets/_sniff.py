@@ -160,10 +160,11 @@ _SUFFIXES: dict[str, frozenset[str]] = {
 }
 
 
-def check_suffix(name: str, found: str | None) -> bool:
+def check_suffix(name: str, found: str | None, *, stacklevel: int = 2) -> bool:
     """Warn (``UserWarning``) when ``name``'s suffix promises another format than the content's.
 
     Returns True when the suffix and the content agree or either is unknown. The content always wins.
+    ``stacklevel`` is passed on to :func:`warnings.warn` (2: the caller of this function).
     """
     dot = name.rfind(".")
     suffix = name[dot:].lower() if dot > max(name.rfind("/"), name.rfind("\\")) else ""
@@ -173,6 +174,6 @@ def check_suffix(name: str, found: str | None) -> bool:
     warnings.warn(
         f"{name}: the suffix {suffix!r} says {suffix[1:]} but the content is {found}; using {found}.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
     return False
