@@ -180,3 +180,67 @@ def test_config_defaults_apply(ip: Any, rec: Recorded, online: Any) -> None:
     body = last_body(online)
     assert body["audio"]["voice"] == "shimmer" and body["model"] == "openai/gpt-audio-mini"
     assert ip.user_ns["_oraudio"].format == "flac"
+
+
+def test_save_with_an_unknown_suffix_fails_before_the_request(ip: Any, rec: Recorded, online: Any) -> None:
+    with pytest.raises(UsageError, match=r"reply\.xyz"):
+        ip.run_cell_magic("oraudio", "--save reply.xyz", "Hi")
+    assert not online.requests
+
+
+def test_embed_none_and_a_small_limit(ip: Any, rec: Recorded, online: Any) -> None:
+    ip.run_cell_magic("oraudio", "--embed none", "Hi")
+    assert "<audio" not in rec.final_html() and not audio_uris(rec.final_html())
+    ip.run_line_magic("oraudio_config", "--embed-limit 0.05")
+    ip.run_cell_magic("oraudio", "", "Hi again")
+    (mime, data), = audio_uris(rec.final_html())
+    assert mime == "audio/mpeg" and len(data) < len(ip.user_ns["_oraudio"].audio) / 4
+
+
+def test_input_from_a_url(ip: Any, rec: Recorded, online: Any, tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "web.wav").write_bytes(make_wav(0.75))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/web.wav"
+        ip.run_line_magic("oraudio", f"--text -i {url} What is this?")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "audio 1: format=wav duration=0.750s" in ip.user_ns["_oraudio"].text
+
+
+def test_the_key_stays_out_of_a_verbose_traceback(ip: Any, rec: Recorded, emulator: Any,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from or_audio_widgets.jupyter import _display
+
+    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": FAKE_KEY)
+    ip.run_line_magic("oraudio_login", "")
+
+    def broken_feed(self: Any, event: Any) -> None:
+        raise RuntimeError("a bug in the display")
+
+    monkeypatch.setattr(_display.LiveDisplay, "feed", broken_feed)
+    ip.run_line_magic("xmode", "Verbose")
+    try:
+        result = ip.run_cell("%%oraudio\nHi")
+    finally:
+        ip.run_line_magic("xmode", "Context")
+    out = capsys.readouterr()
+    assert isinstance(result.error_in_exec, RuntimeError) and "a bug in the display" in out.out + out.err
+    assert FAKE_KEY not in out.out + out.err + rec.everything()
+
+
+def test_help_lists_every_option(ip: Any) -> None:
+    doc = ip.find_cell_magic("oraudio").__doc__
+    for option in ("--model", "--voice", "--format", "--input", "--system", "--temperature", "--max-tokens",
+                   "--text", "--out", "--save", "--embed", "--autoplay", "--timeout"):
+        assert option in doc

@@ -92,8 +92,13 @@ class OrAudioMagics(Magics):
 
         The cell body (or the rest of the line) is the prompt; ``{name}`` is replaced by the value of
         the variable ``name``, ``{{`` and ``}}`` stand for literal braces. The reply is kept in
-        ``_oraudio`` (and in ``--out NAME``). There is no option for the API key: it would be saved in
-        the notebook; use %oraudio_login or OPENROUTER_API_KEY.
+        ``_oraudio`` (and in ``--out NAME``).
+
+        Models: a spoken reply (also with -i audio in) uses openai/gpt-4o-audio-preview, --text uses
+        google/gemini-2.5-flash; change them with -m or %oraudio_config. --embed auto keeps up to 2 MB
+        of audio inline, a compressed MP3 copy above that (with ffmpeg), else a file in oraudio-files/
+        next to the notebook. There is no option for the API key: it would be saved in the notebook;
+        use %oraudio_login or OPENROUTER_API_KEY (or %oraudio_config --offline).
         """
         refuse_key(line)
         args = parse_argstring(self.oraudio, line)
@@ -126,6 +131,8 @@ class OrAudioMagics(Magics):
         if not prompt:
             prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
         validate_name(args.out)
+        if args.save:
+            _check_save_suffix(args.save)
         for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
             if value is not None and value <= 0:
                 raise UsageError(f"{name} must be positive, not {value}.")
@@ -290,3 +297,14 @@ class OrAudioMagics(Magics):
             caption += f" ({connection.notice})"
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
         display(bundle(headers, model_rows(models), caption=caption), raw=True)
+
+
+def _check_save_suffix(path: str) -> None:
+    """--save must name a format before the request is sent, not fail after the reply has arrived."""
+    from .._errors import AudioFormatError
+    from .._transcode import format_from_suffix
+
+    try:
+        format_from_suffix(path)
+    except AudioFormatError as exc:
+        raise UsageError(f"--save {path}: {exc}") from None

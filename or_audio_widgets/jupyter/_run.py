@@ -109,10 +109,16 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
 
 def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) -> None:
     """Save the audio where asked, place it per the embed policy, and swap the live output for the record."""
-    if request.save is not None and len(reply.pcm):
-        request.save.parent.mkdir(parents=True, exist_ok=True)
-        reply.save(request.save)
-    placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=request.save)
+    save_path = request.save
+    if save_path is not None and len(reply.pcm):
+        try:
+            save_path.parent.mkdir(parents=True, exist_ok=True)
+            reply.save(save_path)
+        except (OSError, OpenRouterAudioError) as exc:  # the reply itself must still be shown
+            notice = f"{notice}; " if notice else ""
+            notice += f"could not save {save_path}: {exc}"
+            save_path = None
+    placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=save_path)
     live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice))
 
 
