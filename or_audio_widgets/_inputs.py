@@ -302,6 +302,29 @@ def _b64_bytes(data: bytes) -> str:
     return text
 
 
+def prepare_for_model(source: Any, model: str | None, **options: Any) -> PreparedAudio:
+    """:func:`prepare_audio`, then a conversion when ``model`` is known not to take the format.
+
+    For example a FLAC for an OpenAI audio model (which reads only wav and mp3) is sent as wav, or as
+    mp3 when wav would be over ``max_bytes``. An explicit ``target=`` is respected as it is.
+    """
+    prepared = prepare_audio(source, **options)
+    accepted = formats_for_model(model)
+    if options.get("target") is not None or prepared.format in accepted:
+        return prepared
+    max_bytes = options.get("max_bytes", DEFAULT_MAX_BYTES)
+    wav_size = prepared.duration * prepared.sample_rate * prepared.channels * 2 + 44
+    fits = max_bytes is None or wav_size <= max_bytes
+    target = "wav" if "wav" in accepted and (fits or "mp3" not in accepted) else sorted(accepted)[0]
+    data = binascii.a2b_base64(prepared.part["input_audio"]["data"])
+    raw = {"format": prepared.format, "sample_rate": prepared.sample_rate} if prepared.format in _RAW else {}
+    again = {k: v for k, v in options.items() if k in ("max_bytes", "max_seconds", "mono")}
+    converted = prepare_audio(data, target=target, **raw, **again)
+    return PreparedAudio(converted.part, converted.format, converted.duration, converted.sample_rate,
+                         converted.channels, converted.size, prepared.source_name,
+                         prepared.converted_from or prepared.format)
+
+
 def formats_for_model(model: str | None) -> frozenset[str]:
     """The input formats ``model`` is documented to take (the API's list when none narrower is known)."""
     for prefix, formats in MODEL_FORMATS.items():

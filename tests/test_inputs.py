@@ -21,6 +21,7 @@ from or_audio_widgets._inputs import (
     format_refusal_hint,
     formats_for_model,
     prepare_audio,
+    prepare_for_model,
 )
 from or_audio_widgets._probe import wav_header
 
@@ -217,3 +218,16 @@ def test_no_warning_for_a_clean_file(folder: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         prepare_audio(make_audio(folder, "ogg"))
+
+
+def test_prepare_for_model_converts_what_the_model_is_known_to_refuse(folder: Path) -> None:
+    flac = make_audio(folder, "flac", seconds=1.0, rate=16000)
+    for_openai = prepare_for_model(flac, "openai/gpt-4o-audio-preview")
+    assert (for_openai.format, for_openai.converted_from) == ("wav", "flac")
+    assert for_openai.source_name == str(flac)
+    assert for_openai.duration == pytest.approx(1.0, abs=0.001)
+    small = prepare_for_model(flac, "openai/gpt-4o-audio-preview", max_bytes=20_000)  # 1 s WAV is 32 kB
+    assert small.format == "mp3"
+    assert prepare_for_model(flac, "google/gemini-2.5-flash").format == "flac"
+    assert prepare_for_model(flac, "someone/new-model").format == "flac"
+    assert prepare_for_model(flac, "openai/gpt-4o-audio-preview", target="flac").format == "flac"
