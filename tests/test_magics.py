@@ -244,3 +244,15 @@ def test_help_lists_every_option(ip: Any) -> None:
     for option in ("--model", "--voice", "--format", "--input", "--system", "--temperature", "--max-tokens",
                    "--text", "--out", "--save", "--embed", "--autoplay", "--timeout"):
         assert option in doc
+
+
+def test_inputs_numpy_arrays_and_earlier_replies(ip: Any, rec: Recorded, online: Any) -> None:
+    import numpy as np
+
+    t = np.arange(8000) / 16000
+    ip.user_ns["tone"] = (0.3 * np.sin(2 * np.pi * 440 * t), 16000)
+    ip.run_cell_magic("oraudio", "--out answer", "Say something")
+    ip.run_cell_magic("oraudio", "--text -i tone answer", "What are these?")
+    text = ip.user_ns["_oraudio"].text
+    assert "audio 1: format=wav duration=0.500s rate=16000" in text
+    assert f"audio 2: format=wav duration={ip.user_ns['answer'].duration:.3f}s rate=24000" in text

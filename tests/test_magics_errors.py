@@ -164,3 +164,16 @@ def test_models_table_offline_says_so(ip: Any, rec: Recorded, monkeypatch: pytes
     monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
     ip.run_line_magic("oraudio_models", "")
     assert "offline emulator" in rec.displays()[-1]["data"]["text/html"]
+
+
+def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
+    ip.run_cell_magic("oraudio", "", "Hi")
+    handle = magics(ip)._session._emulator
+    assert handle is not None and handle.running
+    ip.run_line_magic("unload_ext", "or_audio_widgets")
+    assert not handle.running
+    ip.run_line_magic("load_ext", "or_audio_widgets")
+    ip.run_cell_magic("oraudio", "", "Hi again")  # a new emulator starts on demand
+    assert "Hi again" in ip.user_ns["_oraudio"].transcript
+    magics(ip).close()
