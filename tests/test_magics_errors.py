@@ -166,7 +166,8 @@ def test_models_table_offline_says_so(ip: Any, rec: Recorded, monkeypatch: pytes
     assert "offline emulator" in rec.displays()[-1]["data"]["text/html"]
 
 
-def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
     ip.run_cell_magic("oraudio", "", "Hi")
     handle = magics(ip)._session._emulator
