@@ -18,23 +18,17 @@ from ._sniff import HEAD_BYTES, check_suffix, sniff
 from ._sources import Fetch, load_source
 
 #: Largest audio (in bytes, before base64) that :func:`prepare_audio` sends by default: 20 MB, about
-#: 10 minutes of 16 kHz stereo WAV or 40 minutes of 64 kb/s MP3. Base64 makes it 26.7 MB, well under the
-#: size at which OpenRouter and its providers refuse a request (413); Google's inline-audio limit is 20 MB.
+#: 10 minutes of 16 kHz stereo WAV or 40 minutes of 64 kb/s MP3; 26.7 MB once in base64. Requests far
+#: larger are refused with 413 by OpenRouter or its providers (their limits are not published and vary),
+#: so the check happens here, before the upload; pass ``max_bytes=`` to move it.
 DEFAULT_MAX_BYTES = 20_000_000
 
 #: The formats OpenRouter accepts in ``input_audio.format``. Anything else is converted.
 ACCEPTED_FORMATS = frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24"})
 
-#: Formats each model family is documented to take, where that is narrower than the API's list
-#: (OpenAI's audio models read only wav and mp3; Google's documentation lists these six).
-MODEL_FORMATS: dict[str, frozenset[str]] = {
-    "openai/": frozenset({"wav", "mp3"}),
-    "google/": frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac"}),
-}
-
 #: Headerless pcm16/pcm24 carry no rate; the API reads them as 24 kHz mono, so other rates go as WAV.
 PCM_RATE = 24000
-_RAW = ("pcm16", "pcm24")
+RAW_FORMATS = ("pcm16", "pcm24")
 _SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
 _BLOCK = 3 * 64 * 1024
@@ -98,7 +92,7 @@ def prepare_audio(
     if media.rate_consumed:
         sample_rate = None  # it described the array; nothing to resample
     declared = _normalise(format) if format else None
-    if declared in _RAW:
+    if declared in RAW_FORMATS:
         if not sample_rate:
             raise AudioInputError(f"{media.name}: {declared} has no header, so pass its sample_rate=.")
         media.raw_rate, sample_rate = sample_rate, None
@@ -120,7 +114,7 @@ def prepare_audio(
 def _convert(media: Media, info: AudioInfo, out_format: str, sample_rate: int | None, mono: bool,
              max_bytes: int | None) -> PreparedAudio:
     channels = 1 if mono else None
-    if out_format in _RAW:
+    if out_format in RAW_FORMATS:
         channels, sample_rate = 1, PCM_RATE  # what the API assumes of headerless audio
     data = convert(media, out_format, sample_rate=sample_rate, channels=channels)
     out = Media(media.name, data=data, format=out_format, raw_rate=sample_rate or info.sample_rate)
@@ -143,7 +137,7 @@ def _head(media: Media) -> bytes:
 def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
     """The content's format; None when unknown (ffmpeg may still read it)."""
     found = sniff(head)
-    if declared in _RAW:
+    if declared in RAW_FORMATS:
         if found is not None and found.format in ("wav", "aiff"):
             raise AudioFormatError(
                 f"{media.name} was declared {declared} but has a {found.format} header; drop format=."
@@ -162,7 +156,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
 
 
 def _info(media: Media, head: bytes) -> AudioInfo:
-    if media.format in _RAW:
+    if media.format in RAW_FORMATS:
         width = 2 if media.format == "pcm16" else 3
         size = _size(media)
         rate = media.raw_rate or 0
@@ -221,7 +215,7 @@ def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rat
                                    f"{', '.join(sorted(ACCEPTED_FORMATS))}.")
     wants_change = (mono and info.channels > 1) or (sample_rate and sample_rate != info.sample_rate)
     acceptable = current in ACCEPTED_FORMATS and (current != "wav" or plain_wav(info))
-    if current in _RAW and info.sample_rate != PCM_RATE:
+    if current in RAW_FORMATS and info.sample_rate != PCM_RATE:
         acceptable = False
     if target in (None, current) and acceptable and not wants_change:
         return None
@@ -300,51 +294,3 @@ def _b64_bytes(data: bytes) -> str:
     for start in range(0, len(view), _BLOCK):
         text += binascii.b2a_base64(view[start : start + _BLOCK], newline=False).decode("ascii")
     return text
-
-
-def prepare_for_model(source: Any, model: str | None, **options: Any) -> PreparedAudio:
-    """:func:`prepare_audio`, then a conversion when ``model`` is known not to take the format.
-
-    For example a FLAC for an OpenAI audio model (which reads only wav and mp3) is sent as wav, or as
-    mp3 when wav would be over ``max_bytes``. An explicit ``target=`` is respected as it is.
-    """
-    prepared = prepare_audio(source, **options)
-    accepted = formats_for_model(model)
-    if options.get("target") is not None or prepared.format in accepted:
-        return prepared
-    max_bytes = options.get("max_bytes", DEFAULT_MAX_BYTES)
-    wav_size = prepared.duration * prepared.sample_rate * prepared.channels * 2 + 44
-    fits = max_bytes is None or wav_size <= max_bytes
-    target = "wav" if "wav" in accepted and (fits or "mp3" not in accepted) else sorted(accepted)[0]
-    data = binascii.a2b_base64(prepared.part["input_audio"]["data"])
-    raw = {"format": prepared.format, "sample_rate": prepared.sample_rate} if prepared.format in _RAW else {}
-    again = {k: v for k, v in options.items() if k in ("max_bytes", "max_seconds", "mono")}
-    converted = prepare_audio(data, target=target, **raw, **again)
-    return PreparedAudio(converted.part, converted.format, converted.duration, converted.sample_rate,
-                         converted.channels, converted.size, prepared.source_name,
-                         prepared.converted_from or prepared.format)
-
-
-def formats_for_model(model: str | None) -> frozenset[str]:
-    """The input formats ``model`` is documented to take (the API's list when none narrower is known)."""
-    for prefix, formats in MODEL_FORMATS.items():
-        if model and model.startswith(prefix):
-            return formats
-    return ACCEPTED_FORMATS
-
-
-def format_refusal_hint(model: str | None, sent_format: str | None, message: str = "") -> str | None:
-    """For a 400 that refuses an audio format: a sentence naming a format that works, else None.
-
-    The client calls this with the server's message and the format it sent, and adds the result as the
-    error's hint.
-    """
-    lowered = message.lower()
-    if sent_format is None or not any(word in lowered for word in ("format", "audio", "mime", "unsupported")):
-        return None
-    works = sorted(formats_for_model(model) - {sent_format}) or ["wav"]
-    suggestion = "wav" if "wav" in works else works[0]
-    return (
-        f"{model or 'The model'} refused {sent_format} audio. Formats it is known to take: "
-        f"{', '.join(works)}. Convert it first: prepare_audio(source, target={suggestion!r})."
-    )

@@ -14,15 +14,8 @@ import pytest
 from _audio_samples import make_audio, make_video
 
 from or_audio_widgets._errors import AudioFormatError, AudioInputError
-from or_audio_widgets._inputs import (
-    ACCEPTED_FORMATS,
-    DEFAULT_MAX_BYTES,
-    PreparedAudio,
-    format_refusal_hint,
-    formats_for_model,
-    prepare_audio,
-    prepare_for_model,
-)
+from or_audio_widgets._formats import format_refusal_hint, formats_for_model, prepare_for_model
+from or_audio_widgets._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, PreparedAudio, prepare_audio
 from or_audio_widgets._probe import wav_header
 
 
