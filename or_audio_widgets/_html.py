@@ -62,21 +62,22 @@ def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool) -> li
         return []
     if audio_src is None:
         data, mime, ext = _playable(reply, pcm)
+        # base64 and a known MIME type hold no character HTML needs escaped: skip copying megabytes
         src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
         link = len(data) <= INLINE_DOWNLOAD_LIMIT
     else:
-        src, mime, ext, link = audio_src, reply.mime_type, _ext(reply.format), True
+        src, mime, ext, link = _e(audio_src), reply.mime_type, _ext(reply.format), True
     auto = " autoplay" if autoplay else ""
     out = [
         f'<audio controls preload="metadata"{auto} style="width:100%;max-width:32em">'
-        f'<source src="{_e(src)}" type="{_e(mime)}">'
+        f'<source src="{src}" type="{_e(mime)}">'
         "Your browser cannot play this audio.</audio>"
     ]
     if pcm:
         out.append(waveform_svg(pcm, reply.channels))
     filename = f"{_safe_name(reply.id or 'reply')}.{ext}"
     if link:
-        out.append(f'<div><a download="{_e(filename)}" href="{_e(src)}">download {_e(filename)}</a></div>')
+        out.append(f'<div><a download="{_e(filename)}" href="{src}">download {_e(filename)}</a></div>')
     else:
         out.append(f'<div style="{_MUTED}">save it with reply.save({_e(repr(filename))})</div>')
     return out
