@@ -190,3 +190,13 @@ def test_incomplete_replies_say_why() -> None:
     page = _saved.saved_bundle(reply, _saved.place_audio(reply, embed="auto"))
     assert "incomplete: cancelled by the user" in page["text/html"]
     assert "incomplete" in page["text/plain"]
+
+
+def test_file_outside_the_notebook_folder_gets_a_copy_inside(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    (tmp_path / "nb").mkdir()
+    monkeypatch.chdir(tmp_path / "nb")
+    reply = _reply(1.0)
+    reply.save(tmp_path / "elsewhere.wav")
+    placement = _saved.place_audio(reply, embed="file", save_path=tmp_path / "elsewhere.wav")
+    assert placement.src == "oraudio-files/gen-1.wav" and (tmp_path / "nb" / placement.src).is_file()

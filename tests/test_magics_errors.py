@@ -178,3 +178,30 @@ def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded,
     ip.run_cell_magic("oraudio", "", "Hi again")  # a new emulator starts on demand
     assert "Hi again" in ip.user_ns["_oraudio"].transcript
     magics(ip).close()
+
+
+def test_a_real_sigint_during_the_stream(ip: Any, rec: Recorded, online: Any,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C as the kernel delivers it: SIGINT while the main thread waits on the socket."""
+    import os
+    import signal
+    import threading
+
+    feed = _display.LiveDisplay.feed
+    timers: list[threading.Timer] = []
+
+    def feed_then_interrupt(self: Any, event: Any) -> None:
+        feed(self, event)
+        if type(event).__name__ == "AudioDelta" and not timers:
+            timers.append(threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)))
+            timers[0].start()
+
+    monkeypatch.setattr(_display.LiveDisplay, "feed", feed_then_interrupt)
+    magics(ip).headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "20"}
+    result = ip.run_cell("%%oraudio\nCount slowly to fifty")
+    timers[0].join()
+    assert "Cancelled" in result.error_in_exec._render_traceback_()[0]
+    reply = ip.user_ns["_oraudio"]
+    assert not reply.complete and 0 < reply.duration < 20
+    (_mime, data), = audio_uris(rec.final_html())
+    assert wav_seconds(data) == pytest.approx(reply.duration, abs=0.01)

@@ -113,7 +113,8 @@ class OrAudioMagics(Magics):
         if interrupted:
             from ._run import CellError
 
-            raise CellError("Cancelled", "the partial reply is kept in _oraudio.", notice=connection.notice)
+            what = "the partial reply is kept in _oraudio." if reply is not None else "no reply had arrived."
+            raise CellError("Cancelled", what, notice=connection.notice)
 
     def _request(self, args: Any, cell: str | None) -> Any:
         from ._run import Request

@@ -90,7 +90,7 @@ def place_audio(
         small = compress(reply)
         if small is not None and len(small) <= limit:
             return Placement("compressed", data_uri(small, "audio/mpeg"), "audio/mpeg", len(small))
-    if save_path is not None and save_path.suffix.lstrip(".").lower() in _PLAYABLE:
+    if save_path is not None and _servable(save_path) and save_path.suffix.lstrip(".").lower() in _PLAYABLE:
         return Placement("file", _relative_src(save_path), mime, 0, save_path)
     path = (directory or Path.cwd()) / FILES_DIR / f"{_stem(reply)}.{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +101,14 @@ def place_audio(
 def data_uri(data: bytes, mime: str) -> str:
     """``data:<mime>;base64,...``"""
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _servable(path: Path) -> bool:
+    """Whether Jupyter can serve ``path`` to the page: it is under the kernel's (the notebook's) folder."""
+    try:
+        return not os.path.relpath(path.resolve(), Path.cwd().resolve()).startswith("..")
+    except ValueError:
+        return False
 
 
 def _relative_src(path: Path) -> str:
