@@ -92,12 +92,12 @@ __all__ = [
     "TextDelta",
     "TranscriptDelta",
     "Usage",
+    "__version__",
     "iter_events",
+    "load_ipython_extension",
     "prepare_audio",
     "start_emulator",
     "transcribe_many",
-    "__version__",
-    "load_ipython_extension",
     "unload_ipython_extension",
 ]
 
