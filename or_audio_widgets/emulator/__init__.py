@@ -41,10 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot start the emulator: {exc}", file=sys.stderr)
         return 1
-    print(f"Offline emulator of OpenRouter's API at {handle.base_url}", flush=True)
-    print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    try:
+    try:  # Ctrl-C may come at any moment, even while the banner prints
+        print(f"Offline emulator of OpenRouter's API at {handle.base_url}", flush=True)
+        print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while not handle.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
@@ -60,6 +61,12 @@ class EmulatorServer(ThreadingHTTPServer):
         finally:
             with self.lock:
                 self._connections.pop(threading.current_thread(), None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or leaves is normal here (cancellation, drops); anything else is printed."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def record(self, entry: RecordedRequest) -> None:
         """Keep a request for the handle's ``.requests``."""
