@@ -173,6 +173,14 @@ class Notebook:
 
     def __init__(self, page: Any) -> None:
         self.page = page
+        self.ws_received = 0  # bytes of every websocket frame the page received (kernel traffic)
+        page.on("websocket", self._count)
+
+    def _count(self, socket: Any) -> None:
+        def received(payload: str | bytes) -> None:
+            self.ws_received += len(payload.encode() if isinstance(payload, str) else payload)
+
+        socket.on("framereceived", received)
 
     def run(self, code: str) -> int:
         """Append a cell with ``code``, start running it (without waiting) and return its index."""
@@ -184,11 +192,14 @@ class Notebook:
                 notebook.model.sharedModel.insertCell(index, { cell_type: "code", source: code });
                 notebook.activeCellIndex = index;
                 window.__runs = window.__runs || {};
+                window.__runEnds = window.__runEnds || {};
                 window.__runs[index] = "running";
-                app.commands.execute("notebook:run-cell").then(
-                    () => { window.__runs[index] = "done"; },
-                    (err) => { window.__runs[index] = "error: " + err; },
-                );
+                const end = (state) => {
+                    window.__runs[index] = state;
+                    window.__runEnds[index] = Date.now();
+                };
+                const run = app.commands.execute("notebook:run-cell");
+                run.then(() => end("done"), (err) => end("error: " + err));
                 return index;
             }""",
             code,
@@ -235,6 +246,7 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
     )
     page = browser.new_page()
     page.on("dialog", lambda dialog: dialog.dismiss())
+    book = Notebook(page)  # before goto, so the kernel's websocket is counted from the start
     page.goto(lab.url("lab/tree/widgets.ipynb?reset"), wait_until="domcontentloaded")
     page.wait_for_function(
         """() => {
@@ -245,7 +257,6 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
         }""",
         timeout=90_000,
     )
-    book = Notebook(page)
     try:
         yield book
     finally:

@@ -1,0 +1,347 @@
+"""The widgets in a real browser: JupyterLab in headless Chromium, the emulator pacing at real time.
+
+Figures (latency from the kernel to the first scheduled buffer, contiguity, front-end traffic) are printed
+and written to test-artifacts/widget_figures.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FIGURES: dict[str, Any] = {}
+RUNS = 5  # streams measured for the latency median
+
+SETUP = """
+import json
+from or_audio_widgets import AudioDelta, OpenRouterAudio, TextDelta, TranscriptDelta, start_emulator
+from or_audio_widgets.jupyter._widgets import LivePlayer
+
+_emu = start_emulator(port=0, realtime=1.0)
+_client = OpenRouterAudio("offline", base_url=_emu.base_url)
+
+def stream_into(player, prompt, **headers):
+    # What a notebook author would write: each event goes to the player as it arrives.
+    headers = {k.replace("_", "-"): str(v) for k, v in headers.items()}
+    audio = {"voice": "alloy", "format": "wav"}
+    with _client.open(prompt, model="openai/gpt-4o-audio-preview", audio=audio, headers=headers) as s:
+        for event in s:
+            if isinstance(event, (TranscriptDelta, TextDelta)):
+                player.append_transcript(event.text)
+            elif isinstance(event, AudioDelta):
+                player.append_pcm(event.data)
+        reply = s.reply
+    player.finish(reply)
+    return reply
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def figures(notebook: Any) -> Iterator[dict[str, Any]]:
+    """Sets the kernel up; at the end writes the figures the tests gathered."""
+    notebook.execute(SETUP)
+    yield FIGURES
+    out = Path(__file__).resolve().parents[2] / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "widget_figures.json").write_text(json.dumps(FIGURES, indent=2, sort_keys=True))
+
+
+def report(capsys: pytest.CaptureFixture[str], name: str, value: Any) -> None:
+    FIGURES[name] = value
+    with capsys.disabled():
+        print(f"\n[widget figures] {name}: {json.dumps(value)}")
+
+
+def players(page: Any) -> list[str]:
+    return list(page.evaluate("() => Object.keys((window.__orAudio || {players: {}}).players)"))
+
+
+def debug(page: Any, player_id: str) -> dict[str, Any]:
+    return dict(page.evaluate("(id) => window.__orAudio.players[id].debug", player_id))
+
+
+def new_player(page: Any, before: list[str], timeout: float = 20.0) -> str:
+    """The id of the first player that appeared in the page after ``before`` was taken."""
+    page.wait_for_function(
+        "(n) => window.__orAudio && Object.keys(window.__orAudio.players).length > n",
+        arg=len(before),
+        timeout=timeout * 1000,
+    )
+    return next(p for p in players(page) if p not in before)
+
+
+def contiguity_error(schedule: list[dict[str, float]]) -> float:
+    """Largest distance (seconds) between a buffer's start and the previous buffer's end."""
+    gaps = [abs(b["start"] - (a["start"] + a["duration"])) for a, b in itertools.pairwise(schedule)]
+    return max(gaps, default=0.0)
+
+
+def running(page: Any, index: int) -> bool:
+    return bool(page.evaluate("(i) => window.__runs[i] === 'running'", index))
+
+
+def audio_duration(locator: Any) -> float:
+    """Wait for the <audio> element to load its metadata; its duration in seconds."""
+    locator.wait_for(state="attached", timeout=20_000)
+    return float(
+        locator.evaluate(
+            """(a) => new Promise((resolve, reject) => {
+                if (a.readyState >= 1) return resolve(a.duration);
+                a.addEventListener("loadedmetadata", () => resolve(a.duration), { once: true });
+                const fail = () => reject(new Error("audio error " + (a.error && a.error.code)));
+                a.addEventListener("error", fail);
+                a.load();
+            })"""
+        )
+    )
+
+
+def test_oraudio_cell_streams_live_then_leaves_a_playable_file(
+    notebook: Any, artifacts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = notebook.page
+    notebook.execute(
+        '%load_ext or_audio_widgets\n%config OrAudioMagics.headers = {"X-Emulator-Realtime": "1.0"}'
+    )
+    before = players(page)
+    prompt = "Please read this sentence aloud, slowly, so that the reply takes a few seconds to arrive."
+    index = notebook.run(f"%%oraudio\n{prompt}")
+    player_id = new_player(page, before)
+    cell = notebook.cell(index)
+    partial, scheduled_live = "", False
+    deadline = time.monotonic() + 60
+    while running(page, index) and time.monotonic() < deadline:
+        texts = cell.locator(".ora-transcript").all_text_contents()
+        if texts and texts[0] and running(page, index) and not partial:
+            partial = texts[0]
+            cell.screenshot(path=str(artifacts / "oraudio_live.png"))
+        if debug(page, player_id)["schedule"] and running(page, index):
+            scheduled_live = True
+        if partial and scheduled_live:
+            break
+        time.sleep(0.05)
+    notebook.wait(index)
+    reply = json.loads(notebook_value(notebook, "json.dumps([_oraudio.transcript, _oraudio.duration])"))
+    assert partial and reply[0].startswith(partial) and len(partial) < len(reply[0])
+    assert scheduled_live, "no audio was scheduled before the stream ended"
+    info = debug(page, player_id)
+    ended = page.evaluate("(i) => window.__runEnds[i]", index)
+    assert info["firstScheduled"] < ended
+    assert info["underruns"] == 0 and contiguity_error(info["schedule"]) < 1e-6
+    duration = audio_duration(cell.locator("audio").last)
+    cell.screenshot(path=str(artifacts / "oraudio_done.png"))
+    assert duration == pytest.approx(reply[1], abs=0.05)
+    report(
+        capsys,
+        "oraudio_cell",
+        {
+            "partial_transcript_chars": len(partial),
+            "final_transcript_chars": len(reply[0]),
+            "first_scheduled_before_cell_end_ms": round(ended - info["firstScheduled"]),
+            "buffers": len(info["schedule"]),
+            "final_audio_duration_s": duration,
+            "reply_duration_s": reply[1],
+        },
+    )
+
+
+def notebook_value(notebook: Any, expression: str) -> str:
+    """Evaluate ``expression`` in the kernel (printed by a new cell) and return its text."""
+    cell = notebook.execute(f"print({expression})")
+    return str(cell.locator(".jp-OutputArea-output").last.inner_text()).strip()
+
+
+def test_first_audio_is_scheduled_quickly_and_buffers_are_contiguous(
+    notebook: Any, artifacts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = notebook.page
+    before = players(page)
+    code = f"""
+for run in range({RUNS}):
+    p = LivePlayer()
+    display(p)
+    stream_into(p, f"Run {{run}}: a short sentence for the latency measurement.", X_Emulator_Seconds=2)
+"""
+    index = notebook.run(code)
+    notebook.wait(index, timeout=120)
+    ids = [p for p in players(page) if p not in before]
+    assert len(ids) == RUNS
+    latencies, arrivals, errors, buffers = [], [], [], 0
+    for player_id in ids:
+        info = debug(page, player_id)
+        assert info["underruns"] == 0 and info["state"] == "done"
+        latencies.append(info["firstScheduled"] - info["firstChunkKernelTs"])
+        arrivals.append(info["firstChunkArrived"] - info["firstChunkKernelTs"])
+        errors.append(contiguity_error(info["schedule"]))
+        buffers += len(info["schedule"])
+    notebook.cell(index).screenshot(path=str(artifacts / "live_player_runs.png"))
+    median = statistics.median(latencies)
+    report(
+        capsys,
+        "latency_kernel_to_first_buffer_ms",
+        {
+            "runs": [round(x, 1) for x in latencies],
+            "median": round(median, 1),
+            "kernel_to_page_arrival_median": round(statistics.median(arrivals), 1),
+            "lead_before_sound_s": info["firstLead"],
+        },
+    )
+    report(capsys, "contiguity", {"buffers": buffers, "max_gap_s": max(errors), "underruns": 0})
+    assert median < 300
+    assert max(errors) < 1e-6
+
+
+def test_a_sixty_second_reply_costs_the_page_under_1_1_times_its_pcm(
+    notebook: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = notebook.page
+    notebook.execute("pass")  # settle: nothing else is streaming
+    before, ws_before = players(page), notebook.ws_received
+    code = """
+p60 = LivePlayer()
+display(p60)
+r60 = stream_into(p60, "A long one.", X_Emulator_Seconds=60, X_Emulator_Realtime=0)
+print(json.dumps(p60.traffic))
+"""
+    index = notebook.run(code)
+    notebook.wait(index, timeout=60)
+    player_id = next(p for p in players(page) if p not in before)
+    page.wait_for_function("(id) => window.__orAudio.players[id].debug.state === 'done'", arg=player_id)
+    ws_bytes = notebook.ws_received - ws_before
+    kernel = json.loads(notebook.cell(index).locator(".jp-OutputArea-output").last.inner_text())
+    info = debug(page, player_id)
+    pcm = kernel["pcm"]
+    assert pcm == 60 * 48000
+    figures = {
+        "pcm_bytes": pcm,
+        "kernel_sent_ratio": round((kernel["buffers"] + kernel["json"]) / pcm, 4),
+        "page_received_ratio": round((info["bytesReceived"] + info["jsonBytes"]) / pcm, 4),
+        "websocket_ratio": round(ws_bytes / pcm, 4),
+    }
+    report(capsys, "traffic_60s_reply", figures)
+    assert figures["kernel_sent_ratio"] < 1.1 and figures["page_received_ratio"] < 1.1
+    assert figures["websocket_ratio"] < 1.1  # everything the page got over the kernel's websocket
+    assert audio_duration(notebook.cell(index).locator(".ora-final audio")) == pytest.approx(60.0, abs=0.01)
+
+
+def test_a_transcript_with_markup_runs_no_script(notebook: Any, artifacts: Path) -> None:
+    page = notebook.page
+    page.evaluate("() => { window.__xss = 0; window.alert = () => { window.__xss += 1; }; }")
+    payload = (
+        '<img src=x onerror="window.__xss=(window.__xss||0)+1;alert(1)"> <script>window.__xss=9</script>'
+    )
+    index = notebook.run(f"%%oraudio\n{payload}")
+    notebook.wait(index)
+    direct = notebook.execute(
+        f"px = LivePlayer(); display(px); stream_into(px, {payload!r}, X_Emulator_Seconds=1)"
+    )
+    direct.locator(".ora-final audio").wait_for(state="attached")
+    time.sleep(0.5)  # give any injected handler the chance to fire
+    for cell in (notebook.cell(index), direct):
+        assert "<img src=x" in cell.inner_text()  # shown as text ...
+        assert cell.locator("img[src='x'], script:has-text('__xss')").count() == 0  # ... not as markup
+    assert page.evaluate("() => window.__xss") == 0
+    direct.screenshot(path=str(artifacts / "xss_as_text.png"))
+
+
+def test_click_to_listen_when_the_browser_blocks_audio(notebook: Any, artifacts: Path) -> None:
+    page = notebook.page
+    # What an autoplay policy does: the context is suspended and resume() without a gesture fails.
+    page.evaluate(
+        """async () => {
+            window.__realResume = AudioContext.prototype.resume;
+            const blocked = () => Promise.reject(new DOMException("blocked", "NotAllowedError"));
+            AudioContext.prototype.resume = blocked;
+            window.__orAudio = window.__orAudio || { players: {}, recorders: {}, contexts: {} };
+            const root = window.__orAudio;
+            root.contexts[24000] = root.contexts[24000] || new AudioContext({ sampleRate: 24000 });
+            await root.contexts[24000].suspend();
+        }"""
+    )
+    before = players(page)
+    index = notebook.run(
+        "pb = LivePlayer(); display(pb); stream_into(pb, 'Blocked at first.', X_Emulator_Seconds=3)"
+    )
+    player_id = new_player(page, before)
+    root = notebook.cell(index).locator(f".ora-player[data-player-id='{player_id}']")
+    button = root.locator(".ora-listen")
+    button.wait_for(state="visible", timeout=20_000)
+    assert "Click to listen" in button.inner_text()
+    notebook.cell(index).screenshot(path=str(artifacts / "click_to_listen.png"))
+    # The gesture lifts the block: restore resume() as the click starts (capture runs before the button's
+    # own handler), not earlier, or a chunk arriving meanwhile would resume the context by itself.
+    page.evaluate(
+        """() => {
+            const lift = () => { AudioContext.prototype.resume = window.__realResume; };
+            document.addEventListener("click", lift, { capture: true, once: true });
+        }"""
+    )
+    button.click()  # a real click: a user gesture
+    button.wait_for(state="hidden", timeout=10_000)
+    state = page.evaluate("(id) => window.__orAudio.players[id].ctx.state", player_id)
+    assert state == "running"
+    notebook.wait(index)
+
+
+def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
+    notebook: Any, artifacts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = notebook.page
+    index = notebook.run(
+        "from or_audio_widgets import AudioChat\nchat = AudioChat(model='google/gemini-2.5-flash')\nchat"
+    )
+    notebook.wait(index)
+    cell = notebook.cell(index)
+    cell.locator(".ora-record").click()
+    cell.locator(".ora-recorder[data-state='recording']").wait_for(timeout=10_000)
+    time.sleep(2.5)
+    cell.screenshot(path=str(artifacts / "chat_recording.png"))
+    cell.locator(".ora-stop").click()
+    cell.locator(".ora-recorder[data-state='ready']").wait_for(timeout=20_000)
+    recorder_id = cell.locator(".ora-recorder").get_attribute("data-recorder-id")
+    take = page.evaluate("(id) => window.__orAudio.recorders[id]", recorder_id)
+    assert take["maxLevel"] > 0.2, take  # the meter moved: the fake microphone's speech was heard
+    before = players(page)
+    cell.locator("button.jupyter-button", has_text="Send").click()
+    answer_id = new_player(page, before)
+    answer = cell.locator(f".ora-player[data-player-id='{answer_id}']")
+    answer.locator(".ora-transcript", has_text="duration=").wait_for(timeout=30_000)
+    page.wait_for_function("(id) => window.__orAudio.players[id].debug.state === 'done'", arg=answer_id)
+    found = re.search(r"duration=(\d+\.\d{3})s", answer.locator(".ora-transcript").inner_text())
+    assert found, answer.inner_text()
+    heard = float(found.group(1))
+    assert heard == pytest.approx(take["prepared"]["duration"], abs=0.01)
+    assert heard == pytest.approx(take["ms"] / 1000, abs=0.5)  # what the page recorded
+    cell.screenshot(path=str(artifacts / "chat_answer.png"))
+    report(capsys, "chat_recording", {"recorded_ms": round(take["ms"]), "emulator_heard_s": heard})
+
+    # Stop mid-stream: a long spoken reply, stopped after a few chunks, stays playable.
+    notebook.execute("chat.model_picker.value = 'openai/gpt-4o-audio-preview'")
+    cell.locator(".ora-chat textarea").fill("Please talk for a long while about the weather in many places.")
+    before = players(page)
+    cell.locator("button.jupyter-button", has_text="Send").click()
+    spoken_id = new_player(page, before)
+    page.wait_for_function("(id) => window.__orAudio.players[id].have >= 3", arg=spoken_id, timeout=30_000)
+    cell.locator("button.jupyter-button", has_text="Stop").click()
+    spoken = cell.locator(f".ora-player[data-player-id='{spoken_id}']")
+    spoken.locator(".ora-incomplete").wait_for(state="visible", timeout=10_000)
+    assert "cancel" in spoken.locator(".ora-incomplete").inner_text()
+    duration = audio_duration(spoken.locator(".ora-final audio"))
+    kept = page.evaluate("(id) => window.__orAudio.players[id].bytes / 48000", spoken_id)
+    assert 1.0 <= duration == pytest.approx(kept, abs=0.01)
+    played = spoken.locator(".ora-final audio").evaluate(
+        "(a) => a.play().then(() => new Promise((r) => setTimeout(() => r(a.currentTime), 400)))"
+    )
+    assert played > 0
+    cell.screenshot(path=str(artifacts / "chat_stopped.png"))
+    report(capsys, "chat_stop", {"partial_audio_s": round(duration, 3)})
