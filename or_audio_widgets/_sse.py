@@ -96,24 +96,29 @@ class SSEDecoder:
         start = 0
         scan = self._scan
         end = len(buf)
-        while True:
-            lf = buf.find(b"\n", scan)
-            cr = buf.find(b"\r", scan, lf if lf >= 0 else end)
-            if cr >= 0:
-                brk, after = cr, cr + 1
-                if after < end:
-                    if buf[after] == 0x0A:
-                        after += 1
+        with memoryview(buf) as view:  # slices of a view decode without an intermediate copy
+            while True:
+                lf = buf.find(b"\n", scan)
+                cr = buf.find(b"\r", scan, lf if lf >= 0 else end)
+                if cr >= 0:
+                    brk, after = cr, cr + 1
+                    if after < end:
+                        if buf[after] == 0x0A:
+                            after += 1
+                    else:
+                        self._skip_lf = True  # the LF of this CRLF may come with the next chunk
+                elif lf >= 0:
+                    brk, after = lf, lf + 1
                 else:
-                    self._skip_lf = True  # the LF of this CRLF may come with the next chunk
-            elif lf >= 0:
-                brk, after = lf, lf + 1
-            else:
-                break
-            item = self._line(buf[start:brk].decode("utf-8", "replace"))
-            if item is not None:
-                out.append(item)
-            start = scan = after
+                    break
+                if buf.startswith(b"data:", start, brk):  # the hot path: decode the value only
+                    value = start + 6 if buf.startswith(b" ", start + 5, brk) else start + 5
+                    self._data.append(str(view[value:brk], "utf-8", "replace"))
+                else:
+                    item = self._line(str(view[start:brk], "utf-8", "replace"))
+                    if item is not None:
+                        out.append(item)
+                start = scan = after
         if start:
             del buf[:start]
         self._scan = len(buf)
