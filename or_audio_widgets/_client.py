@@ -338,6 +338,7 @@ def _new_session() -> requests.Session:
 
 # --- the body of a streamed response ----------------------------------------------------------------------
 
+_DRAIN_BUDGET = 64 * 1024
 # What a failing read can raise: requests wraps urllib3's errors in iter_content, read1 does not.
 _READ_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 
@@ -360,6 +361,7 @@ class ResponseConnection:
         self._resend = resend
         self._sock = _socket_of(response)
         self._aborted = False
+        self._body: Iterator[bytes] = iter(())
         self._between_bytes()
 
     def _between_bytes(self) -> None:
@@ -373,7 +375,8 @@ class ResponseConnection:
         received = False
         while True:
             try:
-                for chunk in _body_chunks(self._response):
+                self._body = _body_chunks(self._response)
+                for chunk in self._body:
                     received = True
                     yield chunk
                 return
@@ -401,7 +404,19 @@ class ResponseConnection:
             self._sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        if not self._aborted:
+            self._drain()
         self._response.close()
+
+    def _drain(self) -> None:
+        # The events stop at [DONE], before the body's last chunk. Reading that little rest lets the
+        # connection go back to the pool (requests closes the socket of a body not read to its end).
+        budget = _DRAIN_BUDGET
+        with contextlib.suppress(Exception):
+            for chunk in self._body:
+                budget -= len(chunk)
+                if budget < 0:
+                    return
 
 
 def _body_chunks(response: requests.Response) -> Iterator[bytes]:

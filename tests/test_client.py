@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,20 @@ def test_download_reports_connection_failures_and_bad_schemes() -> None:
         download("http://127.0.0.1:9/a.wav", max_bytes=1000)
     with pytest.raises(AudioInputError, match="http"):
         download("ftp://127.0.0.1/a.wav", max_bytes=1000)
+
+
+def test_a_finished_stream_gives_its_connection_back(
+    client: OpenRouterAudio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.speak("first", headers={"X-Emulator-Seconds": "0.5"}).complete
+    connects: list[Any] = []
+    real_connect = socket.socket.connect
+
+    def counting(sock: socket.socket, address: Any) -> Any:
+        connects.append(address)
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", counting)
+    for _ in range(3):
+        assert client.speak("again", headers={"X-Emulator-Seconds": "0.5"}).complete
+    assert connects == []  # the keep-alive connection of the first reply served the next three
