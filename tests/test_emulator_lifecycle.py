@@ -154,3 +154,10 @@ def test_a_client_resetting_its_connection_prints_nothing(capfd: pytest.CaptureF
                 break
             threading.Event().wait(0.05)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_recorded_requests_are_bounded() -> None:
+    with start_emulator(max_requests=3) as handle:
+        for index in range(5):
+            chat(handle, {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": str(index)}]})
+        assert [r.json["messages"][0]["content"] for r in handle.requests] == ["2", "3", "4"]

@@ -7,6 +7,7 @@ import ipaddress
 import socket
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from types import TracebackType
@@ -31,14 +32,17 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # stop() joins the threads itself, after closing their sockets
 
-    def __init__(self, address: tuple[str, int], realtime: float, verbose: bool = False) -> None:
+    def __init__(
+        self, address: tuple[str, int], realtime: float, verbose: bool = False, max_requests: int = 256
+    ) -> None:
         from ._handler import Handler
 
         self.realtime = realtime
         self.verbose = verbose
         self.stopping = threading.Event()
         self.faults = FaultCounter()
-        self.recorded: list[RecordedRequest] = []
+        # bounded: a long offline session must not keep every base64 upload alive
+        self.recorded: deque[RecordedRequest] = deque(maxlen=max_requests)
         self.lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
         super().__init__(address, Handler)
@@ -103,7 +107,7 @@ class EmulatorHandle:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The requests received so far, oldest first (a copy)."""
+        """The requests received so far, oldest first (a copy; only the latest ``max_requests`` are kept)."""
         with self._server.lock:
             return list(self._server.recorded)
 
@@ -147,18 +151,24 @@ class EmulatorHandle:
 
 
 def start_emulator(
-    port: int = 0, *, realtime: float = 0.0, host: str = "127.0.0.1", verbose: bool = False
+    port: int = 0,
+    *,
+    realtime: float = 0.0,
+    host: str = "127.0.0.1",
+    verbose: bool = False,
+    max_requests: int = 256,
 ) -> EmulatorHandle:
     """Start the offline emulator of OpenRouter's API in a background thread.
 
     ``port=0`` picks a free port. ``realtime`` paces audio: 0 sends as fast as possible, 1.0 at the
     speed of speech, 2.0 twice as fast. Only loopback addresses are allowed for ``host``.
+    ``verbose`` logs request lines to stderr; ``max_requests`` bounds what ``.requests`` keeps.
     """
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"the emulator only listens on loopback addresses, not {host!r}")
     if not realtime >= 0 or realtime == float("inf"):
         raise ValueError(f"realtime must be a finite number >= 0, not {realtime!r}")
-    server = EmulatorServer((host, port), realtime, verbose)
+    server = EmulatorServer((host, port), realtime, verbose, max_requests)
     # A short poll interval makes shutdown() return quickly.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="or-audio-emulator", daemon=True

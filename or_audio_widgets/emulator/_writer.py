@@ -31,7 +31,7 @@ def write_stream(handler: Handler, plan: Plan, faults: tuple[Fault, ...], realti
     handler.send_header("X-Emulator", "offline emulator of OpenRouter's API")
     handler.end_headers()
     if "empty" in names:
-        _write_chunk(handler, [])
+        _end_body(handler)
         return
     ctx = Context(plan.model)
     if plan.voice is not None:
@@ -45,13 +45,18 @@ def write_stream(handler: Handler, plan: Plan, faults: tuple[Fault, ...], realti
     first = next(stream)
     _write_chunk(handler, [first.data])
     if _write_frames(handler, stream, realtime, "crlf" in names):
-        _write_chunk(handler, [])
+        _end_body(handler)
 
 
 def _write_chunk(handler: Handler, parts: list[bytes]) -> None:
-    # One HTTP/1.1 chunk, built with a single copy; no parts means the last, empty chunk.
+    # One HTTP/1.1 chunk, built with a single copy (never an empty one: that would end the body).
     size = sum(len(part) for part in parts)
-    handler.wfile.write(b"".join([b"%x\r\n" % size, *parts, b"\r\n"]) if size else b"0\r\n\r\n")
+    if size:
+        handler.wfile.write(b"".join([b"%x\r\n" % size, *parts, b"\r\n"]))
+
+
+def _end_body(handler: Handler) -> None:
+    handler.wfile.write(b"0\r\n\r\n")
 
 
 def _write_frames(handler: Handler, frames: Iterable[Frame], realtime: float, crlf: bool) -> bool:
@@ -74,13 +79,15 @@ def _write_frames(handler: Handler, frames: Iterable[Frame], realtime: float, cr
             pending.append(frame.data)
             size += len(frame.data)
         if realtime > 0 and frame.pace > 0:
-            _write_chunk(handler, pending)
+            _write_chunk(handler, pending)  # paced: each event leaves when it is due
             pending, size = [], 0
             if stopping.wait(frame.pace / realtime):
                 return False
         elif size >= BLOCK:
             _write_chunk(handler, pending)
             pending, size = [], 0
+            if stopping.is_set():
+                return False
     if pending:
         _write_chunk(handler, pending)
     return True
