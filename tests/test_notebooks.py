@@ -1,7 +1,7 @@
 """The demo notebooks run end to end under nbval, against the offline emulator, one test per notebook.
 
 Each notebook runs in its own pytest subprocess with ``--nbval-lax``: every cell must run without an
-error, and the outputs of cells marked ``# NBVAL_CHECK_OUTPUT`` must match the stored ones after the
+error, and the outputs of cells tagged ``nbval-check-output`` must match the stored ones after the
 sanitizers in ``notebooks/nbval_sanitize.cfg``. The kernel gets no key, so the notebooks take their
 offline path; a dead HTTP proxy for every non-loopback host makes any accidental internet call fail.
 """
@@ -80,7 +80,8 @@ def test_committed_notebook_is_clean(name: str) -> None:
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
             continue
-        checked = "NBVAL_CHECK_OUTPUT" in "".join(cell["source"])
+        tags = cell.get("metadata", {}).get("tags", [])
+        checked = "nbval-check-output" in tags or "NBVAL_CHECK_OUTPUT" in "".join(cell["source"])
         # Only checked cells keep outputs: everything else is stripped before committing.
         assert checked or not cell["outputs"], f"{name}: unchecked cell keeps outputs: {cell['source']!r}"
         if checked:
