@@ -126,7 +126,7 @@ class LiveDisplay:
     def _status_bundle(self) -> dict[str, str]:
         text = self._status_text()
         style = "font-family:var(--jp-ui-font-family,sans-serif);font-size:90%;opacity:.75"
-        body = f'<div class="oraudio-status" style="{style}">⏺ {html.escape(text)}</div>'
+        body = f'<div class="oraudio-status" style="{style}">{html.escape(text)}</div>'
         return {"text/plain": text, "text/html": body}
 
     # --- throttled sending ---------------------------------------------------------------------------------
