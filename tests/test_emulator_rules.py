@@ -76,3 +76,20 @@ def test_invalid_json_and_unknown_paths(emulator: EmulatorHandle) -> None:
     error_of(call(emulator, "POST", "/api/v1/completions", b"{}"), 404)
     error_of(call(emulator, "GET", "/api/v1/nothing"), 404)
     error_of(chat(emulator, {"model": SPEAKER, "messages": []}), 400)
+
+
+@pytest.mark.parametrize(
+    ("audio", "missing"),
+    [({"format": "pcm16"}, "audio.voice"), ({"voice": "alloy"}, "audio.format"), (None, "audio.voice")],
+)
+def test_missing_audio_parameters(
+    emulator: EmulatorHandle, audio: dict[str, str] | None, missing: str
+) -> None:
+    error = error_of(chat(emulator, speech_request(audio=audio)), 400)
+    assert error["message"] == f"Missing required parameter: '{missing}'."
+
+
+def test_missing_model(emulator: EmulatorHandle) -> None:
+    body = speech_request()
+    del body["model"]
+    assert error_of(chat(emulator, body), 400)["message"] == "Missing required parameter: 'model'."

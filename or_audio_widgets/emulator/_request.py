@@ -86,6 +86,8 @@ def plan_reply(body: Any, headers: Headers) -> Plan:
     """Validate a parsed request body; :class:`APIFailure` for anything the live API refuses."""
     if not isinstance(body, dict):
         raise APIFailure(400, "Invalid request body: expected a JSON object")
+    if not body.get("model"):
+        raise APIFailure(400, "Missing required parameter: 'model'.")
     model = find_model(body.get("model"))
     if model is None:
         raise APIFailure(400, f"{body.get('model')} is not a valid model ID")

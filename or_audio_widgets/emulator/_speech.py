@@ -80,13 +80,16 @@ def _pad_to_granule(pcm: bytes) -> bytes:
 
 def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
     # Text goes in on stdin so that a prompt starting with "-" is never read as an option.
-    proc = subprocess.run(
-        [exe, "--stdout", "--stdin", "-v", espeak_voice],
-        input=text.encode("utf-8"),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [exe, "--stdout", "--stdin", "-v", espeak_voice],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # the tone rendering stands in
     if proc.returncode != 0 or not proc.stdout:
         return None  # an unknown espeak voice exits 0 with no output
     try:
