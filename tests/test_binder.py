@@ -106,6 +106,7 @@ def _pip_cache_dir() -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # a cold pip cache makes the install the long part
 def test_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
     repo, home, venv = tmp_path / "repo", tmp_path / "home", tmp_path / "venv"
     repo.mkdir()
