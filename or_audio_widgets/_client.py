@@ -1,7 +1,8 @@
 """The OpenRouter audio client: the package's only HTTP code (requests, one Session).
 
 The key lives in a masked holder and reaches the wire only through an auth hook at request time, so it is
-in no repr, log line, exception text or local variable of this module's frames.
+in no repr, log line or exception text, and the frames of an error raised here hold only the masked holder
+(errors are raised outside ``except`` blocks, so no requests internals are chained to them).
 """
 
 from __future__ import annotations
@@ -147,7 +148,10 @@ class OpenRouterAudio:
     def stream(
         self, messages: Messages, *, model: str, audio: Mapping[str, Any] | None = None, **params: Any
     ) -> Iterator[Event]:
-        """The events of a reply as they arrive (see :meth:`open`); closing the iterator cancels."""
+        """The events of a reply as they arrive (see :meth:`open`); closing the iterator cancels.
+
+        A generator: the request goes out on the first ``next()``, and errors before the stream raise there.
+        """
         with self.open(messages, model=model, audio=audio, **params) as reply_stream:
             yield from reply_stream
 
@@ -290,8 +294,8 @@ class OpenRouterAudio:
         finally:
             response.close()
         log.debug("error body of HTTP %s: %d bytes", response.status_code, len(body))
-        key = self._key.reveal()
-        return error_for_response(response.status_code, response.reason, bytes(body), scrub=key)
+        return error_for_response(response.status_code, response.reason, bytes(body),
+                                  scrub=self._key.reveal())
 
     def _wait_to_retry(self, call: Call, retry_after: str | None, error: APIError) -> bool:
         if call.retries >= self.max_retries:
