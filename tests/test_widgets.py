@@ -3,6 +3,7 @@ AudioChat's conversation against the emulator, and that no secret reaches widget
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import struct
@@ -17,11 +18,12 @@ import pytest
 
 from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
 from or_audio_widgets._errors import AudioInputError, MissingAPIKeyError
-from or_audio_widgets.jupyter import _chat
+from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
 JS = Path(__file__).resolve().parent.parent / "or_audio_widgets" / "jupyter" / "js"
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
+NOW = datetime.datetime.now(datetime.timezone.utc)
 
 
 class Sent:
@@ -155,7 +157,7 @@ def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulat
         "Speak for a minute.", model="openai/gpt-4o-audio-preview", audio={"voice": "alloy", "format": "wav"},
         headers={"X-Emulator-Seconds": "60"},
     ) as stream:  # fmt: skip
-        _chat._feed(stream, player)
+        _conversation.feed(stream, player)
         reply = stream.reply
     player.finish(reply)
     traffic = player.traffic
@@ -266,6 +268,29 @@ def test_a_recording_is_sent_and_the_listening_model_names_its_duration(
     assert "microphone recording" in duration
     assert "audio 1: format=wav duration=1.5" in answer.text
     assert chat.recorder.prepared is None  # sent once, then cleared
+
+
+def test_an_uploaded_file_is_sent_as_an_input_audio_part(emulator: Any, tmp_path: Path) -> None:
+    wav = tmp_path / "note.wav"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.8", str(wav)],
+        check=True,
+    )
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url), model="google/gemini-2.5-flash")
+    data = wav.read_bytes()
+    chat.upload.value = (
+        {"name": "note.wav", "type": "audio/wav", "size": len(data), "content": memoryview(data),
+         "last_modified": NOW},
+    )  # fmt: skip
+    chat.send("What is this?")
+    assert chat.wait(30)
+    user, answer = chat.turns
+    assert user.sources == ["note.wav (0.8 s, wav)"] and user.parts[0]["input_audio"]["format"] == "wav"
+    assert "audio 1: format=wav duration=0.800s" in answer.text
+    assert chat.upload.value == ()  # sent once: not kept in the widget (or its saved state)
+    junk = {"name": "junk.wav", "type": "audio/wav", "size": 4, "content": memoryview(b"junk")}
+    chat.upload.value = ({**junk, "last_modified": NOW},)
+    assert chat.send("again") is None and "cannot be sent" in chat.status.value
 
 
 def test_stop_keeps_the_partial_reply_playable() -> None:

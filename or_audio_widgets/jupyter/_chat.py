@@ -8,77 +8,17 @@ attribute: nothing secret is ever a synced trait.
 
 from __future__ import annotations
 
-import html
-import os
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as w
 
+from ._conversation import Turn, audio_models, default_client, feed, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
 
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
-_OFFLINE: dict[str, Any] = {}  # the shared in-process emulator, started on first offline use
-_OFFLINE_LOCK = threading.Lock()
-
-
-@dataclass
-class Turn:
-    """One side of an exchange: the user's words and audio parts, or the assistant's reply."""
-
-    role: str
-    text: str
-    parts: list[dict[str, Any]] = field(default_factory=list)  # input_audio parts sent with a user turn
-    sources: list[str] = field(default_factory=list)  # what each part was (for people)
-    reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
-
-    def message(self) -> dict[str, Any]:
-        """This turn as a chat message for the next request."""
-        if self.role != "user" or not self.parts:
-            return {"role": self.role, "content": self.text}
-        text = [{"type": "text", "text": self.text}] if self.text else []
-        return {"role": "user", "content": [*text, *self.parts]}
-
-
-def offline_client() -> Any:
-    """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
-    from .._client import OpenRouterAudio
-    from ..emulator import start_emulator
-    from ._session import OFFLINE_KEY
-
-    with _OFFLINE_LOCK:
-        handle = _OFFLINE.get("emulator")
-        if handle is None or not handle.running:
-            realtime = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
-            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=realtime)
-        return OpenRouterAudio(OFFLINE_KEY, base_url=handle.base_url, app_name="or-audio-widgets (AudioChat)")
-
-
-def default_client() -> tuple[Any, bool]:
-    """The client to use when none is given, and whether it is the offline emulator.
-
-    ``OR_AUDIO_OFFLINE=1`` means the emulator (as for the magics); otherwise ``OPENROUTER_API_KEY``, and
-    without one :class:`MissingAPIKeyError` says how to set it.
-    """
-    from .._client import OpenRouterAudio
-    from ._session import env_offline
-
-    if env_offline():
-        return offline_client(), True
-    return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
-
-
-def audio_models(client: Any) -> list[tuple[str, bool]]:
-    """(model id, speaks) for every model that takes or gives audio; speaking models first."""
-    found: list[tuple[str, bool]] = []
-    for info in client.models():
-        arch = info.get("architecture") or {}
-        ins, outs = arch.get("input_modalities") or [], arch.get("output_modalities") or []
-        if "audio" in ins or "audio" in outs:
-            found.append((str(info["id"]), "audio" in outs))
-    return sorted(found, key=lambda item: (not item[1], item[0]))
+_ACCEPT = "audio/*,.wav,.mp3,.flac,.ogg,.m4a,.aac,.aiff,.webm"
 
 
 class AudioChat(w.VBox):
@@ -92,7 +32,7 @@ class AudioChat(w.VBox):
     def __init__(
         self, client: Any = None, model: str | None = None, voice: str = "alloy", format: str = "wav"
     ) -> None:
-        from .._defaults import DEFAULT_SPEAK_MODEL, OUTPUT_FORMATS
+        from .._defaults import DEFAULT_SPEAK_MODEL
 
         offline = False
         if client is None:
@@ -107,31 +47,40 @@ class AudioChat(w.VBox):
         self.player: LivePlayer | None = None  # the latest reply's player
         self._speaks: dict[str, bool] = {}
         self._load_error: str | None = None
-        wanted = model or DEFAULT_SPEAK_MODEL
-        self.model_picker = w.Dropdown(options=self._model_options(wanted), value=wanted, description="Model")
-        self.voice_picker = w.Dropdown(options=_with(VOICES, voice), value=voice, description="Voice")
-        self.format_picker = w.Dropdown(
-            options=_with(OUTPUT_FORMATS, format), value=format, description="Format"
-        )
+        self._make_pickers(model or DEFAULT_SPEAK_MODEL, voice, format)
         self.recorder = Recorder()
-        self.upload = w.FileUpload(
-            accept="audio/*,.wav,.mp3,.flac,.ogg,.m4a,.aac,.aiff,.webm", multiple=False
-        )
+        self.upload = w.FileUpload(accept=_ACCEPT, multiple=False)
         self.prompt = w.Textarea(placeholder="Type a message (optional when you send audio)…")
         self.prompt.layout.width = "100%"
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.send_button.on_click(lambda _b: self.send())
+        self.stop_button.on_click(lambda _b: self.stop())
         notes = ["offline emulator" if offline else "", self._load_error or ""]
         self.status = w.Label(" · ".join(n for n in notes if n))
         self.history = w.VBox()
-        self.send_button.on_click(lambda _b: self.send())
-        self.stop_button.on_click(lambda _b: self.stop())
-        self.model_picker.observe(lambda _c: self._sync_pickers(), names="value")
-        self._sync_pickers()
         pickers = w.HBox([self.model_picker, self.voice_picker, self.format_picker])
         inputs = w.HBox([self.upload, self.send_button, self.stop_button, self.status])
         super().__init__([self.history, pickers, self.recorder, self.prompt, inputs])
         self.add_class("ora-chat")
+
+    def _make_pickers(self, model: str, voice: str, format: str) -> None:
+        from .._defaults import OUTPUT_FORMATS
+
+        self.model_picker = w.Dropdown(options=self._model_options(model), value=model, description="Model")
+        self.voice_picker = w.Dropdown(options=_with(VOICES, voice), value=voice, description="Voice")
+        self.format_picker = w.Dropdown(
+            options=_with(OUTPUT_FORMATS, format), value=format, description="Format"
+        )
+        for picker, width in (
+            (self.model_picker, "420px"),
+            (self.voice_picker, "190px"),
+            (self.format_picker, "170px"),
+        ):
+            picker.style.description_width = "initial"
+            picker.layout.width = width
+        self.model_picker.observe(lambda _c: self._sync_pickers(), names="value")
+        self._sync_pickers()
 
     def __repr__(self) -> str:
         return f"<AudioChat {len(self.turns)} turns, model={self.model_picker.value!r}>"
@@ -157,7 +106,7 @@ class AudioChat(w.VBox):
         messages = [t.message() for t in [*self.turns, turn]]
         self.turns.append(turn)
         self.player = LivePlayer()
-        self.history.children = (*self.history.children, _user_box(turn), self.player)
+        self.history.children = (*self.history.children, w.HTML(user_box_html(turn)), self.player)
         self.prompt.value = ""
         self.upload.value = ()
         if self.recorder.prepared is not None:
@@ -206,13 +155,13 @@ class AudioChat(w.VBox):
             if self._stop_asked:
                 stream.cancel()
         try:
-            _feed(stream, player)
+            feed(stream, player)
         finally:
             stream.close()
         reply = stream.reply
         player.finish(reply)
         self.turns.append(Turn("assistant", reply.words, reply=reply))
-        return _summary(reply, self.offline)
+        return summary(reply, self.offline)
 
     # --- panel state ---------------------------------------------------------------------------------------
 
@@ -253,30 +202,6 @@ class AudioChat(w.VBox):
 
     def _say(self, text: str) -> None:
         self.status.value = text  # a Label: shown as text, never HTML
-
-
-def _feed(stream: Any, player: LivePlayer) -> None:
-    from .._events import AudioDelta, TextDelta, TranscriptDelta
-
-    for event in stream:
-        if isinstance(event, (TranscriptDelta, TextDelta)):
-            player.append_transcript(event.text)
-        elif isinstance(event, AudioDelta):
-            player.append_pcm(event.data)
-
-
-def _summary(reply: Any, offline: bool) -> str:
-    what = f"{reply.duration:.1f} s of audio" if reply.pcm else "text reply"
-    state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
-    cost = f" · ${reply.cost:.4f}" if reply.cost else ""
-    return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
-
-
-def _user_box(turn: Turn) -> w.HTML:
-    lines = [html.escape(turn.text)] if turn.text else []
-    lines += [f"🎤 {html.escape(source)}" for source in turn.sources]
-    body = "<br>".join(lines).replace("\n", "<br>")
-    return w.HTML(f'<div class="ora-user-turn"><b>You</b>: {body}</div>')
 
 
 def _describe(prepared: Any) -> str:

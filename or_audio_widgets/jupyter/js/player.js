@@ -218,8 +218,8 @@ function seconds(state) {
 function statusText(state, p) {
   if (p === "waiting") return "Waiting for audio…";
   if (p === "live") return `Streaming · ${seconds(state).toFixed(1)} s received`;
-  const dur = `${seconds(state).toFixed(2)} s`;
-  return p === "done" ? `Complete · ${dur}` : `Incomplete · ${dur} kept`;
+  const dur = state.bytes ? `${seconds(state).toFixed(2)} s` : "no audio";
+  return p === "done" ? `Complete · ${dur}` : `Incomplete · ${state.bytes ? dur + " kept" : dur}`;
 }
 
 function buildView(state, root) {

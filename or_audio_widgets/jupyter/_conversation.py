@@ -1,0 +1,94 @@
+"""What AudioChat is made of besides widgets: turns, the client it talks to, the model list, and the
+loop that feeds a stream into a LivePlayer."""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+_OFFLINE: dict[str, Any] = {}  # the shared in-process emulator, started on first offline use
+_OFFLINE_LOCK = threading.Lock()
+
+
+@dataclass
+class Turn:
+    """One side of an exchange: the user's words and audio parts, or the assistant's reply."""
+
+    role: str
+    text: str
+    parts: list[dict[str, Any]] = field(default_factory=list)  # input_audio parts sent with a user turn
+    sources: list[str] = field(default_factory=list)  # what each part was (for people)
+    reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
+
+    def message(self) -> dict[str, Any]:
+        """This turn as a chat message for the next request."""
+        if self.role != "user" or not self.parts:
+            return {"role": self.role, "content": self.text}
+        text = [{"type": "text", "text": self.text}] if self.text else []
+        return {"role": "user", "content": [*text, *self.parts]}
+
+
+def offline_client() -> Any:
+    """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
+    from .._client import OpenRouterAudio
+    from ..emulator import start_emulator
+    from ._session import OFFLINE_KEY
+
+    with _OFFLINE_LOCK:
+        handle = _OFFLINE.get("emulator")
+        if handle is None or not handle.running:
+            realtime = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
+            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=realtime)
+        return OpenRouterAudio(OFFLINE_KEY, base_url=handle.base_url, app_name="or-audio-widgets (AudioChat)")
+
+
+def default_client() -> tuple[Any, bool]:
+    """The client to use when none is given, and whether it is the offline emulator.
+
+    ``OR_AUDIO_OFFLINE=1`` means the emulator (as for the magics); otherwise ``OPENROUTER_API_KEY``, and
+    without one :class:`MissingAPIKeyError` says how to set it.
+    """
+    from .._client import OpenRouterAudio
+    from ._session import env_offline
+
+    if env_offline():
+        return offline_client(), True
+    return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
+
+
+def audio_models(client: Any) -> list[tuple[str, bool]]:
+    """(model id, speaks) for every model that takes or gives audio; speaking models first."""
+    found: list[tuple[str, bool]] = []
+    for info in client.models():
+        arch = info.get("architecture") or {}
+        ins, outs = arch.get("input_modalities") or [], arch.get("output_modalities") or []
+        if "audio" in ins or "audio" in outs:
+            found.append((str(info["id"]), "audio" in outs))
+    return sorted(found, key=lambda item: (not item[1], item[0]))
+
+
+def feed(stream: Any, player: Any) -> None:
+    from .._events import AudioDelta, TextDelta, TranscriptDelta
+
+    for event in stream:
+        if isinstance(event, (TranscriptDelta, TextDelta)):
+            player.append_transcript(event.text)
+        elif isinstance(event, AudioDelta):
+            player.append_pcm(event.data)
+
+
+def summary(reply: Any, offline: bool) -> str:
+    what = f"{reply.duration:.1f} s of audio" if reply.pcm else "text reply"
+    state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
+    cost = f" · ${reply.cost:.4f}" if reply.cost else ""
+    return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
+
+
+def user_box_html(turn: Turn) -> str:
+    lines = [html.escape(turn.text)] if turn.text else []
+    lines += [f"<i>with audio:</i> {html.escape(source)}" for source in turn.sources]
+    body = "<br>".join(lines).replace("\n", "<br>")
+    return f'<div class="ora-user-turn"><b>You</b>: {body}</div>'
