@@ -43,6 +43,14 @@ def test_offline_from_the_environment(ip: Any, rec: Recorded, monkeypatch: pytes
     assert "offline emulator" in rec.final_html()
 
 
+def test_offline_emulator_pacing_follows_the_environment(ip: Any, rec: Recorded,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
+    monkeypatch.setenv("OR_AUDIO_EMULATOR_REALTIME", "4")
+    ip.run_cell_magic("oraudio", "", "Hi")
+    assert magics(ip)._session._emulator.realtime == 4.0
+
+
 def test_offline_from_config_wins_over_a_key(ip: Any, rec: Recorded, online: Any) -> None:
     ip.run_line_magic("oraudio_config", "--offline")
     ip.run_cell_magic("oraudio", "", "Hi")

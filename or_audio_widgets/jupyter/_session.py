@@ -3,6 +3,7 @@
 The key lives in this object and in the client's session, nowhere else: never in the user namespace, an
 output, a cell or a repr. ``OR_AUDIO_OFFLINE=1`` (or ``%oraudio_config --offline``) is an explicit switch:
 it wins over a key, so a notebook can be demonstrated offline on a machine that has one.
+``OR_AUDIO_EMULATOR_REALTIME=1`` paces the offline emulator at the speed of speech (for demos).
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ _TRUE = {"1", "true", "yes", "on"}
 def env_offline() -> bool:
     """True when ``OR_AUDIO_OFFLINE`` asks for the offline emulator."""
     return os.environ.get("OR_AUDIO_OFFLINE", "").strip().lower() in _TRUE
+
+
+def emulator_realtime() -> float:
+    """Pacing of the offline emulator from ``OR_AUDIO_EMULATOR_REALTIME`` (1 = speed of speech; default
+    0, as fast as possible); a value that is not a number >= 0 counts as 0."""
+    try:
+        value = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
+    except ValueError:
+        return 0.0
+    return value if 0 <= value < float("inf") else 0.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,7 @@ class Session:
         if self._emulator is None:
             from ..emulator import start_emulator
 
-            self._emulator = start_emulator(port=0)
+            self._emulator = start_emulator(port=0, realtime=emulator_realtime())
         return str(self._emulator.base_url)
 
     def close(self) -> None:
