@@ -250,14 +250,26 @@ def run(seconds: float, repeats: int) -> int:
 
 
 def _table(results: dict[str, list[dict[str, Any]]], pcm_size: int) -> str:
-    secs = {n: median([r["seconds"] for r in rs]) for n, rs in results.items()}
-    best = {n: min(r["seconds"] for r in rs) for n, rs in results.items()}
-    peak = {n: median([r["peak_bytes"] for r in rs]) for n, rs in results.items()}
-    rows = [[n, secs[n], best[n], pcm_size / MB / secs[n], peak[n] / MB, peak[n] / pcm_size,
-             secs[n] / secs["raw floor"], secs["seed loop"] / secs[n]] for n in results]
-    headers = ["contender", "median s", "best s", "MB/s (pcm)", "peak MB", "peak / pcm", "time / floor",
-               "speed-up vs seed"]
+    """Medians per contender. Ratios are medians of per-repetition ratios (the contenders of one
+    repetition run back to back, so load from elsewhere on the machine mostly cancels out), for wall
+    time and for the contender's own CPU time (which other processes barely disturb)."""
+    rows = []
+    for n, rs in results.items():
+        wall, cpu = [r["seconds"] for r in rs], [r["cpu_seconds"] for r in rs]
+        peak = median([r["peak_bytes"] for r in rs])
+        rows.append([n, median(wall), median(cpu), pcm_size / MB / median(wall), peak / MB, peak / pcm_size,
+                     f"{_ratio(results, n, 'raw floor', 'seconds'):.2f} / "
+                     f"{_ratio(results, n, 'raw floor', 'cpu_seconds'):.2f}",
+                     f"{1 / _ratio(results, n, 'seed loop', 'seconds'):.2f} / "
+                     f"{1 / _ratio(results, n, 'seed loop', 'cpu_seconds'):.2f}"])
+    headers = ["contender", "wall s", "cpu s", "MB/s (pcm, wall)", "peak MB", "peak / pcm",
+               "time / floor (wall / cpu)", "speed-up vs seed (wall / cpu)"]
     return format_table(headers, rows)
+
+
+def _ratio(results: dict[str, list[dict[str, Any]]], name: str, base: str, key: str) -> float:
+    pairs = zip(results[name], results[base], strict=True)
+    return median([mine[key] / theirs[key] for mine, theirs in pairs])
 
 
 def main() -> int:
