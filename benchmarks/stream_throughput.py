@@ -236,7 +236,8 @@ def run(seconds: float, repeats: int) -> int:
         for rep in range(repeats):
             for name in names[rep % len(names):] + names[: rep % len(names)]:  # rotate the order
                 result = run_contender([sys.executable, __file__, "--child", name, "--url", url])
-                if result["pcm_bytes"] != pcm_size or result["crc"] not in (None, crc):
+                wrong = result["pcm_bytes"] != pcm_size or result["crc"] not in (None, crc)
+                if wrong or result.get("complete") is False:
                     raise SystemExit(f"{name} decoded the wrong audio: {result}")
                 results[name].append(result)
     finally:
