@@ -309,6 +309,14 @@ def test_stop_keeps_the_partial_reply_playable() -> None:
     assert "incomplete" in chat.status.value and not chat.send_button.disabled
 
 
+def test_stop_with_nothing_streaming_does_not_cancel_the_next_reply(emulator: Any) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
+    chat.stop()
+    chat.send("hello")
+    assert chat.wait(30)
+    assert chat.turns[-1].reply.complete
+
+
 def test_nothing_to_send_says_so() -> None:
     chat = AudioChat(client=_NoModels())
     assert chat.send("   ") is None

@@ -94,9 +94,11 @@ class AudioChat(w.VBox):
             self._say("A reply is still arriving: press Stop first.")
             return None
         text = (self.prompt.value if prompt is None else prompt).strip()
+        from .._errors import OpenRouterAudioError
+
         try:
             parts, sources = self._audio_inputs()
-        except Exception as exc:  # an unreadable upload: say why, keep the panel usable
+        except OpenRouterAudioError as exc:  # an unreadable upload: say why, keep the panel usable
             self._say(f"That audio cannot be sent: {exc}")
             return None
         if not text and not parts:
@@ -118,6 +120,8 @@ class AudioChat(w.VBox):
 
     def stop(self) -> None:
         """Stop the reply now: the connection closes and what arrived is kept (playable, incomplete)."""
+        if self._thread is None or not self._thread.is_alive():
+            return  # nothing streams: a late click must not cancel the next reply
         with self._lock:
             self._stop_asked = True
             stream = self._stream
