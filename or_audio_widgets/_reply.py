@@ -44,26 +44,12 @@ class AudioReply:
     "connection", "cancelled", "timeout").
     """
 
-    def __init__(
-        self,
-        *,
-        pcm: bytes | bytearray | memoryview = b"",
-        sample_rate: int = 24000,
-        channels: int = 1,
-        format: str = "wav",
-        audio: bytes | None = None,
-        transcript: str = "",
-        text: str = "",
-        usage: dict[str, Any] | None = None,
-        cost: float | None = None,
-        model: str | None = None,
-        id: str | None = None,
-        provider: str | None = None,
-        complete: bool = True,
-        error: str | None = None,
-        error_code: int | str | None = None,
-        error_kind: str | None = None,
-        finish_reason: str | None = None,
+    def __init__(  # one keyword per field, so that replies can also be built by hand
+        self, *, pcm: bytes | bytearray | memoryview = b"", sample_rate: int = 24000, channels: int = 1,
+        format: str = "wav", audio: bytes | None = None, transcript: str = "", text: str = "",
+        usage: dict[str, Any] | None = None, cost: float | None = None, model: str | None = None,
+        id: str | None = None, provider: str | None = None, complete: bool = True, error: str | None = None,
+        error_code: int | str | None = None, error_kind: str | None = None, finish_reason: str | None = None,
         _buffer: tuple[bytes, int] | None = None,
     ) -> None:
         self.format = format.lower()
