@@ -165,7 +165,8 @@ class AudioReply:
     @classmethod
     def from_sse(cls, source: Iterable[bytes] | IO[bytes] | bytes | str | os.PathLike[str],
                  sample_rate: int = 24000, format: str = "wav", **builder_kwargs: Any) -> AudioReply:
-        """Assemble a reply from a raw SSE body: byte chunks, a binary file object, bytes or a path."""
+        """Assemble a reply from a raw SSE body: byte chunks, a binary file object, a streamed
+        ``requests.Response``, bytes or a path."""
         if isinstance(source, (str, os.PathLike)):  # opened here, so a missing file raises OSError
             with open(source, "rb") as file:
                 return cls.from_sse(file, sample_rate, format, **builder_kwargs)
@@ -179,6 +180,8 @@ def _chunks_of(source: Iterable[bytes] | IO[bytes] | bytes) -> Iterator[bytes]:
     elif hasattr(source, "read"):
         reader: IO[bytes] = source  # type: ignore[assignment]
         yield from iter(lambda: reader.read(_READ_SIZE), b"")
+    elif hasattr(source, "iter_content"):  # a requests.Response; iterating it reads 128 bytes a time
+        yield from source.iter_content(chunk_size=None)
     else:
         yield from source
 

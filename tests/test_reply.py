@@ -92,6 +92,15 @@ def test_from_sse_accepts_a_file_object_bytes_a_path_and_chunks(tmp_path: Path) 
         assert AudioReply.from_sse(source).pcm == PCM
 
 
+def test_from_sse_reads_a_response_object_in_whatever_chunks_arrive() -> None:
+    class Response:  # the part of requests.Response that from_sse uses
+        def iter_content(self, chunk_size: int | None = 1) -> Iterator[bytes]:
+            assert chunk_size is None
+            yield from (GOOD[i : i + 777] for i in range(0, len(GOOD), 777))
+
+    assert AudioReply.from_sse(Response()).pcm == PCM  # type: ignore[arg-type]
+
+
 def test_builder_progress_and_snapshot() -> None:
     builder = ReplyBuilder(model="asked/model")
     feed_all(builder, [Started("gen-1", None, "OpenAI"), TranscriptDelta("Hi"), AudioDelta(PCM[:4801])])
