@@ -345,3 +345,26 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     assert played > 0
     cell.screenshot(path=str(artifacts / "chat_stopped.png"))
     report(capsys, "chat_stop", {"partial_audio_s": round(duration, 3)})
+
+
+def test_a_reloaded_page_gets_the_finished_reply_replayed_not_replayed_aloud(
+    notebook: Any, artifacts: Path
+) -> None:
+    """The page's copy of a finished reply is lost on reload; the player asks the kernel again."""
+    page = notebook.page
+    notebook.execute(
+        "pr = LivePlayer(); display(pr)\n"
+        "rr = stream_into(pr, 'Kept.', X_Emulator_Seconds=1.2, X_Emulator_Realtime=0)"
+    )
+    player_id = notebook_value(notebook, "pr.player_id")
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+    page.reload(wait_until="domcontentloaded")
+    root = page.locator(f".ora-player[data-player-id='{player_id}']")
+    root.wait_for(timeout=60_000)
+    page.locator(f".ora-player[data-player-id='{player_id}'][data-state='done']").wait_for(timeout=20_000)
+    assert audio_duration(root.locator(".ora-final audio")) == pytest.approx(1.2, abs=0.01)
+    info = debug(page, player_id)
+    assert info["schedule"] == []  # a finished reply comes back as a file, not spoken again
+    assert info["bytesReceived"] == 1.2 * 48000
+    root.screenshot(path=str(artifacts / "replayed_after_reload.png"))

@@ -69,6 +69,8 @@ function createState(model) {
     ctx: null, t0: null, frames: 0, sources: [],
     url: null, urlChunks: -1,
     views: new Set(),
+    answered: false,    // Python answered "ready": a kernel holds this player
+    orphan: false,      // no answer: a saved widget whose kernel session is gone
     debug: {
       schedule: [], underruns: 0, firstChunkKernelTs: null, firstChunkArrived: null,
       firstScheduled: null, firstLead: null, bytesReceived: 0, jsonBytes: 0, messages: 0,
@@ -178,6 +180,8 @@ function handle(state, model, msg, buffers) {
     if (state.have < msg.chunks) inSync = false;
     if (!d.endedAt) d.endedAt = nowMs();
   } else if (msg.t === "state") {
+    state.answered = true;
+    state.orphan = false;
     if (msg.finished && !state.end) state.live = false;
     inSync = state.have >= msg.chunks && state.text.length >= msg.text_len;
   }
@@ -188,7 +192,8 @@ function handle(state, model, msg, buffers) {
 function finalUrl(state) {
   if (state.urlChunks !== state.have) {
     if (state.url) URL.revokeObjectURL(state.url);
-    state.url = state.have ? URL.createObjectURL(wavBlob(state.chunks.slice(0, state.have), state.rate, state.channels)) : null;
+    const chunks = state.chunks.slice(0, state.have);
+    state.url = state.have ? URL.createObjectURL(wavBlob(chunks, state.rate, state.channels)) : null;
     state.urlChunks = state.have;
   }
   return state.url;
@@ -216,6 +221,9 @@ function seconds(state) {
 }
 
 function statusText(state, p) {
+  if (p === "waiting" && state.orphan) {
+    return "No audio yet, and no answer from the kernel: if this notebook was reopened, the live audio is gone.";
+  }
   if (p === "waiting") return "Waiting for audio…";
   if (p === "live") return `Streaming · ${seconds(state).toFixed(1)} s received`;
   const dur = state.bytes ? `${seconds(state).toFixed(2)} s` : "no audio";
@@ -290,6 +298,11 @@ function initialize({ model }) {
   model.on("msg:custom", onMsg);
   // Tell Python what is here; it answers with its counts, and anything missing is asked for.
   model.send({ t: "ready", have: state.have, text_len: state.text.length });
+  // A busy kernel answers late (e.g. while a cell streams), so only a long silence with nothing
+  // received means there is no kernel behind this widget (a notebook reopened with saved state).
+  setTimeout(() => {
+    if (!state.answered && !state.have && !state.text && !state.end) { state.orphan = true; refresh(state); }
+  }, 10000);
   // Closing the model (the magics swap the widget for static HTML) lets audio already scheduled
   // finish playing: cutting the reply's last words would be worse than a short overlap.
   return () => model.off("msg:custom", onMsg);
