@@ -90,19 +90,21 @@ def test_midstream_error_in_a_text_reply(emulator: EmulatorHandle) -> None:
     assert "error" in data_chunks(events)[-1]
 
 
-def _raw_post(handle: EmulatorHandle, fault: str, timeout: float = 30.0) -> tuple[bytes, socket.socket]:
+def _raw_post(handle: EmulatorHandle, fault: str, timeout: float = 30.0) -> socket.socket:
+    """Send a request by hand, so the test sees the raw bytes (chunk framing included)."""
     body = json.dumps(speech_request()).encode()
     head = (
-        f"POST /api/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n"
+        f"POST /api/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        "Authorization: Bearer k\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nX-Emulator-Fault: {fault}\r\n\r\n"
     )
     sock = socket.create_connection(("127.0.0.1", handle.port), timeout=timeout)
     sock.sendall(head.encode() + body)
-    return b"", sock
+    return sock
 
 
 def test_drop_closes_the_connection_mid_stream(emulator: EmulatorHandle) -> None:
-    _, sock = _raw_post(emulator, "drop")
+    sock = _raw_post(emulator, "drop")
     received = bytearray()
     with sock:
         while chunk := sock.recv(65536):
@@ -131,7 +133,7 @@ def test_stall_goes_quiet_then_finishes(emulator: EmulatorHandle) -> None:
 
 
 def test_stall_sends_nothing_for_a_reader_to_time_out_on(emulator: EmulatorHandle) -> None:
-    _, sock = _raw_post(emulator, "stall;seconds=60", timeout=0.5)
+    sock = _raw_post(emulator, "stall;seconds=60", timeout=0.5)
     received = bytearray()
     with sock, pytest.raises(TimeoutError):
         while chunk := sock.recv(65536):
@@ -182,3 +184,20 @@ def test_bom_first_and_combined_with_crlf(emulator: EmulatorHandle) -> None:
 def test_empty_stream(emulator: EmulatorHandle) -> None:
     reply = chat(emulator, speech_request(), X_Emulator_Fault="empty")
     assert reply.status == 200 and reply.body == b""
+
+
+@pytest.mark.parametrize(("fault", "chunks"), [("midstream-error;after=0", 0), ("drop;after=5", 5)])
+def test_after_sets_how_much_audio_comes_first(emulator: EmulatorHandle, fault: str, chunks: int) -> None:
+    sock = _raw_post(emulator, fault)
+    received = bytearray()
+    with sock:
+        while block := sock.recv(65536):
+            received += block
+    assert received.count(b'"data":"') == chunks
+
+
+def test_fault_message_parameter(emulator: EmulatorHandle) -> None:
+    events = sse_events(
+        chat(emulator, speech_request(), X_Emulator_Fault="choice-error;message=quota gone").body
+    )
+    assert data_chunks(events)[-1]["choices"][0]["error"]["message"] == "quota gone"

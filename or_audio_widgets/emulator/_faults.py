@@ -11,6 +11,13 @@ Status faults (``429``, ``502``, ``503`` and any other 4xx/5xx code, or ``html``
 answer before streaming; ``empty`` answers 200 with an empty event stream.
 With ``times=N`` only the first N requests carrying that exact header value fail;
 the next one succeeds and the count starts again, so each retry test sees the same sequence.
+``EmulatorHandle.clear_requests()`` resets the counts; any extra parameter (``503;times=1;id=my-test``)
+gives a test a counter of its own.
+
+Stream faults: ``midstream-error`` and ``choice-error`` (after ``after=2`` audio or text deltas, then
+``[DONE]``), ``drop`` (connection closed after ``after=2`` deltas), ``stall`` (after ``after=1`` delta,
+``seconds=30`` of silence, or of keep-alive comments every ``keepalive`` seconds, then the rest),
+``malformed-json`` (one extra truncated event), ``padded-base64``, ``crlf``, ``bom``, ``empty``.
 """
 
 from __future__ import annotations

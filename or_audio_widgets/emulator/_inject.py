@@ -34,7 +34,7 @@ def _splice(
     seen = 0
     done = False
     for frame in frames:
-        if not done and frame.kind in _ENDS:
+        if not done and (frame.kind in _ENDS or (after <= 0 and frame.kind == output)):
             yield from insert
             done = True
             if stop:
