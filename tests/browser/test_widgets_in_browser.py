@@ -30,6 +30,23 @@ from or_audio_widgets.jupyter._widgets import LivePlayer
 _emu = start_emulator(port=0, realtime=1.0)
 _client = OpenRouterAudio("offline", base_url=_emu.base_url)
 
+# When each stream's first audio chunk came out of the client (ms since the epoch): the moment it
+# "reached the kernel", whoever feeds the player afterwards (the magics' display, or stream_into).
+import time
+from or_audio_widgets import _replystream
+first_audio_at = []
+_plain_iter = _replystream.ReplyStream.__iter__
+
+def _timed_iter(self):
+    seen = False
+    for event in _plain_iter(self):
+        if isinstance(event, AudioDelta) and not seen:
+            seen = True
+            first_audio_at.append(time.time() * 1000)
+        yield event
+
+_replystream.ReplyStream.__iter__ = _timed_iter
+
 def stream_into(player, prompt, **headers):
     # What a notebook author would write: each event goes to the player as it arrives.
     headers = {k.replace("_", "-"): str(v) for k, v in headers.items()}
@@ -131,7 +148,9 @@ def test_oraudio_cell_streams_live_then_leaves_a_playable_file(
             break
         time.sleep(0.05)
     notebook.wait(index)
-    reply = json.loads(notebook_value(notebook, "json.dumps([_oraudio.transcript, _oraudio.duration])"))
+    reply = json.loads(
+        notebook_value(notebook, "json.dumps([_oraudio.transcript, _oraudio.duration, first_audio_at[-1]])")
+    )
     assert partial and reply[0].startswith(partial) and len(partial) < len(reply[0])
     assert scheduled_live, "no audio was scheduled before the stream ended"
     info = debug(page, player_id)
@@ -151,6 +170,10 @@ def test_oraudio_cell_streams_live_then_leaves_a_playable_file(
             "buffers": len(info["schedule"]),
             "final_audio_duration_s": duration,
             "reply_duration_s": reply[1],
+            # from the client yielding the first audio chunk to the page scheduling it, through the
+            # magics' display (reported, not asserted: see the latency test for the player's own figure)
+            "kernel_arrival_to_first_buffer_ms": round(info["firstScheduled"] - reply[2], 1),
+            "player_append_to_first_buffer_ms": round(info["firstScheduled"] - info["firstChunkKernelTs"], 1),
         },
     )
 
@@ -184,6 +207,9 @@ for run in range({RUNS}):
         arrivals.append(info["firstChunkArrived"] - info["firstChunkKernelTs"])
         errors.append(contiguity_error(info["schedule"]))
         buffers += len(info["schedule"])
+    # The same measured from the client's first audio event (stream_into feeds the player at once).
+    yielded = json.loads(notebook_value(notebook, f"json.dumps(first_audio_at[-{RUNS}:])"))
+    from_client = [debug(page, p)["firstScheduled"] - t for p, t in zip(ids, yielded, strict=True)]
     notebook.cell(index).screenshot(path=str(artifacts / "live_player_runs.png"))
     median = statistics.median(latencies)
     report(
@@ -193,11 +219,12 @@ for run in range({RUNS}):
             "runs": [round(x, 1) for x in latencies],
             "median": round(median, 1),
             "kernel_to_page_arrival_median": round(statistics.median(arrivals), 1),
+            "client_event_to_first_buffer_median": round(statistics.median(from_client), 1),
             "lead_before_sound_s": info["firstLead"],
         },
     )
     report(capsys, "contiguity", {"buffers": buffers, "max_gap_s": max(errors), "underruns": 0})
-    assert median < 300
+    assert median < 300 and statistics.median(from_client) < 300
     assert max(errors) < 1e-6
 
 
