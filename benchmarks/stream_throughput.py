@@ -168,18 +168,15 @@ def openai_client(url: str) -> Callable[[], Any]:
     import openai
 
     client = openai.OpenAI(api_key="bench", base_url=url.rsplit("/chat/completions", 1)[0])
+    request = {k: v for k, v in REQUEST.items() if k != "stream"}
 
     def work() -> int:
-        parts = []
-        stream = client.chat.completions.create(**{k: v for k, v in REQUEST.items() if k != "stream"},
-                                                stream=True)
-        for chunk in stream:
+        pcm = bytearray()  # each chunk's audio decoded as it arrives, as a streaming player would
+        for chunk in client.chat.completions.create(**request, stream=True):
             if chunk.choices:
-                audio = getattr(chunk.choices[0].delta, "audio", None) or {}
-                data = audio.get("data") if isinstance(audio, dict) else None
-                if data:
-                    parts.append(base64.b64decode(data))
-        pcm = b"".join(parts)
+                audio = chunk.choices[0].delta.audio  # a typed ChoiceDeltaAudio in openai >= 1.40
+                if audio is not None and audio.data:
+                    pcm += base64.b64decode(audio.data)
         _audio_out["pcm"] = pcm
         return len(pcm)
 
