@@ -1,4 +1,4 @@
-"""ReplyBuilder and AudioReply: assembly, partial replies, formats, saving, and every kind of bad input."""
+"""AudioReply: assembly from a stream, partial replies, formats, saving, and every kind of bad input."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import subprocess
-import threading
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +18,11 @@ from or_audio_widgets._errors import AudioFormatError, FFmpegNotFoundError
 from or_audio_widgets._events import (
     AudioDelta,
     End,
-    ErrorEvent,
     Event,
-    Started,
     TextDelta,
-    TranscriptDelta,
     Usage,
 )
-from or_audio_widgets._reply import AudioReply, ReplyBuilder
+from or_audio_widgets._reply import AudioReply
 from or_audio_widgets._transcode import encode_pcm
 from or_audio_widgets._wav import pcm_to_wav
 
@@ -55,12 +51,6 @@ GOOD = sse(transcript_chunk("Hello "), transcript_chunk("<world>"), audio_chunk(
 def read_wav(data: bytes) -> tuple[int, int, bytes]:
     with wave.open(io.BytesIO(data)) as w:
         return w.getframerate(), w.getnchannels(), w.readframes(w.getnframes())
-
-
-def feed_all(builder: ReplyBuilder, events: list[Event]) -> ReplyBuilder:
-    for event in events:
-        builder.feed(event)
-    return builder
 
 
 def test_from_sse_assembles_everything() -> None:
@@ -99,58 +89,6 @@ def test_from_sse_reads_a_response_object_in_whatever_chunks_arrive() -> None:
             yield from (GOOD[i : i + 777] for i in range(0, len(GOOD), 777))
 
     assert AudioReply.from_sse(Response()).pcm == PCM  # type: ignore[arg-type]
-
-
-def test_builder_progress_and_snapshot() -> None:
-    builder = ReplyBuilder(model="asked/model")
-    feed_all(builder, [Started("gen-1", None, "OpenAI"), TranscriptDelta("Hi"), AudioDelta(PCM[:4801])])
-    assert builder.transcript == "Hi" and builder.text == ""
-    assert builder.pcm_bytes == 4800 and builder.audio_seconds == pytest.approx(0.1)
-    snap = builder.snapshot()
-    assert not snap.complete and snap.error is None
-    assert snap.pcm == PCM[:4800] and snap.model == "asked/model" and snap.provider == "OpenAI"
-    feed_all(builder, [AudioDelta(PCM[4801:]), End(None, True)])
-    reply = builder.build()
-    assert reply.complete and reply.pcm == PCM
-    assert snap.pcm == PCM[:4800]  # the snapshot kept its own copy
-    assert builder.snapshot() is reply is builder.build()
-
-
-def test_events_after_build_are_ignored() -> None:
-    builder = feed_all(ReplyBuilder(), [AudioDelta(b"\1\0"), End(None, True)])
-    reply = builder.build()
-    builder.feed(AudioDelta(b"\2\0"))
-    builder.fail("late")
-    assert reply.pcm == b"\1\0" and reply.complete
-
-
-def test_odd_bytes_are_carried_between_deltas_and_a_last_one_dropped() -> None:
-    deltas = [AudioDelta(PCM[i : min(i + 333, 9001)]) for i in range(0, 9001, 333)]
-    reply = feed_all(ReplyBuilder(), [*deltas, End(None, True)]).build()
-    assert reply.pcm == PCM[:9000]
-
-
-def test_fail_keeps_everything_and_says_why() -> None:
-    builder = feed_all(ReplyBuilder(), [TranscriptDelta("partial"), AudioDelta(PCM[:4800])])
-    builder.fail("cancelled", kind="cancelled")
-    feed_all(builder, [ErrorEvent("cancelled", kind="cancelled"), End(None, False)])
-    reply = builder.build()
-    assert not reply.complete
-    assert (reply.error, reply.error_kind) == ("cancelled", "cancelled")
-    assert reply.transcript == "partial" and reply.pcm == PCM[:4800]
-
-
-def test_the_first_error_is_the_one_reported() -> None:
-    events = [ErrorEvent("Token limit reached", 400), ErrorEvent("second"), End("length", True)]
-    reply = feed_all(ReplyBuilder(), events).build()
-    assert (reply.error, reply.error_code, reply.error_kind) == ("Token limit reached", 400, "api")
-    assert reply.finish_reason == "length"
-
-
-def test_build_before_the_end_or_without_done_is_incomplete() -> None:
-    assert feed_all(ReplyBuilder(), [TextDelta("a")]).build().error == "the stream stopped before its end"
-    reply = feed_all(ReplyBuilder(), [TextDelta("a"), End(None, False)]).build()
-    assert not reply.complete and "[DONE]" in (reply.error or "")
 
 
 SO_FAR = sse(transcript_chunk("so far"), audio_chunk(PCM[:2400]), done=False)
@@ -272,32 +210,3 @@ def test_repr_is_short_and_has_no_audio() -> None:
     assert "Hello <world>" in text and "complete" in text and len(text) < 200
     failed = AudioReply.from_sse([sse(done=False)])
     assert "incomplete" in repr(failed)
-
-
-def test_unknown_formats_are_refused() -> None:
-    with pytest.raises(AudioFormatError, match="unknown reply format"):
-        ReplyBuilder(format="xyz")
-    with pytest.raises(AudioFormatError, match="unknown wire format"):
-        ReplyBuilder(wire_format="xyz")
-
-
-def test_snapshots_from_another_thread_while_feeding() -> None:
-    builder = ReplyBuilder()
-    stop = threading.Event()
-    sizes: list[int] = []
-
-    def watch() -> None:
-        while not stop.is_set():
-            sizes.append(len(builder.snapshot().pcm))
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        for _ in range(300):
-            builder.feed(AudioDelta(PCM))
-    finally:
-        stop.set()
-        watcher.join()
-    builder.feed(End(None, True))
-    assert len(builder.build().pcm) == 300 * len(PCM)
-    assert sizes == sorted(sizes)
