@@ -4,7 +4,9 @@
 :data:`Event` objects. It accepts every quirk of real streams: comment lines, chunks without ``choices``,
 ``"choices": []`` usage chunks, a role-only first chunk, an ``expires_at``-only last chunk, no
 ``finish_reason``. Bad content never raises: it becomes an :class:`ErrorEvent` with ``kind="protocol"``,
-and :class:`End` is always the last event.
+and :class:`End` is always the last event. A chunk reports at most one error: a top-level ``error`` (what
+OpenRouter sends mid-stream, with ``finish_reason: "error"``) wins over ``choices[0].error``, which wins
+over a bare ``finish_reason: "error"``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """More of the model's reasoning (``choices[0].delta.reasoning``, else the text of
+    ``delta.reasoning_details``): thinking shown apart from the reply, not part of it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class AudioDelta:
     """Decoded bytes of ``choices[0].delta.audio.data`` (never empty)."""
 
@@ -86,7 +96,9 @@ class End:
     done: bool
 
 
-Event = Started | KeepAlive | TranscriptDelta | TextDelta | AudioDelta | Usage | ErrorEvent | End
+Event = (
+    Started | KeepAlive | TranscriptDelta | TextDelta | ReasoningDelta | AudioDelta | Usage | ErrorEvent | End
+)
 
 
 def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
@@ -176,35 +188,49 @@ class _ChunkReader:
         if not self._started and (chunk.get("id") or chunk.get("model")):
             self._started = True
             out.append(Started(_str(chunk.get("id")), _str(chunk.get("model")), _str(chunk.get("provider"))))
+        error = chunk.get("error")
         choices = chunk.get("choices")
         if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-            self._choice(choices[0], out)
+            self._choice(choices[0], out, reported=error is not None)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             cost = usage.get("cost")
             if isinstance(cost, bool) or not isinstance(cost, (int, float)):
                 cost = None
             out.append(Usage(usage, None if cost is None else float(cost)))
-        if chunk.get("error") is not None:
-            out.append(self._api_error(chunk["error"]))
+        if error is not None:
+            out.append(self._api_error(error))
 
-    def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:
+    def _choice(self, choice: dict[str, Any], out: list[Event], *, reported: bool) -> None:
+        """``reported``: the chunk carries a top-level error, which then is the one error of the chunk
+        (OpenRouter's mid-stream shape pairs it with ``finish_reason: "error"``)."""
         delta = choice.get("delta")
         if isinstance(delta, dict):
-            content = delta.get("content")
-            if isinstance(content, str) and content:
-                out.append(TextDelta(content))
-            audio = delta.get("audio")
-            if isinstance(audio, dict):
-                self._audio_delta(audio, out)
+            self._delta(delta, out)
         reason = choice.get("finish_reason")
         if isinstance(reason, str):
             self._finish_reason = reason
+        if reported:
+            return
         if choice.get("error") is not None:
             out.append(self._api_error(choice["error"]))
         elif reason == "error":
             message = "the provider ended the reply with finish_reason 'error'"
             out.append(self._api_error({"message": message}))
+
+    def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:
+        reasoning = delta.get("reasoning")
+        if not (isinstance(reasoning, str) and reasoning):
+            # some providers send only the structured form; when both come they say the same words
+            reasoning = _reasoning_text(delta.get("reasoning_details"))
+        if reasoning:
+            out.append(ReasoningDelta(reasoning))
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            out.append(TextDelta(content))
+        audio = delta.get("audio")
+        if isinstance(audio, dict):
+            self._audio_delta(audio, out)
 
     def _audio_delta(self, audio: dict[str, Any], out: list[Event]) -> None:
         transcript = audio.get("transcript")
@@ -233,6 +259,20 @@ class _ChunkReader:
             metadata if isinstance(metadata, dict) else None,
             "api",
         )
+
+
+def _reasoning_text(details: Any) -> str:
+    """The readable text of ``reasoning_details`` items (``reasoning.text`` and ``reasoning.summary``;
+    ``reasoning.encrypted`` carries none)."""
+    if not isinstance(details, list):
+        return ""
+    pieces = []
+    for item in details:
+        if isinstance(item, dict):
+            text = item.get("text") if item.get("type") != "reasoning.summary" else item.get("summary")
+            if isinstance(text, str):
+                pieces.append(text)
+    return "".join(pieces)
 
 
 def _str(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from or_audio_widgets._events import (
     ErrorEvent,
     Event,
     KeepAlive,
+    ReasoningDelta,
     Started,
     TextDelta,
     TranscriptDelta,
@@ -120,10 +121,41 @@ def test_choice_error_with_finish_reason_error_is_one_error() -> None:
     assert evs[-1] == End("error", True)
 
 
+def test_openrouter_midstream_error_shape_is_one_error_with_its_own_message() -> None:
+    # https://openrouter.ai/docs/api-reference/streaming: a top-level error plus finish_reason "error"
+    err = {"code": "server_error", "message": "Provider disconnected unexpectedly"}
+    choice = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
+    evs = events(chunk({"content": "partial"}), chunk(None, choices=[choice], error=err), DONE)
+    expected = ErrorEvent("Provider disconnected unexpectedly", "server_error", None, "api")
+    assert only(evs, ErrorEvent) == [expected]
+    assert only(evs, TextDelta) == [TextDelta("partial")]
+    assert evs[-1] == End("error", True)
+
+
+def test_top_level_error_wins_over_a_choice_error_in_the_same_chunk() -> None:
+    choice = {"delta": {}, "finish_reason": "error", "error": {"message": "choice says"}}
+    evs = events(chunk(None, choices=[choice], error={"code": 502, "message": "router says"}), DONE)
+    assert [(e.message, e.code) for e in only(evs, ErrorEvent)] == [("router says", 502)]
+
+
 def test_finish_reason_error_without_an_error_object() -> None:
     evs = events(chunk(None, choices=[{"delta": {}, "finish_reason": "error"}]), DONE)
     [err] = only(evs, ErrorEvent)
     assert "finish_reason 'error'" in err.message and err.kind == "api"
+
+
+def test_reasoning_deltas() -> None:
+    evs = events(
+        chunk({"content": "", "reasoning": "We need",
+               "reasoning_details": [{"type": "reasoning.text", "text": "We need", "index": 0}]}),
+        chunk({"reasoning": None, "reasoning_details": [{"type": "reasoning.text", "text": " to"},
+                                                         {"type": "reasoning.encrypted", "data": "opaque"}]}),
+        chunk({"reasoning_details": [{"type": "reasoning.summary", "summary": " greet."}]}),
+        chunk({"reasoning": "", "reasoning_details": [], "content": "Hi"}),
+        DONE,
+    )
+    assert [e.text for e in only(evs, ReasoningDelta)] == ["We need", " to", " greet."]
+    assert only(evs, TextDelta) == [TextDelta("Hi")]
 
 
 def test_invalid_json_is_a_protocol_error_and_the_stream_goes_on() -> None:
@@ -203,6 +235,7 @@ QUIRKY = b"".join([
     b"\xef\xbb\xbf: OPENROUTER PROCESSING\r\n\r\n",
     chunk({"role": "assistant"}).replace(b"\n", b"\r\n"),
     chunk({"audio": {"transcript": "Привет, мир"}}),
+    chunk({"reasoning_details": [{"type": "reasoning.text", "text": "думаю"}]}),
     chunk(None, obfuscation="x").replace(b"\n", b"\r"),
     chunk({"audio": {"data": base64.b64encode(bytes(range(256)) * 3).decode()}}),
     chunk({"audio": {"data": "QQ=="}}),
@@ -225,6 +258,6 @@ def test_any_split_of_a_quirky_stream_gives_the_same_events(cuts: list[int]) -> 
 def test_quirky_stream_per_byte() -> None:
     whole = events(QUIRKY)
     assert list(iter_events(QUIRKY[i : i + 1] for i in range(len(QUIRKY)))) == whole
-    assert TranscriptDelta("Привет, мир") in whole
+    assert TranscriptDelta("Привет, мир") in whole and ReasoningDelta("думаю") in whole
     assert [type(e).__name__ for e in whole].count("ErrorEvent") == 2
     assert whole[-1] == End(None, True)

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._events import AudioDelta, End, ErrorEvent, Event, TextDelta, iter_events
+from or_audio_widgets._events import (
+    AudioDelta,
+    End,
+    ErrorEvent,
+    Event,
+    ReasoningDelta,
+    TextDelta,
+    iter_events,
+)
 from or_audio_widgets._reply import AudioReply
 
 CAPTURES = [
@@ -73,6 +81,9 @@ def test_the_midstream_error_capture_keeps_its_partial_reply(bodies: dict[str, b
     reply = AudioReply.from_sse([body])
     assert not reply.complete and reply.error == "Token limit reached" and reply.error_code == 400
     assert reply.text == ""  # its only content deltas are empty; the words went to "reasoning"
+    thinking = [e.text for e in events if isinstance(e, ReasoningDelta)]
+    assert thinking == ["We need", " to respond to a greeting. The user"]
+    assert reply.reasoning == "We need to respond to a greeting. The user"  # kept beside the error
     assert reply.usage is not None and reply.usage["completion_tokens"] == 10  # kept from the error chunk
     assert reply.finish_reason == "length" and reply.provider == "Minimax"
 
