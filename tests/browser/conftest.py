@@ -147,7 +147,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator
     args = [
         "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+        "--disable-quic", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic_wav}",
         # Nothing but loopback resolves: the page can reach JupyterLab and nothing else.

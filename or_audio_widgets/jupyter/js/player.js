@@ -12,6 +12,8 @@
 const LEAD_SECONDS = 0.15;
 // A chunk that arrives with less than this left before its slot is late: restart the clock.
 const MARGIN_SECONDS = 0.005;
+// After a late chunk the lead doubles (up to this), so a slow connection stops stuttering.
+const MAX_LEAD_SECONDS = 1.0;
 
 function registry() {
   if (!window.__orAudio) window.__orAudio = { players: {}, recorders: {}, contexts: {} };
@@ -66,7 +68,7 @@ function createState(model) {
     end: null,          // the finish or fail message
     live: true,         // false once the reply is known finished before its audio arrived (replay)
     nextSeq: 0,         // first chunk not yet scheduled
-    ctx: null, t0: null, frames: 0, sources: [],
+    ctx: null, t0: null, frames: 0, sources: [], lead: LEAD_SECONDS,
     url: null, urlChunks: -1,
     views: new Set(),
     answered: false,    // Python answered "ready": a kernel holds this player
@@ -103,8 +105,11 @@ function schedule(state) {
     }
     let start = state.t0 === null ? null : state.t0 + state.frames / state.rate;
     if (start === null || start < ctx.currentTime + MARGIN_SECONDS) {
-      if (start !== null) state.debug.underruns += 1;
-      state.t0 = ctx.currentTime + LEAD_SECONDS;
+      if (start !== null) {
+        state.debug.underruns += 1;
+        state.lead = Math.min(MAX_LEAD_SECONDS, state.lead * 2);
+      }
+      state.t0 = ctx.currentTime + state.lead;
       state.frames = 0;
       start = state.t0;
     }
