@@ -4,7 +4,6 @@ loop that feeds a stream into a LivePlayer."""
 from __future__ import annotations
 
 import html
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,13 +34,12 @@ def offline_client() -> Any:
     """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
     from .._client import OpenRouterAudio
     from ..emulator import start_emulator
-    from ._session import OFFLINE_KEY
+    from ._session import OFFLINE_KEY, emulator_realtime
 
     with _OFFLINE_LOCK:
         handle = _OFFLINE.get("emulator")
         if handle is None or not handle.running:
-            realtime = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
-            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=realtime)
+            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=emulator_realtime())
         return OpenRouterAudio(OFFLINE_KEY, base_url=handle.base_url, app_name="or-audio-widgets (AudioChat)")
 
 
