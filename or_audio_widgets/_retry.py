@@ -83,3 +83,16 @@ def retry_delay(
     """The wait before retry ``attempt``: the server's Retry-After when usable, else backoff."""
     asked = parse_retry_after(retry_after, now=now)
     return asked if asked is not None else backoff(attempt, rand=rand)
+
+
+def delay_before_retry(
+    retries: int, max_retries: int, retry_after: str | None, deadline: float | None
+) -> float | None:
+    """The wait before the next try of a call already retried ``retries`` times; None when no retry is
+    left, or when the wait would end past ``deadline`` (a ``time.monotonic()`` value)."""
+    if retries >= max_retries:
+        return None
+    delay = retry_delay(retries, retry_after)
+    if deadline is not None and time.monotonic() + delay >= deadline:
+        return None
+    return delay

@@ -1,54 +1,56 @@
-"""What goes on the wire and what comes back when it fails: pure functions, no I/O.
+"""What goes on the wire: pure functions and small types, no I/O.
 
-The client builds request bodies and reads error bodies through these, so the rules (audio output
-always streamed, pcm16 on the wire, content parts) are testable without a server. Also here: the
-masked holder of the API key, the state of one call across retries, and the model filter.
+The client builds request bodies through these, so the rules (audio output always streamed, pcm16 on
+the wire, content parts converted for the model) are testable without a server. Also here: the masked
+holder of the API key, the state of one call across retries, and :class:`JsonBody`, which sends a
+body's base64 audio in slices instead of serialising it whole. Error bodies: ``_error_body.py``.
 """
 
 from __future__ import annotations
 
-import html
+import base64
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._defaults import OUTPUT_FORMATS, WIRE_FORMAT
-from ._errors import APIError, AudioFormatError, error_class_for_status
+from ._errors import AudioFormatError
 
 Messages = str | Sequence[Mapping[str, Any]]
 
-_EXCERPT_CHARS = 200
-_DROP_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-_SUPPORTED = re.compile(r"supported values are:?([^.]*)")
-_OTHER_FORMATS = re.compile(r"\b(wav|mp3|flac|opus)\b")
 
+def audio_part(source: Any, model: str | None = None) -> dict[str, Any]:
+    """An ``input_audio`` content part for ``model``.
 
-def audio_part(source: Any) -> dict[str, Any]:
-    """An ``input_audio`` content part: a dict passes through, anything else goes through prepare_audio."""
+    A ready part (a dict, or a ``PreparedAudio`` made with the caller's own options) is sent as it is;
+    any other source goes through ``prepare_for_model``, which also converts it to a format ``model`` is
+    known to read (wav or mp3 for OpenAI's audio models).
+    """
     if isinstance(source, Mapping):
         return dict(source)
-    from ._inputs import prepare_audio  # lazy: conversion pulls in ffmpeg helpers
+    from ._formats import prepare_for_model  # lazy: conversion pulls in ffmpeg helpers
+    from ._inputs import PreparedAudio
 
-    part: dict[str, Any] = prepare_audio(source).part
+    prepared = source if isinstance(source, PreparedAudio) else prepare_for_model(source, model)
+    part: dict[str, Any] = prepared.part
     return part
 
 
-def content_parts(items: Iterable[Any]) -> list[dict[str, Any]]:
+def content_parts(items: Iterable[Any], model: str | None = None) -> list[dict[str, Any]]:
     """A list ``content``: str -> text part, dict -> as is, anything else -> an audio source."""
     parts: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, str):
             parts.append({"type": "text", "text": item})
         else:
-            parts.append(audio_part(item))
+            parts.append(audio_part(item, model))
     return parts
 
 
-def build_messages(messages: Messages) -> list[dict[str, Any]]:
+def build_messages(messages: Messages, model: str | None = None) -> list[dict[str, Any]]:
     """Normalise ``messages``: a str is one user message; list contents are turned into parts."""
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
@@ -59,7 +61,7 @@ def build_messages(messages: Messages) -> list[dict[str, Any]]:
         entry = dict(message)
         content = entry.get("content")
         if isinstance(content, (list, tuple)):
-            entry["content"] = content_parts(content)
+            entry["content"] = content_parts(content, model)
         built.append(entry)
     if not built:
         raise ValueError("messages is empty: give at least one message")
@@ -90,7 +92,7 @@ def build_body(
     """
     if not model:
         raise ValueError("model is required, e.g. 'openai/gpt-4o-audio-preview'")
-    body: dict[str, Any] = {"model": model, "messages": build_messages(messages), **params}
+    body: dict[str, Any] = {"model": model, "messages": build_messages(messages, model), **params}
     body["stream"] = True
     if audio is not None:
         body["modalities"] = ["text", "audio"]
@@ -98,71 +100,119 @@ def build_body(
     return body
 
 
-def wants_pcm16(status: int, error: APIError) -> bool:
-    """Whether a 400 says that only pcm16 is accepted as a streamed format (OpenAI's audio models)."""
-    if status != 400:
-        return False
-    text = f"{error.message} {json.dumps(error.metadata, default=str)}".lower()
-    # "... Supported values are: 'pcm16'." names pcm16 alone; a list of every format is another error.
-    listed = _SUPPORTED.search(text)
-    if listed:
-        return "pcm16" in listed.group(1) and not _OTHER_FORMATS.search(listed.group(1))
-    return "pcm16" in text and "only" in text
+def sent_audio_formats(body: Mapping[str, Any]) -> list[str]:
+    """The ``input_audio`` formats in a request body, in order, each once."""
+    found: list[str] = []
+    for part in _audio_parts(body):
+        fmt = part["input_audio"].get("format")
+        if isinstance(fmt, str) and fmt.lower() not in found:
+            found.append(fmt.lower())
+    return found
 
 
-def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
-    """A short readable excerpt of a non-JSON body: scripts and tags dropped, entities decoded."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = _TAGS.sub(" ", _DROP_BLOCKS.sub(" ", text))
-    text = _SPACE.sub(" ", html.unescape(text)).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _audio_parts(body: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    messages = body.get("messages")
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, Mapping) else None
+        for part in content if isinstance(content, list) else ():
+            if is_audio_part(part):
+                yield part
 
 
-def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[str, Any]]:
-    """OpenRouter's ``{"error": {"code", "message", "metadata"}}``: (message, code, metadata)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None, None, {}
-    if not isinstance(data, dict):
-        return None, None, {}
-    error = data.get("error", data)
-    if isinstance(error, str):
-        return error, None, {}
-    if not isinstance(error, dict):
-        return None, None, {}
-    message = error.get("message")
-    code = error.get("code")
-    metadata = error.get("metadata")
-    return (
-        str(message) if message is not None else None,
-        code if isinstance(code, (int, str)) else None,
-        metadata if isinstance(metadata, dict) else {},
-    )
+def is_audio_part(part: Any) -> bool:
+    """Whether ``part`` is an ``input_audio`` content part."""
+    return (isinstance(part, Mapping) and part.get("type") == "input_audio"
+            and isinstance(part.get("input_audio"), Mapping))
 
 
-def error_for_response(status: int, reason: str | None, body: bytes, *, scrub: str = "") -> APIError:
-    """The APIError subclass for an error response, with the server's message or a readable excerpt.
+# --- the request body, sent in pieces ----------------------------------------------------------------
 
-    ``scrub`` (the API key) is masked out of anything the server echoed back.
+# Shorter base64 strings are serialised with the rest of the JSON; longer ones are sent in slices.
+_INLINE_BELOW = 64 * 1024
+_SLICE = 1 << 20  # characters of base64 per piece handed to the socket
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+class JsonBody:
+    """A request body as JSON bytes, with each long base64 audio string sent in ASCII slices.
+
+    ``json.dumps`` followed by ``.encode()`` would hold two more copies of every audio part (a 115 MB WAV
+    is 154 MB of base64); here the JSON around the audio is serialised with a placeholder in its place,
+    and the audio text is encoded a slice at a time while it is sent. ``len()`` is the exact byte size
+    (requests sends it as Content-Length) and every ``iter()`` starts again from the first byte, so a
+    retry sends the whole body again.
     """
-    message, code, metadata = parse_error_body(body)
-    if message is None:
-        shown = excerpt(body)
-        label = reason or "error"
-        message = f"{label} (body: {shown})" if shown else f"{label} (empty body)"
-    raw = metadata.get("raw")
-    if isinstance(raw, str) and raw and raw not in message:
-        message = f"{message} ({excerpt(raw)})"
-    if scrub:
-        message = message.replace(scrub, "***")
-        metadata = json.loads(json.dumps(metadata, default=str).replace(scrub, "***"))
-    cls = error_class_for_status(status)
-    return cls(message, status=status, code=code, metadata=metadata)
+
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        swapped, texts, token = _swap_audio(body)
+        text = json.dumps(swapped, allow_nan=False)
+        split = re.split(f'"{token}(\\d+)"', text) if texts else [text]
+        if len(split) != 2 * len(texts) + 1:  # a placeholder vanished or doubled: send it plainly
+            split, texts = [json.dumps(body, allow_nan=False)], []
+        self._pieces: list[bytes | str] = []
+        for index, piece in enumerate(split):
+            if index % 2 == 0:
+                self._pieces.append(piece.encode("ascii"))
+            else:
+                self._pieces += [b'"', texts[int(piece)], b'"']
+        self._length = sum(len(piece) for piece in self._pieces)  # base64 text: 1 character = 1 byte
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        for piece in self._pieces:
+            if isinstance(piece, bytes):
+                yield piece
+                continue
+            for start in range(0, len(piece), _SLICE):
+                yield piece[start : start + _SLICE].encode("ascii")
+
+    def __repr__(self) -> str:
+        return f"<JsonBody {self._length} bytes>"
+
+
+def _swap_audio(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], str]:
+    """A shallow copy of ``body`` with each long audio string replaced by ``token<n>``; the strings."""
+    token = f"or-audio-widgets-part-{secrets.token_hex(8)}-"
+    texts: list[str] = []
+
+    def swap(part: Any) -> Any:
+        if not is_audio_part(part):
+            return part
+        data = part["input_audio"].get("data")
+        if not isinstance(data, str) or len(data) < _INLINE_BELOW or not _plain_base64(data):
+            return part
+        texts.append(data)
+        return {**part, "input_audio": {**part["input_audio"], "data": f"{token}{len(texts) - 1}"}}
+
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return dict(body), texts, token
+    copied = [
+        {**m, "content": [swap(p) for p in m["content"]]}
+        if isinstance(m, Mapping) and isinstance(m.get("content"), list) else m
+        for m in messages
+    ]
+    return {**body, "messages": copied}, texts, token
+
+
+def _plain_base64(text: str) -> bool:
+    """Whether ``text`` needs no JSON escaping: ASCII base64 characters only (checked a slice at a time)."""
+    if not text.isascii():
+        return False
+    for start in range(0, len(text), _SLICE):
+        if text[start : start + _SLICE].encode("ascii").translate(None, _BASE64_ALPHABET):
+            return False
+    return True
 
 
 class MaskedKey:
-    """Holds the API key; its repr and str are masked, and it has no __dict__ for vars() to show."""
+    """Holds the API key; its repr and str are masked, and it has no __dict__ for vars() to show.
+
+    A pickle holds the key scrambled (not readable at a glance in a dump or a log; this is not
+    encryption: a pickled client is as secret as the key).
+    """
 
     __slots__ = ("_value",)
 
@@ -178,6 +228,21 @@ class MaskedKey:
 
     __str__ = __repr__
 
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        return _unscramble, (_scramble(self._value.encode("utf-8")),)
+
+
+_PAD = b"or-audio-widgets masked key"
+
+
+def _scramble(data: bytes) -> bytes:
+    return base64.b85encode(bytes(b ^ _PAD[i % len(_PAD)] for i, b in enumerate(data)))
+
+
+def _unscramble(data: bytes) -> MaskedKey:
+    raw = base64.b85decode(data)
+    return MaskedKey(bytes(b ^ _PAD[i % len(_PAD)] for i, b in enumerate(raw)).decode("utf-8"))
+
 
 @dataclass
 class Call:
@@ -188,41 +253,27 @@ class Call:
     body: dict[str, Any] | None
     headers: dict[str, str]
     deadline: float | None  # time.monotonic() value, or None
+    read_timeout: float
+    max_retries: int
     retries: int = 0
     pcm16_fallback: bool = False
+    _payload: JsonBody | None = field(default=None, repr=False)
 
     @property
     def wire_format(self) -> str:
         audio = (self.body or {}).get("audio")
         return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
 
+    def payload(self) -> JsonBody | None:
+        """The body to send (built once, reused by retries); None for a request without one."""
+        if self.body is not None and self._payload is None:
+            self._payload = JsonBody(self.body)
+        return self._payload
 
-def filter_models(
-    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
-) -> list[dict[str, Any]]:
-    """The models whose architecture lists the wanted input and output modalities (None: any)."""
-    return [
-        dict(m) for m in models
-        if _has_modality(m, "input_modalities", input_modality)
-        and _has_modality(m, "output_modalities", output_modality)
-    ]
-
-
-def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    arch = model.get("architecture")
-    values = arch.get(key) if isinstance(arch, dict) else None
-    return isinstance(values, list) and wanted in values
-
-
-_ERRNO = re.compile(r"\[Errno [^\]]*\][^'\")]*")
-
-
-def short_reason(exc: BaseException, scrub: str = "") -> str:
-    """A one-line reason for a transport failure, without urllib3's object reprs."""
-    text = str(exc)
-    found = _ERRNO.search(text)
-    reason = found.group(0).strip() if found else (text or type(exc).__name__)
-    reason = reason if len(reason) <= 200 else reason[:199] + "…"
-    return reason.replace(scrub, "***") if scrub else reason
+    def ask_for_pcm16(self) -> None:
+        """Send the audio output format as pcm16 from now on (the reply is built locally anyway)."""
+        self.pcm16_fallback = True
+        audio = (self.body or {}).get("audio")
+        if isinstance(audio, dict):
+            audio["format"] = WIRE_FORMAT
+            self._payload = None

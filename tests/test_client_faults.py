@@ -11,7 +11,7 @@ import pytest
 import requests
 from _client_helpers import KEY, wav_seconds
 
-from or_audio_widgets import _client
+from or_audio_widgets import _retry
 from or_audio_widgets._client import OpenRouterAudio
 from or_audio_widgets._errors import (
     APIConnectionError,
@@ -44,7 +44,7 @@ def delays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str | None]]:
         asked.append((attempt, retry_after))
         return 0.01
 
-    monkeypatch.setattr(_client, "retry_delay", short)
+    monkeypatch.setattr(_retry, "retry_delay", short)
     return asked
 
 

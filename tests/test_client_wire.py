@@ -1,4 +1,4 @@
-"""The pure request/error helpers in ``_wire.py``: bodies, content parts, error bodies."""
+"""The pure request/error helpers in ``_wire.py`` and ``_error_body.py``: bodies, parts, error bodies."""
 
 from __future__ import annotations
 
@@ -13,16 +13,8 @@ from or_audio_widgets._errors import (
     ProviderError,
     RateLimitError,
 )
-from or_audio_widgets._wire import (
-    build_body,
-    build_messages,
-    content_parts,
-    error_for_response,
-    excerpt,
-    output_format,
-    parse_error_body,
-    wants_pcm16,
-)
+from or_audio_widgets._error_body import error_for_response, excerpt, parse_error_body, wants_pcm16
+from or_audio_widgets._wire import build_body, build_messages, content_parts, output_format
 
 
 def test_a_string_is_one_user_message() -> None:

@@ -1,0 +1,125 @@
+"""Reading an error response: OpenRouter's ``{"error": ...}`` body, or any page, as an APIError.
+
+Pure functions, no I/O: the message the server gave (or a readable excerpt of an HTML page), the key
+masked out of anything echoed back, a hint naming a working format when an input format is refused,
+and a one-line reason for a transport failure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import APIError, error_class_for_status
+from ._wire import sent_audio_formats
+
+_EXCERPT_CHARS = 200
+_DROP_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_SUPPORTED = re.compile(r"supported values are:?([^.]*)")
+_OTHER_FORMATS = re.compile(r"\b(wav|mp3|flac|opus)\b")
+
+
+def wants_pcm16(status: int, error: APIError) -> bool:
+    """Whether a 400 says that only pcm16 is accepted as a streamed format (OpenAI's audio models)."""
+    if status != 400:
+        return False
+    text = f"{error.message} {json.dumps(error.metadata, default=str)}".lower()
+    # "... Supported values are: 'pcm16'." names pcm16 alone; a list of every format is another error.
+    listed = _SUPPORTED.search(text)
+    if listed:
+        return "pcm16" in listed.group(1) and not _OTHER_FORMATS.search(listed.group(1))
+    return "pcm16" in text and "only" in text
+
+
+def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
+    """A short readable excerpt of a non-JSON body: scripts and tags dropped, entities decoded."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = _TAGS.sub(" ", _DROP_BLOCKS.sub(" ", text))
+    text = _SPACE.sub(" ", html.unescape(text)).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[str, Any]]:
+    """OpenRouter's ``{"error": {"code", "message", "metadata"}}``: (message, code, metadata)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, None, {}
+    if not isinstance(data, dict):
+        return None, None, {}
+    error = data.get("error", data)
+    if isinstance(error, str):
+        return error, None, {}
+    if not isinstance(error, dict):
+        return None, None, {}
+    message = error.get("message")
+    code = error.get("code")
+    metadata = error.get("metadata")
+    return (
+        str(message) if message is not None else None,
+        code if isinstance(code, (int, str)) else None,
+        metadata if isinstance(metadata, dict) else {},
+    )
+
+
+def error_for_response(
+    status: int, reason: str | None, body: bytes, *, scrub: str = "", request: Mapping[str, Any] | None = None
+) -> APIError:
+    """The APIError subclass for an error response, with the server's message or a readable excerpt.
+
+    ``scrub`` (the API key) is masked out of anything the server echoed back. ``request`` (the body that
+    was sent) lets a 400 that refuses an input audio format name a format that works, as its hint.
+    """
+    message, code, metadata = parse_error_body(body)
+    if message is None:
+        shown = excerpt(body)
+        label = reason or "error"
+        message = f"{label} (body: {shown})" if shown else f"{label} (empty body)"
+    raw = metadata.get("raw")
+    if isinstance(raw, str) and raw and raw not in message:
+        message = f"{message} ({excerpt(raw)})"
+    if scrub:
+        message = message.replace(scrub, "***")
+        metadata = json.loads(json.dumps(metadata, default=str).replace(scrub, "***"))
+    hint = input_format_hint(status, message, metadata, request)
+    cls = error_class_for_status(status)
+    return cls(message, status=status, code=code, metadata=metadata, hint=hint)
+
+
+# Words of a refusal about the *output* audio (voice, streamed format), which no input conversion fixes.
+_OUTPUT_SIDE = re.compile(r"(?<!input_)audio\.(format|voice)|audio output|stream=true")
+
+
+def input_format_hint(
+    status: int, message: str, metadata: Mapping[str, Any], request: Mapping[str, Any] | None
+) -> str | None:
+    """For a 400 that refuses the format of an ``input_audio`` part: what to send instead, else None."""
+    formats = sent_audio_formats(request) if status == 400 and request else []
+    lowered = message.lower()
+    if not formats or _OUTPUT_SIDE.search(lowered):
+        return None
+    named = metadata.get("format")
+    sent = named if named in formats else next((f for f in formats if f in lowered), formats[0])
+    if not any(word in lowered for word in (sent, "format", "unsupported", "mime")):
+        return None  # e.g. invalid base64: nothing about the format
+    from ._formats import format_refusal_hint  # lazy, like audio_part
+
+    model = request.get("model") if request else None
+    return format_refusal_hint(model if isinstance(model, str) else None, sent, message)
+
+
+_ERRNO = re.compile(r"\[Errno [^\]]*\][^'\")]*")
+
+
+def short_reason(exc: BaseException, scrub: str = "") -> str:
+    """A one-line reason for a transport failure, without urllib3's object reprs."""
+    text = str(exc)
+    found = _ERRNO.search(text)
+    reason = found.group(0).strip() if found else (text or type(exc).__name__)
+    reason = reason if len(reason) <= 200 else reason[:199] + "…"
+    return reason.replace(scrub, "***") if scrub else reason
