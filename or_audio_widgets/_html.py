@@ -25,6 +25,10 @@ _SAMPLES_PER_BAR = 600  # samples looked at per bar: enough to find peaks, cheap
 # the player's own menu and AudioReply.save() remain.
 INLINE_DOWNLOAD_LIMIT = 4_000_000
 _PLAYABLE = frozenset({"wav", "mp3", "flac", "opus", "ogg", "aac"})
+# file suffix for the download link of audio given by MIME type (a copy placed elsewhere, say an MP3)
+_MIME_SUFFIX = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/mpeg": "mp3",
+                "audio/ogg": "ogg", "audio/flac": "flac", "audio/aac": "aac", "audio/mp4": "m4a",
+                "audio/webm": "webm"}
 _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:48em"
 _MUTED = "color:#666;font-size:12px"
 
@@ -34,21 +38,32 @@ def _e(value: object) -> str:
 
 
 def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: bool = False,
-                 notice: str | None = None) -> str:
-    """The HTML of one reply. ``audio_src`` is a URL or path for the audio (default: a data URI of the
-    audio itself); ``autoplay`` starts playing when shown (never loops); ``notice`` adds a line such as
-    "offline emulator"."""
+                 notice: str | None = None, download: bool = True, mime_type: str | None = None) -> str:
+    """The HTML of one reply.
+
+    ``audio_src`` is a URL, path or data URI for the audio (default: a data URI of the reply's own
+    audio); ``mime_type`` is the MIME type of the audio at ``audio_src`` when it is not the reply's own
+    format (say a compressed MP3 copy; it needs ``audio_src``); ``download=False`` leaves out the download
+    link (when ``audio_src`` is a data URI, the link would hold the audio a second time); ``autoplay``
+    starts playing when shown (never loops); ``notice`` adds a line such as "offline emulator".
+    """
+    if mime_type is not None and audio_src is None:
+        raise ValueError("mime_type describes the audio at audio_src; give audio_src too")
     parts = [f'<div class="or-audio-reply" style="{_BOX}">']
     if notice:
         parts.append(f'<div style="{_MUTED}">{_e(notice)}</div>')
     if not reply.complete:
         reason = reply.error or "the stream did not finish"
         parts.append(f'<div style="color:#b00020;font-weight:bold">incomplete: {_e(reason)}</div>')
+    reasoning = getattr(reply, "reasoning", "")  # a reply unpickled from an older version has none
+    if reasoning:  # the model's thinking, not its answer: there, but folded away
+        parts.append(f'<details><summary style="{_MUTED}">reasoning</summary>'
+                     f'<div style="white-space:pre-wrap;{_MUTED}">{_e(reasoning)}</div></details>')
     if reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.transcript)}</div>')
     if reply.text and reply.text != reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
-    parts.extend(_audio_parts(reply, audio_src, autoplay))
+    parts.extend(_audio_parts(reply, audio_src, autoplay, download, mime_type))
     facts = _facts(reply)
     if facts:
         parts.append(f'<div style="{_MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
@@ -56,7 +71,8 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
     return "\n".join(parts)
 
 
-def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool) -> list[str]:
+def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool, download: bool,
+                 mime_type: str | None) -> list[str]:
     pcm = _pcm(reply)
     if audio_src is None and not pcm:
         return []
@@ -65,6 +81,9 @@ def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool) -> li
         # base64 and a known MIME type hold no character HTML needs escaped: skip copying megabytes
         src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
         link = len(data) <= INLINE_DOWNLOAD_LIMIT
+    elif mime_type is not None:
+        src, mime, link = _e(audio_src), mime_type, True
+        ext = _MIME_SUFFIX.get(mime_type.split(";")[0].strip().lower(), _ext(reply.format))
     else:
         src, mime, ext, link = _e(audio_src), reply.mime_type, _ext(reply.format), True
     auto = " autoplay" if autoplay else ""
@@ -76,9 +95,9 @@ def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool) -> li
     if pcm:
         out.append(waveform_svg(pcm, reply.channels))
     filename = f"{_safe_name(reply.id or 'reply')}.{ext}"
-    if link:
+    if download and link:
         out.append(f'<div><a download="{_e(filename)}" href="{src}">download {_e(filename)}</a></div>')
-    else:
+    elif download:
         out.append(f'<div style="{_MUTED}">save it with reply.save({_e(repr(filename))})</div>')
     return out
 

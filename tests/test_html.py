@@ -55,13 +55,14 @@ def reply(**kw: object) -> AudioReply:
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_model_output_is_escaped_everywhere(attack: str) -> None:
     markup = render_reply(
-        reply(transcript=attack, text=attack + "!", model=attack, id=attack, complete=False, error=attack),
+        reply(transcript=attack, text=attack + "!", model=attack, id=attack, complete=False, error=attack,
+              reasoning=attack),
         notice=attack,
     )
     tags = {tag for tag, _ in parse(markup).tags}
-    assert tags <= {"div", "audio", "source", "svg", "path", "a"}
+    assert tags <= {"div", "audio", "source", "svg", "path", "a", "details", "summary"}
     assert "<script" not in markup and "<img" not in markup and "<svg onload" not in markup
-    assert html_text(markup).count(attack) >= 4  # shown as text: transcript, text, error, notice, model
+    assert html_text(markup).count(attack) >= 5  # as text: transcript, text, reasoning, error, notice, model
 
 
 def html_text(markup: str) -> str:
@@ -120,6 +121,36 @@ def test_download_link_has_a_filename() -> None:
     assert (link["href"] or "").startswith("data:audio/wav;base64,")
     [external] = tags_named(render_reply(reply(), audio_src="out/r.wav"), "a")
     assert external["href"] == "out/r.wav"
+
+
+def test_a_placed_copy_gets_its_own_mime_type_and_suffix() -> None:
+    mp3_uri = "data:audio/mpeg;base64,SUQz"
+    markup = render_reply(reply(id="gen-7"), audio_src=mp3_uri, mime_type="audio/mpeg")
+    [source] = tags_named(markup, "source")
+    assert source == {"src": mp3_uri, "type": "audio/mpeg"}
+    [link] = tags_named(markup, "a")
+    assert link["download"] == "gen-7.mp3" and link["href"] == mp3_uri
+    [ogg] = tags_named(render_reply(reply(), audio_src="r.ogg", mime_type="audio/ogg; codecs=opus"), "a")
+    assert ogg["download"] == "gen-123.ogg"
+    with pytest.raises(ValueError, match="audio_src"):
+        render_reply(reply(), mime_type="audio/mpeg")
+
+
+def test_download_false_leaves_out_the_link_and_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    for src in (None, "data:audio/wav;base64,UklG", "out/r.wav"):
+        markup = render_reply(reply(), audio_src=src, download=False)
+        assert tags_named(markup, "a") == [] and len(tags_named(markup, "audio")) == 1
+        assert markup.count("base64,") == (0 if src == "out/r.wav" else 1)
+    monkeypatch.setattr(_html, "INLINE_DOWNLOAD_LIMIT", 1000)
+    assert "reply.save(" not in render_reply(reply(), download=False)
+
+
+def test_reasoning_is_folded_away_and_escaped() -> None:
+    markup = render_reply(reply(reasoning="We need <b>to</b>\ngreet."))
+    [details] = tags_named(markup, "details")
+    assert "open" not in details and len(tags_named(markup, "summary")) == 1
+    assert "We need &lt;b&gt;to&lt;/b&gt;\ngreet." in markup
+    assert tags_named(render_reply(reply()), "details") == []
 
 
 def test_large_audio_is_not_embedded_twice(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -127,40 +127,21 @@ def _stem(reply: Any) -> str:
     return ident or time.strftime("reply-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
-class _Placed:
-    """The reply as :func:`render_reply` should describe it: the format and MIME type of the placed copy."""
-
-    def __init__(self, reply: Any, fmt: str, mime: str) -> None:
-        self._reply = reply
-        self.format = fmt
-        self.mime_type = mime
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._reply, name)
-
-
-_MIME_FORMAT = {"audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "opus", "audio/flac": "flac"}
-
-
 def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, notice: str | None = None
                  ) -> dict[str, str]:
     """The MIME bundle a cell keeps: :func:`_html.render_reply`'s HTML with the audio where ``placement``
     put it, and a short text form.
 
-    With inline audio the download link (a second copy of the data URI) is dropped, so the notebook holds
-    the audio once; with ``none`` the player is dropped and a line says where the audio is.
+    With inline audio there is no download link (it would be a second copy of the data URI), so the
+    notebook holds the audio once; with ``none`` the player is dropped and a line says where the audio is.
     """
     from .._html import render_reply
 
-    shown: Any = reply
-    if placement.mime is not None:
-        shown = _Placed(reply, _MIME_FORMAT.get(placement.mime, str(reply.format)), placement.mime)
-    page = render_reply(shown, audio_src=placement.src, autoplay=autoplay, notice=notice)
+    page = render_reply(reply, audio_src=placement.src, mime_type=placement.mime, autoplay=autoplay,
+                        notice=notice, download=placement.how == "file")
     lines = page.split("\n")
-    if placement.how in ("inline", "compressed"):
-        lines = [ln for ln in lines if not (ln.startswith("<div><a download=") and 'href="data:' in ln)]
-    elif placement.how == "none" and len(reply.pcm):
-        lines = [ln for ln in lines if not ln.startswith(("<audio", "<div><a download="))]
+    if placement.how == "none" and len(reply.pcm):
+        lines = [ln for ln in lines if not ln.startswith("<audio")]
         lines.insert(-1, '<div style="color:#666;font-size:12px">audio not embedded (--embed none); '
                          "it is in the reply object (_oraudio)</div>")
     if placement.how == "compressed":
