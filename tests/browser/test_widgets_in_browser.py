@@ -378,6 +378,34 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     report(capsys, "chat_stop", {"partial_audio_s": round(duration, 3)})
 
 
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [("NotAllowedError", "permission was refused"), ("NotFoundError", "No microphone was found")],
+)
+def test_the_recorder_explains_a_refused_or_missing_microphone(
+    notebook: Any, artifacts: Path, error: str, expected: str
+) -> None:
+    page = notebook.page
+    cell = notebook.execute("from or_audio_widgets import Recorder\nRecorder()")
+    page.evaluate(
+        """(name) => {
+            window.__realGetUserMedia = navigator.mediaDevices.getUserMedia;
+            navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("no", name));
+        }""",
+        error,
+    )
+    try:
+        cell.locator(".ora-record").click()
+        message = cell.locator(".ora-message")
+        message.wait_for(state="visible", timeout=10_000)
+        assert expected in message.inner_text()
+        assert cell.locator(".ora-recorder").get_attribute("data-state") == "error"
+        assert cell.locator(".ora-record").is_enabled()  # the person can try again
+        cell.screenshot(path=str(artifacts / f"recorder_{error}.png"))
+    finally:
+        page.evaluate("() => { navigator.mediaDevices.getUserMedia = window.__realGetUserMedia; }")
+
+
 def test_a_reloaded_page_gets_the_finished_reply_replayed_not_replayed_aloud(
     notebook: Any, artifacts: Path
 ) -> None:
