@@ -58,30 +58,33 @@ def format_from_suffix(path: str | PurePath) -> str:
     return fmt
 
 
+def import_pydub() -> Any:
+    """Import pydub quietly: the one place the package imports it (no ffmpeg needed for this)."""
+    with warnings.catch_warnings():
+        # pydub warns when ffmpeg is not on PATH (load_pydub points it at one) and imports the deprecated
+        # audioop on Python 3.11/3.12; neither concerns the person using this package.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import pydub
+    return pydub
+
+
 def load_pydub() -> Any:
     """Import pydub on demand, with its converter pointed at our ffmpeg; FFmpegNotFoundError if none."""
     converter = _ffmpeg.find_ffmpeg()
     if converter is None:
         raise FFmpegNotFoundError("ffmpeg", "converting audio with pydub")
-    with warnings.catch_warnings():
-        # pydub warns when ffmpeg is not on PATH (we point it at one below) and imports the deprecated
-        # audioop on Python 3.11/3.12; neither concerns the person using this package.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import pydub
+    pydub = import_pydub()
     pydub.AudioSegment.converter = converter
     return pydub
 
 
 def to_segment(pcm: bytes | bytearray | memoryview, sample_rate: int = 24000, channels: int = 1) -> Any:
     """A pydub ``AudioSegment`` of pcm16 samples (needs no ffmpeg to build)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from pydub import AudioSegment
     usable = len(pcm) - len(pcm) % (2 * channels)
-    return AudioSegment(data=bytes(memoryview(pcm)[:usable]), sample_width=2, frame_rate=sample_rate,
-                        channels=channels)
+    segment_class = import_pydub().AudioSegment
+    return segment_class(data=bytes(memoryview(pcm)[:usable]), sample_width=2, frame_rate=sample_rate,
+                         channels=channels)
 
 
 def encode_pcm(pcm: bytes | bytearray | memoryview, fmt: str, sample_rate: int = 24000, channels: int = 1

@@ -6,6 +6,7 @@ import io
 import math
 import struct
 import subprocess
+import sys
 import wave
 
 import pytest
@@ -101,3 +102,13 @@ def test_pydub_is_pointed_at_our_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(_ffmpeg, "find_ffmpeg", lambda: real)
     pydub = _transcode.load_pydub()
     assert pydub.AudioSegment.converter == real
+
+
+def test_pydub_imports_quietly_in_a_fresh_interpreter() -> None:
+    # pydub imports the deprecated audioop on Python 3.11/3.12; the package's one pydub import hides that
+    code = ("from or_audio_widgets import _transcode\n"
+            "assert len(_transcode.to_segment(b'\\0\\0' * 240)) == 10\n"
+            "_transcode.load_pydub()\n")
+    done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
