@@ -2,8 +2,11 @@
 
 Each notebook runs in its own pytest subprocess with ``--nbval-lax``: every cell must run without an
 error, and the outputs of cells tagged ``nbval-check-output`` must match the stored ones after the
-sanitizers in ``notebooks/nbval_sanitize.cfg``. The kernel gets no key, so the notebooks take their
-offline path; a dead HTTP proxy for every non-loopback host makes any accidental internet call fail.
+sanitizers in ``notebooks/nbval_sanitize.cfg``. Each notebook runs twice: with no key, as Binder and
+``make demo`` run it (``OR_AUDIO_OFFLINE=1``, the in-process emulator), and with a key and
+``OPENROUTER_BASE_URL`` pointing at the test session's emulator, which is the path a real key takes, so the
+notebooks are shown to run unchanged with one. A dead HTTP proxy for every non-loopback host makes any
+accidental internet call fail.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,10 +38,10 @@ MAX_NOTEBOOK_BYTES = 60_000
 FORBIDDEN = re.compile(r"/tmp/|/home/|/root/|/Users/|sk-or-|Bearer [A-Za-z0-9]")
 
 
-def _offline_env() -> dict[str, str]:
+def _kernel_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "OR_AUDIO_"))}
     env.update(
-        OR_AUDIO_OFFLINE="1",
+        settings,
         # Anything that tries to leave the machine through requests meets a closed port.
         HTTP_PROXY="http://127.0.0.1:9",
         HTTPS_PROXY="http://127.0.0.1:9",
@@ -53,8 +57,7 @@ def test_every_notebook_is_tested() -> None:
     assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == NOTEBOOKS
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_under_nbval(name: str) -> None:
+def _run_nbval(name: str, env: dict[str, str]) -> None:
     command = [
         sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
         "--nbval-sanitize-with", str(SANITIZERS), "--nbval-cell-timeout=120",
@@ -62,12 +65,23 @@ def test_notebook_runs_under_nbval(name: str) -> None:
         str(NOTEBOOK_DIR / name),
     ]  # fmt: skip
     result = subprocess.run(
-        command, cwd=ROOT, env=_offline_env(), capture_output=True, text=True, timeout=280, check=False
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280, check=False
     )
     tail = (result.stdout + result.stderr)[-6000:]
     assert result.returncode == 0, f"nbval failed for {name}:\n{tail}"
     assert re.search(r"\b\d+ passed\b", result.stdout), tail
     assert not re.search(r"\b\d+ (failed|error|errors|skipped)\b", result.stdout), tail
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_offline(name: str) -> None:
+    _run_nbval(name, _kernel_env(OR_AUDIO_OFFLINE="1"))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_with_a_key(name: str, emulator: Any) -> None:
+    key = "sk-or-v1-notebook-test-key"
+    _run_nbval(name, _kernel_env(OPENROUTER_API_KEY=key, OPENROUTER_BASE_URL=emulator.base_url))
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
