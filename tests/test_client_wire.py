@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
+from typing import Any
 
 import pytest
 
+from or_audio_widgets._error_body import error_for_response, excerpt, parse_error_body, wants_pcm16
 from or_audio_widgets._errors import (
     AudioFormatError,
     AuthenticationError,
@@ -13,8 +17,16 @@ from or_audio_widgets._errors import (
     ProviderError,
     RateLimitError,
 )
-from or_audio_widgets._error_body import error_for_response, excerpt, parse_error_body, wants_pcm16
-from or_audio_widgets._wire import build_body, build_messages, content_parts, output_format
+from or_audio_widgets._wire import (
+    Call,
+    JsonBody,
+    MaskedKey,
+    build_body,
+    build_messages,
+    content_parts,
+    output_format,
+    sent_audio_formats,
+)
 
 
 def test_a_string_is_one_user_message() -> None:
@@ -121,3 +133,102 @@ def test_an_echoed_key_is_masked() -> None:
     error = error_for_response(401, None, body.encode(), scrub="sk-secret")
     assert isinstance(error, AuthenticationError)
     assert "sk-secret" not in str(error) and "sk-secret" not in repr(error.metadata)
+
+
+# --- the body sent in pieces ---------------------------------------------------------------------------
+
+
+def audio_body(*datas: str, text: str = "hi") -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
+    parts += [{"type": "input_audio", "input_audio": {"data": d, "format": "wav"}} for d in datas]
+    return {"model": "m/x", "messages": [{"role": "user", "content": parts}], "stream": True}
+
+
+LONG = base64.b64encode(bytes(range(256)) * 10_000).decode()  # 3.4 MB of base64
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        audio_body(LONG, "AAAA", LONG[:100_001], text="é \"quoted\" \\ <tag>"),
+        audio_body(LONG[:1000] + "\n" + LONG[:1000] * 40),  # MIME line breaks: escaped, not sliced
+        audio_body("ü" * 70_000),  # not ASCII: serialised as json.dumps does
+        {"model": "m/x", "messages": "not a list"},
+        {"model": "m/x", "messages": [{"role": "user", "content": "plain"}, "odd"]},
+    ],
+)
+def test_the_pieces_are_exactly_the_json_requests_would_send(body: dict[str, Any]) -> None:
+    sent = JsonBody(body)
+    expected = json.dumps(body, allow_nan=False).encode()
+    assert b"".join(sent) == expected
+    assert len(sent) == len(expected)
+    assert b"".join(sent) == expected  # every iteration starts again: a retry sends it all
+
+
+def test_long_audio_goes_in_slices_and_is_never_copied_whole() -> None:
+    sent = JsonBody(audio_body(LONG))
+    sizes = [len(piece) for piece in sent]
+    assert max(sizes) <= 1 << 20 and len(sizes) >= 4
+    assert sent._pieces[2] is LONG  # the caller's string itself, not a copy
+
+
+def test_a_value_json_refuses_fails_before_sending() -> None:
+    with pytest.raises(ValueError):
+        JsonBody({"model": "m/x", "messages": [], "temperature": float("nan")})
+
+
+def test_asking_for_pcm16_rebuilds_the_payload() -> None:
+    body = build_body("m/x", "hi", {"voice": "alloy"}, {}, wire_format="wav")
+    call = Call("POST", "http://127.0.0.1/x", body, {}, None, 60.0, 2)
+    first = call.payload()
+    assert call.payload() is first and b'"format": "wav"' in b"".join(first or [])
+    call.ask_for_pcm16()
+    assert b'"format": "pcm16"' in b"".join(call.payload() or [])
+    assert call.wire_format == "pcm16" and call.pcm16_fallback
+
+
+def test_sent_audio_formats() -> None:
+    body = audio_body("AAAA", "BBBB")
+    body["messages"][0]["content"][2]["input_audio"]["format"] = "MP3"
+    assert sent_audio_formats(body) == ["wav", "mp3"]
+    assert sent_audio_formats({"messages": "x"}) == []
+
+
+# --- hints for a refused input format -------------------------------------------------------------------
+
+
+def refusal(message: str, request: dict[str, Any] | None, status: int = 400) -> str:
+    body = json.dumps({"error": {"message": message}}).encode()
+    return error_for_response(status, None, body, request=request).hint
+
+
+def test_an_input_format_refusal_names_a_format_that_works() -> None:
+    request = {**audio_body("AAAA"), "model": "openai/gpt-4o-audio-preview"}
+    request["messages"][0]["content"][1]["input_audio"]["format"] = "flac"
+    hint = refusal("Unsupported audio format: flac", request)
+    assert "refused flac audio" in hint and "mp3, wav" in hint
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "with_audio"),
+    [
+        ("'audio.format' does not support 'wav' when stream=true. Supported values are: 'pcm16'.", 400, True),
+        ("Audio output requires stream: true", 400, True),
+        ("Invalid audio data: input_audio.data is not valid base64", 400, True),
+        ("Unsupported audio format: wav", 400, False),
+        ("Unsupported audio format: wav", 502, True),
+    ],
+)
+def test_other_errors_keep_their_own_hint(message: str, status: int, with_audio: bool) -> None:
+    request = audio_body("AAAA") if with_audio else {"model": "m/x", "messages": "hi"}
+    hint = refusal(message, request, status)
+    assert "refused" not in hint
+    assert hint == error_for_response(status, None, b"").hint
+
+
+def test_the_masked_key_pickles_scrambled() -> None:
+    key = MaskedKey("sk-or-v1-pickled-secret")
+    blob = pickle.dumps(key)
+    assert b"pickled-secret" not in blob
+    copy = pickle.loads(blob)  # noqa: S301 - our own bytes, made a line above
+    assert copy.reveal() == "sk-or-v1-pickled-secret" and repr(copy) == "<api key hidden>"
