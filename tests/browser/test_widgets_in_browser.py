@@ -226,7 +226,12 @@ for run in range({RUNS}):
             "lead_before_sound_s": info["firstLead"],
         },
     )
-    report(capsys, "contiguity", {"buffers": buffers, "max_gap_s": max(errors), "underruns": 0})
+    slack = min(entry["slack"] for player_id in ids for entry in debug(page, player_id)["schedule"])
+    report(
+        capsys,
+        "contiguity",
+        {"buffers": buffers, "max_gap_s": max(errors), "underruns": 0, "min_slack_s": round(slack, 3)},
+    )
     assert median < 300 and statistics.median(from_client) < 300
     assert statistics.median(sounds) < 300  # even counting the lead, the first sound starts in time
     assert max(errors) < 1e-6

@@ -123,7 +123,8 @@ function schedule(state) {
     state.sources.push(source);
     state.frames += frames;
     const duration = frames / state.rate;
-    state.debug.schedule.push({ seq: state.nextSeq - 1, start, duration, at: nowMs() });
+    // slack: how long before its start the buffer was scheduled (0 or less would be a gap)
+    state.debug.schedule.push({ seq: state.nextSeq - 1, start, duration, slack: start - ctx.currentTime, at: nowMs() });
     if (state.debug.firstScheduled === null) {
       state.debug.firstScheduled = nowMs();
       state.debug.firstLead = start - ctx.currentTime;
