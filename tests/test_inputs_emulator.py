@@ -18,11 +18,13 @@ import numpy as np
 import pytest
 from _audio_samples import make_audio, make_recorder_webm
 from IPython.display import Audio
-from pydub import AudioSegment
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets._errors import AudioInputError
 from or_audio_widgets._inputs import prepare_audio
+from or_audio_widgets._transcode import import_pydub
+
+AudioSegment = import_pydub().AudioSegment  # quietly: pydub imports the deprecated audioop
 
 LINE = re.compile(r"audio (\d+): format=(\w+) duration=([\d.]+)s rate=(\d+) channels=(\d+)")
 

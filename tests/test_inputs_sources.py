@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 from _audio_samples import make_audio
 from IPython.display import Audio
-from pydub import AudioSegment
 
 from or_audio_widgets._errors import AudioFormatError, AudioInputError
 from or_audio_widgets._inputs import PreparedAudio, prepare_audio
 from or_audio_widgets._probe import wav_header
+from or_audio_widgets._transcode import import_pydub
+
+AudioSegment = import_pydub().AudioSegment  # quietly: pydub imports the deprecated audioop
 
 
 @pytest.fixture(scope="module")
