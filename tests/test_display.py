@@ -109,6 +109,23 @@ def test_a_live_player_gets_the_words_and_audio_in_batches(shell_rec: Recorded, 
     assert bytes(player.pcm) == b"\1\0" * 100 and capsys.readouterr().out == ""
 
 
+def test_audio_reaches_the_player_without_waiting_for_the_text_throttle(shell_rec: Recorded) -> None:
+    clock, player = FakeClock(), FakePlayer()
+    live = _display.LiveDisplay("m", clock=clock, player=player)
+    live.start()
+    clock.now = 1.0
+    live.feed(TranscriptDelta("Hello"))  # the text throttle fires here
+    clock.now = 1.01
+    live.feed(AudioDelta(b"\1\0" * 4800))  # 1/100 s later: the text would wait, the first audio must not
+    assert bytes(player.pcm) == b"\1\0" * 4800
+    clock.now = 1.02
+    live.feed(AudioDelta(b"\2\0"))  # a burst right after coalesces until the next period
+    assert len(player.pcm) == 9600
+    clock.now = 1.2
+    live.feed(AudioDelta(b"\3\0"))
+    assert bytes(player.pcm[9600:]) == b"\2\0\3\0"
+
+
 def test_finish_replaces_the_live_output(shell_rec: Recorded) -> None:
     live = _display.LiveDisplay("m")
     live.start()

@@ -160,6 +160,9 @@ def test_oraudio_cell_streams_live_then_leaves_a_playable_file(
     duration = audio_duration(cell.locator("audio").last)
     cell.screenshot(path=str(artifacts / "oraudio_done.png"))
     assert duration == pytest.approx(reply[1], abs=0.05)
+    # Through the magics' display, the first chunk is not held back by the text throttle.
+    kernel_to_first_buffer = info["firstScheduled"] - reply[2]
+    assert kernel_to_first_buffer < 300
     report(
         capsys,
         "oraudio_cell",
@@ -171,8 +174,8 @@ def test_oraudio_cell_streams_live_then_leaves_a_playable_file(
             "final_audio_duration_s": duration,
             "reply_duration_s": reply[1],
             # from the client yielding the first audio chunk to the page scheduling it, through the
-            # magics' display (reported, not asserted: see the latency test for the player's own figure)
-            "kernel_arrival_to_first_buffer_ms": round(info["firstScheduled"] - reply[2], 1),
+            # magics' display
+            "kernel_arrival_to_first_buffer_ms": round(kernel_to_first_buffer, 1),
             "player_append_to_first_buffer_ms": round(info["firstScheduled"] - info["firstChunkKernelTs"], 1),
         },
     )
