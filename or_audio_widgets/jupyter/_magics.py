@@ -11,6 +11,7 @@ transcription) uses ``listen_model`` (``google/gemini-2.5-flash``).
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from .._defaults import (
     DEFAULT_VOICE,
     OUTPUT_FORMATS,
 )
-from ._prompt import refuse_key, resolve_sources, substitute, unquote_options, validate_name
+from ._prompt import check_options, refuse_key, resolve_sources, substitute, unquote_options
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
 
@@ -66,6 +67,14 @@ class OrAudioMagics(Magics):
         """Stop the offline emulator and forget the in-memory key."""
         self._session.close()
 
+    @staticmethod
+    def _parse(magic: Any, line: str, quoted: tuple[str, ...] = ()) -> Any:
+        """Refuse a key option, parse ``line`` with ``magic``'s arguments, unquote the ``quoted`` ones."""
+        refuse_key(line)
+        args = parse_argstring(magic, line)
+        unquote_options(args, quoted)
+        return args
+
     # --- %%oraudio --------------------------------------------------------------------------------------
 
     @no_var_expand
@@ -77,8 +86,8 @@ class OrAudioMagics(Magics):
               help="audio to send: a path, URL or name of a variable holding audio; repeat -i for more "
                    "(in the cell form, words after -i SOURCE are more sources)")
     @argument("--system", help="system prompt")
-    @argument("--temperature", type=float)
-    @argument("--max-tokens", type=int)
+    @argument("--temperature", type=float, help="sampling temperature (e.g. 0.7)")
+    @argument("--max-tokens", type=int, help="at most this many tokens in the reply")
     @argument("--text", action="store_true", help="a text reply (no audio out)")
     @argument("--out", metavar="NAME", help="also store the reply in this variable (always in _oraudio)")
     @argument("--save", metavar="PATH", help="write the audio to PATH (format from the suffix)")
@@ -100,9 +109,7 @@ class OrAudioMagics(Magics):
         next to the notebook. There is no option for the API key: it would be saved in the notebook;
         use %oraudio_login or OPENROUTER_API_KEY (or %oraudio_config --offline).
         """
-        refuse_key(line)
-        args = parse_argstring(self.oraudio, line)
-        unquote_options(args, ("model", "voice", "input", "system", "out", "save"))
+        args = self._parse(self.oraudio, line, ("model", "voice", "input", "system", "out", "save"))
         request = self._request(args, cell)
         connection = self._connect(args.timeout)
         player = self._live_player(request)
@@ -131,12 +138,7 @@ class OrAudioMagics(Magics):
             raise UsageError("Nothing to send: write a prompt (or give audio with -i).")
         if not prompt:
             prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
-        validate_name(args.out)
-        if args.save:
-            _check_save_suffix(args.save)
-        for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
-            if value is not None and value <= 0:
-                raise UsageError(f"{name} must be positive, not {value}.")
+        check_options(args)
         params = {k: v for k, v in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
                   if v is not None}
         audio = None if args.text else {"voice": args.voice or self.voice,
@@ -204,9 +206,7 @@ class OrAudioMagics(Magics):
     @line_magic
     def oraudio_config(self, line: str) -> None:
         """Show the defaults of %%oraudio, or set them (also settable with %config OrAudioMagics)."""
-        refuse_key(line)
-        args = parse_argstring(self.oraudio_config, line)
-        unquote_options(args, ("model", "listen_model", "voice", "base_url"))
+        args = self._parse(self.oraudio_config, line, ("model", "listen_model", "voice", "base_url"))
         if args.offline and args.online:
             raise UsageError("--offline and --online contradict each other; choose one.")
         if args.embed_limit is not None and args.embed_limit < 0:
@@ -230,8 +230,6 @@ class OrAudioMagics(Magics):
         if self.offline is None:
             mode += " (from OR_AUDIO_OFFLINE)" if env_offline() else ""
         key = self._session.key_source() or "none: run %oraudio_login or set OPENROUTER_API_KEY"
-        import os
-
         base = self.base_url or os.environ.get("OPENROUTER_BASE_URL") or "https://openrouter.ai/api/v1"
         return [
             ["mode", mode],
@@ -277,8 +275,7 @@ class OrAudioMagics(Magics):
     @line_magic
     def oraudio_models(self, line: str) -> None:
         """Show the audio-capable models (all, or only --input / --output ones) as a table."""
-        refuse_key(line)
-        args = parse_argstring(self.oraudio_models, line)
+        args = self._parse(self.oraudio_models, line)
         connection = self._connect(None)
         from IPython.display import display
 
@@ -290,22 +287,11 @@ class OrAudioMagics(Magics):
             models = audio_models(connection.client, want_in=args.input, want_out=args.output)
         except OpenRouterAudioError as exc:
             raise error_from(exc, connection.notice) from None
-        what = {(True, False): "audio in", (False, True): "audio out"}.get((args.input, args.output), "audio")
-        if args.input and args.output:
-            what = "audio in and out"
+        what = {(True, False): "audio in", (False, True): "audio out", (True, True): "audio in and out"}.get(
+            (args.input, args.output), "audio")
         caption = f"{len(models)} models with {what}"
         if connection.notice:
             caption += f" ({connection.notice})"
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
         display(bundle(headers, model_rows(models), caption=caption), raw=True)
 
-
-def _check_save_suffix(path: str) -> None:
-    """--save must name a format before the request is sent, not fail after the reply has arrived."""
-    from .._errors import AudioFormatError
-    from .._transcode import format_from_suffix
-
-    try:
-        format_from_suffix(path)
-    except AudioFormatError as exc:
-        raise UsageError(f"--save {path}: {exc}") from None

@@ -11,6 +11,8 @@ from typing import Any
 from IPython.core.error import UsageError
 
 _KEY_OPTION = re.compile(r"(?:^|\s)(--?(?:api[-_]?)?key)(?:=|\s|$)", re.IGNORECASE)
+# An OpenRouter key written anywhere in the options (say after a mistyped flag, which argparse would echo).
+_KEY_VALUE = re.compile(r"sk-or-[\w-]{6,}")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 KEY_REFUSED = (
@@ -21,8 +23,11 @@ KEY_REFUSED = (
 
 
 def refuse_key(line: str) -> None:
-    """Raise :class:`UsageError` when the options try to pass a key (it would be saved in the cell)."""
-    if _KEY_OPTION.search(line):
+    """Raise :class:`UsageError` when the options try to pass a key (it would be saved in the cell).
+
+    The message never repeats the line, which may hold the key itself.
+    """
+    if _KEY_OPTION.search(line) or _KEY_VALUE.search(line):
         raise UsageError(KEY_REFUSED)
 
 
@@ -101,3 +106,19 @@ def unquote_options(args: Any, names: Sequence[str]) -> None:
             setattr(args, name, [unquote(v) for v in value])
         elif isinstance(value, str):
             setattr(args, name, unquote(value))
+
+
+def check_options(args: Any) -> None:
+    """Option values that would only fail after the (paid) request: refused now, as a UsageError."""
+    validate_name(args.out)
+    for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{name} must be positive, not {value}.")
+    if args.save:
+        from .._errors import AudioFormatError
+        from .._transcode import format_from_suffix
+
+        try:
+            format_from_suffix(args.save)  # --save must name a format the reply can be written in
+        except AudioFormatError as exc:
+            raise UsageError(f"--save {args.save}: {exc}") from None

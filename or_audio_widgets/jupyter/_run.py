@@ -13,8 +13,11 @@ from ._saved import place_audio, saved_bundle
 from ._session import Connection
 
 
-class CellError(Exception):
-    """An error shown as a few plain lines in place of a traceback (IPython's ``_render_traceback_``)."""
+class CellError(OpenRouterAudioError):
+    """An error shown as a few plain lines in place of a traceback (IPython's ``_render_traceback_``).
+
+    A subclass of the package's base error, so ``except OpenRouterAudioError`` around a magic catches it.
+    """
 
     def __init__(self, title: str, message: str, *, notice: str | None = None) -> None:
         super().__init__(f"{title}: {message}")
@@ -54,11 +57,14 @@ def error_from(exc: BaseException, notice: str | None = None) -> CellError:
 
 
 def build_messages(request: Request) -> list[dict[str, Any]]:
-    """The chat messages: an optional system message, then the prompt and every audio part."""
-    from .._inputs import prepare_audio
+    """The chat messages: an optional system message, then the prompt and every audio part.
+
+    Each source is converted when the model is known not to read its format (wav or mp3 for OpenAI's).
+    """
+    from .._formats import prepare_for_model
 
     parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
-    parts += [prepare_audio(source).part for source in request.sources]
+    parts += [prepare_for_model(source, request.model).part for source in request.sources]
     messages: list[dict[str, Any]] = []
     if request.system:
         messages.append({"role": "system", "content": request.system})

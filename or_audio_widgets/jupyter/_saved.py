@@ -33,6 +33,7 @@ DEFAULT_EMBED_LIMIT = 2_000_000
 FILES_DIR = "oraudio-files"
 COMPRESSED_BITRATE = "48k"
 _PLAYABLE = {"wav", "mp3", "flac", "opus", "ogg", "aac", "m4a", "webm"}
+_MUTED = "color:#666;font-size:12px"
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,21 @@ def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, no
     lines = page.split("\n")
     if placement.how == "none" and len(reply.pcm):
         lines = [ln for ln in lines if not ln.startswith("<audio")]
-        lines.insert(-1, '<div style="color:#666;font-size:12px">audio not embedded (--embed none); '
+        lines.insert(-1, f'<div style="{_MUTED}">audio not embedded (--embed none); '
                          "it is in the reply object (_oraudio)</div>")
     if placement.how == "compressed":
-        lines.insert(-1, '<div style="color:#666;font-size:12px">saved as a compressed MP3 copy; the '
+        lines.insert(-1, f'<div style="{_MUTED}">saved as a compressed MP3 copy; the '
                          "full-quality audio is in the reply object (_oraudio)</div>")
+    if placement.how in ("inline", "compressed"):
+        # No <a download> here: its href would hold the data URI a second time.
+        lines.insert(-1, f'<div style="{_MUTED}">download: the player&#x27;s menu (&#8942;), or '
+                         f"_oraudio.save(&#x27;reply.{_save_suffix(reply)}&#x27;)</div>")
     return {"text/html": "\n".join(lines), "text/plain": _plain(reply, notice)}
+
+
+def _save_suffix(reply: Any) -> str:
+    """The suffix under which ``reply.save`` keeps the reply's own format (raw pcm16 as WAV)."""
+    return "wav" if reply.format == "pcm16" else str(reply.format)
 
 
 def _plain(reply: Any, notice: str | None) -> str:
