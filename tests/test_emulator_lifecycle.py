@@ -15,7 +15,7 @@ import threading
 import pytest
 from test_emulator import call, chat, speech_request
 
-from or_audio_widgets.emulator import start_emulator
+from or_audio_widgets.emulator import EmulatorHandle, start_emulator
 
 
 def test_requests_are_recorded_without_the_key() -> None:
@@ -118,8 +118,13 @@ def test_cli_serves_until_interrupted() -> None:
         proc.wait()
 
 
-def _connection_threads() -> int:
-    return sum(t.name == "or-audio-emulator-conn" for t in threading.enumerate())
+def _wait_for_no_connections(handle: EmulatorHandle) -> int:
+    # this handle's own count: other emulators in the session may hold idle keep-alive connections
+    for _ in range(200):
+        if handle.open_connections == 0:
+            break
+        threading.Event().wait(0.05)
+    return handle.open_connections
 
 
 def test_realtime_header_paces_one_request_and_a_client_leaving_ends_it() -> None:
@@ -132,13 +137,10 @@ def test_realtime_header_paces_one_request_and_a_client_leaving_ends_it() -> Non
         while b'"data":"' not in received:
             received += resp.read1(65536)
         assert b"[DONE]" not in received  # a minute of audio at the speed of speech: far from the end
+        assert handle.open_connections == 1
         conn.close()
         # the server notices the client has gone at its next write and frees the connection's thread
-        for _ in range(200):
-            if _connection_threads() == 0:
-                break
-            threading.Event().wait(0.05)
-        assert _connection_threads() == 0
+        assert _wait_for_no_connections(handle) == 0
         assert chat(handle, speech_request()).status == 200
 
 
@@ -149,10 +151,7 @@ def test_a_client_resetting_its_connection_prints_nothing(capfd: pytest.CaptureF
         sock.recv(65536)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()  # RST while the server waits for the next request on this connection
-        for _ in range(200):
-            if _connection_threads() == 0:
-                break
-            threading.Event().wait(0.05)
+        assert _wait_for_no_connections(handle) == 0
     assert "Traceback" not in capfd.readouterr().err
 
 

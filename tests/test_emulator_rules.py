@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from test_emulator import SPEAKER, Reply, call, chat, speech_request
 
-from or_audio_widgets.emulator import MAX_BODY_BYTES, EmulatorHandle
+from or_audio_widgets.emulator import MAX_BODY_BYTES, EmulatorHandle, start_emulator
 
 
 def error_of(reply: Reply, status: int) -> dict[str, Any]:
@@ -69,6 +69,18 @@ def test_body_over_the_limit_is_413(emulator: EmulatorHandle) -> None:
     assert "32 MB" in error["message"]
     # the connection's body was drained: the server still answers on the same port
     assert chat(emulator, speech_request()).status == 200
+
+
+def test_the_body_limit_is_an_option_of_start_emulator() -> None:
+    assert MAX_BODY_BYTES == 32 * 1024 * 1024  # the documented default
+    small = json.dumps(speech_request("x")).encode()
+    with start_emulator(max_body_bytes=len(small)) as handle:
+        assert call(handle, "POST", "/api/v1/chat/completions", small).status == 200
+        larger = json.dumps(speech_request("xy")).encode()
+        error = error_of(call(handle, "POST", "/api/v1/chat/completions", larger), 413)
+        assert error["metadata"] == {"limit_bytes": len(small)}
+    with pytest.raises(ValueError, match="max_body_bytes"):
+        start_emulator(max_body_bytes=-1)
 
 
 def test_invalid_json_and_unknown_paths(emulator: EmulatorHandle) -> None:

@@ -6,7 +6,7 @@ undocumented rules, and fault injection by request header. See :func:`start_emul
 
 Control headers: ``X-Emulator-Fault`` (see ``_faults``), ``X-Emulator-Realtime`` (pacing factor,
 0 = full speed) and ``X-Emulator-Seconds`` (make the spoken reply exactly that long).
-Request bodies over 32 MB get 413.
+Request bodies over ``max_body_bytes`` (32 MB unless ``start_emulator`` is told otherwise) get 413.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from ._writer import write_stream
 if TYPE_CHECKING:
     from ._server import EmulatorServer
 
-MAX_BODY_BYTES = 32 * 1024 * 1024  # larger request bodies get 413, as the live API refuses huge uploads
-_DRAIN_LIMIT = 256 * 1024 * 1024  # beyond this the body is not even read: the connection is closed
+# The default limit (start_emulator's max_body_bytes): larger bodies get 413, as the live API refuses them.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+_DRAIN_LIMIT = 256 * 1024 * 1024  # a refused body beyond this is not even read: the connection is closed
 PREFIX = "/api/v1"
 _SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")  # never recorded
 # What a reverse proxy in front of the API sends when the upstream is down (the ``html`` fault).
@@ -124,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_failure(APIFailure(411, "Content-Length is required"))
             return None
         length = int(length_header)
-        if length > MAX_BODY_BYTES:
+        if length > self.server.max_body_bytes:
             self._refuse_large(length)
             return None
         raw = self.rfile.read(length)
@@ -146,9 +147,9 @@ class Handler(BaseHTTPRequestHandler):
                 left -= len(got)
         else:
             self.close_connection = True
-        limit_mb = MAX_BODY_BYTES // (1024 * 1024)
-        message = f"Request body too large: {length} bytes; the emulator's limit is {limit_mb} MB"
-        self.send_failure(APIFailure(413, message, {"limit_bytes": MAX_BODY_BYTES}))
+        limit = self.server.max_body_bytes
+        message = f"Request body too large: {length} bytes; the emulator's limit is {limit / 2**20:g} MB"
+        self.send_failure(APIFailure(413, message, {"limit_bytes": limit}))
 
     def _check_key(self) -> None:
         scheme, _, key = (self.headers.get("Authorization") or "").partition(" ")

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from ._faults import FaultCounter
+from ._handler import MAX_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,17 @@ class EmulatorServer(ThreadingHTTPServer):
     block_on_close = False  # stop() joins the threads itself, after closing their sockets
 
     def __init__(
-        self, address: tuple[str, int], realtime: float, verbose: bool = False, max_requests: int = 256
+        self,
+        address: tuple[str, int],
+        realtime: float,
+        verbose: bool = False,
+        max_requests: int = 256,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         from ._handler import Handler
 
         self.realtime = realtime
+        self.max_body_bytes = max_body_bytes
         self.verbose = verbose
         self.stopping = threading.Event()
         self.faults = FaultCounter()
@@ -118,6 +125,13 @@ class EmulatorHandle:
         self._server.faults.reset()
 
     @property
+    def open_connections(self) -> int:
+        """Client connections this server holds open now (a client that left is gone at the server's
+        next write, or its next look at an idle socket)."""
+        with self._server.lock:
+            return len(self._server._connections)
+
+    @property
     def running(self) -> bool:
         """Whether the server still accepts connections."""
         return self._thread.is_alive()
@@ -157,18 +171,23 @@ def start_emulator(
     host: str = "127.0.0.1",
     verbose: bool = False,
     max_requests: int = 256,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> EmulatorHandle:
     """Start the offline emulator of OpenRouter's API in a background thread.
 
     ``port=0`` picks a free port. ``realtime`` paces audio: 0 sends as fast as possible, 1.0 at the
     speed of speech, 2.0 twice as fast. Only loopback addresses are allowed for ``host``.
     ``verbose`` logs request lines to stderr; ``max_requests`` bounds what ``.requests`` keeps.
+    ``max_body_bytes`` (default 32 MB) is the largest request body taken; larger ones get 413, as the
+    live API refuses huge uploads (raise it to send, say, an hour of WAV in a benchmark).
     """
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"the emulator only listens on loopback addresses, not {host!r}")
     if not realtime >= 0 or realtime == float("inf"):
         raise ValueError(f"realtime must be a finite number >= 0, not {realtime!r}")
-    server = EmulatorServer((host, port), realtime, verbose, max_requests)
+    if max_body_bytes < 0:
+        raise ValueError(f"max_body_bytes must be >= 0, not {max_body_bytes!r}")
+    server = EmulatorServer((host, port), realtime, verbose, max_requests, max_body_bytes)
     # A short poll interval makes shutdown() return quickly.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="or-audio-emulator", daemon=True
