@@ -62,6 +62,7 @@ def test_cancel_wakes_a_read_that_is_blocked(paced: Any) -> None:
     # The server goes quiet for two minutes after the first audio; the read timeout is longer still,
     # so only cancel() can end this read.
     client = OpenRouterAudio(KEY, paced.base_url, timeout=300)
+    assert server_connections_after(paced) == 0  # earlier tests' connections are gone
     headers = {**LONG, "X-Emulator-Fault": "stall;seconds=120"}
     with client.open("stall", model=SPEAKER, audio=AUDIO, headers=headers) as reply_stream:
         for event in reply_stream:
@@ -71,6 +72,7 @@ def test_cancel_wakes_a_read_that_is_blocked(paced: Any) -> None:
     timer.join()
     assert_cancelled_but_playable(reply_stream.reply)
     assert reply_stream.done
+    assert server_connections_after(paced) == 0  # the stalled server saw the client go
 
 
 @pytest.mark.timeout(20)
@@ -97,12 +99,26 @@ def test_closing_the_iterator_cancels(client: OpenRouterAudio) -> None:
     assert_cancelled_but_playable(reply_stream.reply)
 
 
+def server_connections_after(paced: Any) -> int:
+    """The emulator's open connections once it has had time to notice a client leaving (it writes a
+    paced chunk every 0.4 s); a connection left open would still count after this wait."""
+    for _ in range(100):
+        if paced.open_connections == 0:
+            break
+        threading.Event().wait(0.05)
+    return int(paced.open_connections)
+
+
 @pytest.mark.timeout(20)
-def test_closing_the_stream_generator_cancels(client: OpenRouterAudio) -> None:
+def test_closing_the_stream_generator_cancels(client: OpenRouterAudio, paced: Any) -> None:
+    assert server_connections_after(paced) == 0  # earlier tests' connections are gone
     events = client.stream("gen", model=SPEAKER, audio=AUDIO, headers=LONG)
     while not isinstance(next(events), AudioDelta):
         pass
+    assert paced.open_connections == 1
     events.close()  # type: ignore[attr-defined]
+    # the connection is closed, not returned to the pool: the server stops generating the reply
+    assert server_connections_after(paced) == 0
 
 
 @pytest.mark.timeout(20)

@@ -39,8 +39,17 @@ def test_midstream_error_is_an_api_error_after_output(emulator: EmulatorHandle) 
         chat(emulator, speech_request(), X_Emulator_Fault="midstream-error").body
     )
     assert len(pcm) == 2 * 19200 and transcript
-    assert {e.kind for e in errors} == {"api"} and end.done
-    assert "Provider disconnected" in [e.message for e in errors]
+    # OpenRouter's documented shape (a top-level error beside finish_reason "error") is one error
+    assert errors == [ErrorEvent("Provider disconnected unexpectedly", "server_error", None, "api")]
+    assert end == End("error", True)
+
+
+def test_choice_error_is_one_api_error_after_output(emulator: EmulatorHandle) -> None:
+    body = chat(emulator, speech_request(), X_Emulator_Fault="choice-error").body
+    transcript, pcm, errors, end = _read(body)
+    assert len(pcm) == 2 * 19200 and transcript
+    assert errors == [ErrorEvent("Upstream provider error", 502, None, "api")]
+    assert end == End("error", True)
 
 
 def test_malformed_json_is_a_protocol_error_and_the_rest_arrives(emulator: EmulatorHandle) -> None:

@@ -11,9 +11,10 @@ _ENDS = ("end", "done")
 
 
 def _error_chunk(ctx: Context, fault: Fault) -> bytes:
-    # OpenRouter's documented mid-stream error: a top-level error next to a choice ending in "error".
+    # OpenRouter's documented mid-stream error (its streaming docs' example, message included): a
+    # top-level error next to a choice ending in "error".
     payload = ctx.head()
-    message = fault.params.get("message", "Provider disconnected")
+    message = fault.params.get("message", "Provider disconnected unexpectedly")
     payload["error"] = {"code": "server_error", "message": message}
     payload["choices"] = [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}]
     return sse(payload)
