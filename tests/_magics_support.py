@@ -92,6 +92,13 @@ def online_fixture(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return emulator
 
 
+def login(ip: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``%oraudio_login`` with FAKE_KEY typed at the getpass prompt; the emulator as OpenRouter."""
+    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": FAKE_KEY)
+    ip.run_line_magic("oraudio_login", "")
+
+
 def magics(ip: Any) -> Any:
     return ip.magics_manager.registry["OrAudioMagics"]
 

@@ -44,13 +44,17 @@ def test_updates_are_throttled_and_text_is_sent_once(shell_rec: Recorded, capsys
     live = _display.LiveDisplay("m", clock=clock)
     live.start()
     words = [f"w{i} " for i in range(2000)]
+    per_second: dict[int, int] = {}
     for i, word in enumerate(words):  # 2,000 deltas over 60 s, plus audio
         clock.now = 60.0 * i / len(words)
+        before = live.updates
         live.feed(TranscriptDelta(word))
         live.feed(AudioDelta(b"\0" * 1440))
+        per_second[int(clock.now)] = per_second.get(int(clock.now), 0) + live.updates - before
     clock.now = 60.0
     live.feed(End(finish_reason="stop", done=True))
     assert capsys.readouterr().out == "".join(words)  # every piece once, in order
+    assert max(per_second.values()) <= 15  # in every second of the reply, not only on average
     assert live.updates <= 15 * 60 + 2
     status = [m for m in shell_rec.displays() if m["update"]]
     assert len(status) <= 5 * 60 + 1

@@ -153,29 +153,41 @@ def test_mono_and_resample_shrink_what_is_sent(client: OpenRouterAudio, folder: 
     assert heard(client.transcribe(prepared).text) == [("mp3", 1.0, 16000, 1)]
 
 
-def _bad_inputs(folder: Path, tmp: Path) -> list[tuple[Any, dict[str, Any], str]]:
+def _bad_inputs(folder: Path, tmp: Path) -> list[tuple[Any, dict[str, Any], str, str]]:
+    """(source, options, the name the error must give, what it must tell to do)."""
     whole = make_audio(folder, "wav", seconds=2.0).read_bytes()
     (tmp / "cut.wav").write_bytes(whole[: len(whole) // 2])
+    m4a = make_audio(folder, "m4a", seconds=2.0).read_bytes()
+    (tmp / "cut.m4a").write_bytes(m4a[: len(m4a) // 2])  # the index ("moov") is at the end: gone
+    flac = make_audio(folder, "flac", seconds=2.0).read_bytes()
+    (tmp / "scrambled.flac").write_bytes(flac[:42] + bytes((i * 91 + 7) % 253 for i in range(20_000)))
     (tmp / "empty.mp3").write_bytes(b"")
     (tmp / "noise.mp3").write_bytes(bytes((i * 91 + 7) % 253 for i in range(30_000)))
+    (tmp / "notes.wav").write_text("not audio, just words " * 100)
     return [
-        (tmp / "missing.wav", {}, "audio file not found"),
-        (tmp / "empty.mp3", {}, r"empty\.mp3 is empty"),
-        (tmp / "cut.wav", {}, r"cut\.wav is truncated"),
-        (tmp / "noise.mp3", {}, r"noise\.mp3"),
-        (b"\x00\x01" * 3000, {}, "format='pcm16'"),
-        (make_audio(folder, "wav", seconds=2.0), {"max_bytes": 10_000}, "target='mp3', mono=True"),
-        (make_audio(folder, "flac", seconds=2.0), {"max_seconds": 1}, "Trim it"),
+        (tmp / "missing.wav", {}, r"missing\.wav", "Check the path"),
+        (tmp / "empty.mp3", {}, r"empty\.mp3 is empty", "Check that the recording or export worked"),
+        (tmp / "cut.wav", {}, r"cut\.wav is truncated", "Re-export or re-record it"),
+        (tmp / "cut.m4a", {}, r"cut\.m4a", "complete, valid audio file"),
+        (tmp / "scrambled.flac", {}, r"scrambled\.flac", "complete, valid audio file"),
+        (tmp / "noise.mp3", {}, r"noise\.mp3", "format='pcm16', sample_rate="),
+        (tmp / "notes.wav", {}, r"notes\.wav", "format='pcm16', sample_rate="),
+        (b"\x00\x01" * 3000, {}, "audio bytes", "format='pcm16', sample_rate="),
+        (make_audio(folder, "wav", seconds=2.0), {"max_bytes": 10_000}, r"wav-16000-1-2\.wav",
+         "target='mp3', mono=True"),
+        (make_audio(folder, "flac", seconds=2.0), {"max_seconds": 1}, r"flac-16000-1-2\.flac", "Trim it"),
     ]
 
 
 def test_bad_inputs_fail_before_any_request(client: OpenRouterAudio, folder: Path, tmp_path: Path,
                                             emulator: Any) -> None:
-    for source, options, message in _bad_inputs(folder, tmp_path):
+    for source, options, name, remedy in _bad_inputs(folder, tmp_path):
         before = len(emulator.requests)
-        with pytest.raises(AudioInputError, match=message):
+        with pytest.raises(AudioInputError) as caught:
             if options:
                 client.transcribe(prepare_audio(source, **options))
             else:
                 client.transcribe(source)
+        assert re.search(name, str(caught.value)), (source, str(caught.value))
+        assert remedy in str(caught.value), (source, str(caught.value))
         assert len(emulator.requests) == before, source

@@ -13,6 +13,7 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
     audio_uris,
     ip_fixture,
     last_body,
+    login,
     magics,
     make_wav,
     online_fixture,
@@ -221,9 +222,7 @@ def test_the_key_stays_out_of_a_verbose_traceback(ip: Any, rec: Recorded, emulat
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from or_audio_widgets.jupyter import _display
 
-    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": FAKE_KEY)
-    ip.run_line_magic("oraudio_login", "")
+    login(ip, emulator, monkeypatch)
 
     def broken_feed(self: Any, event: Any) -> None:
         raise RuntimeError("a bug in the display")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
     Recorded,
     audio_uris,
     ip_fixture,
+    login,
     magics,
     online_fixture,
     rec_fixture,
@@ -17,6 +19,7 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
 )
 from IPython.core.error import UsageError
 
+from or_audio_widgets._errors import OpenRouterAudioError
 from or_audio_widgets.jupyter import _display
 
 
@@ -103,11 +106,13 @@ def test_interrupt_keeps_a_playable_partial_record(ip: Any, rec: Recorded, onlin
     magics(ip).headers = {"X-Emulator-Seconds": "8"}
     error = _cell_error(ip, "%%oraudio\nCount slowly to twenty")
     assert "Cancelled" in error._render_traceback_()[0]
+    assert isinstance(error, OpenRouterAudioError)  # catchable with the package's base class
     reply = ip.user_ns["_oraudio"]
     assert not reply.complete and "cancel" in str(reply.error).lower()
     assert 0 < reply.duration < 8
     saved = rec.final_html()
     assert "incomplete" in saved.lower()
+    assert reply.transcript and html.escape(reply.transcript) in saved  # the partial words are kept
     (_mime, data), = audio_uris(saved)
     assert wav_seconds(data) == pytest.approx(reply.duration, abs=0.01)
 
@@ -115,9 +120,7 @@ def test_interrupt_keeps_a_playable_partial_record(ip: Any, rec: Recorded, onlin
 def test_login_keeps_the_key_in_memory_only(ip: Any, rec: Recorded, emulator: Any,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": FAKE_KEY)
-    ip.run_line_magic("oraudio_login", "")
+    login(ip, emulator, monkeypatch)
     ip.run_cell_magic("oraudio", "", "Hi")
     ip.run_line_magic("oraudio_config", "")
     out = capsys.readouterr()
