@@ -76,7 +76,7 @@ function createState(model) {
     debug: {
       schedule: [], underruns: 0, firstChunkKernelTs: null, firstChunkArrived: null,
       firstScheduled: null, firstLead: null, bytesReceived: 0, jsonBytes: 0, messages: 0,
-      textUpdates: [], state: "waiting", contextRate: null, endedAt: null,
+      textUpdates: [], state: "waiting", contextRate: null, endedAt: null, replayedChunks: 0,
     },
   };
   registry().players[state.id] = state;
@@ -153,8 +153,10 @@ function addPcm(state, model, msg, buffers) {
     state.debug.firstChunkArrived = nowMs();
     state.debug.firstChunkKernelTs = msg.ts ?? null;
   }
-  if (msg.replay) state.nextSeq = Math.max(state.nextSeq, state.have);
-  else schedule(state);
+  // A replay fills a gap (chunks sent before this page listened): while the reply is still live they
+  // are played in order like any other; a finished reply (state.live false) only becomes the file.
+  if (msg.replay) state.debug.replayedChunks += buffers.length;
+  schedule(state);
 }
 
 function addText(state, at, text) {
