@@ -245,6 +245,8 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
         )
     )
     page = browser.new_page()
+    # Generous waits: CI runs these once, on two cores shared with the rest of the suite.
+    page.set_default_timeout(60_000)
     page.on("dialog", lambda dialog: dialog.dismiss())
     book = Notebook(page)  # before goto, so the kernel's websocket is counted from the start
     page.goto(lab.url("lab/tree/widgets.ipynb?reset"), wait_until="domcontentloaded")
