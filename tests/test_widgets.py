@@ -23,6 +23,9 @@ from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
 JS = Path(__file__).resolve().parent.parent / "or_audio_widgets" / "jupyter" / "js"
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
+# Every way a script can turn a string into markup.
+HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment",
+              "DOMParser", "srcdoc")  # fmt: skip
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -169,7 +172,8 @@ def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulat
 def test_the_front_end_code_never_parses_text_as_html() -> None:
     for name in ("player.js", "recorder.js"):
         source = (JS / name).read_text()
-        assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "outerHTML" not in source
+        for sink in HTML_SINKS:
+            assert sink not in source, (name, sink)
     assert "textContent" in (JS / "player.js").read_text()
 
 
@@ -233,6 +237,24 @@ def test_the_pickers_list_audio_models_and_voice_follows_the_model(emulator: Any
     assert chat.voice_picker.disabled and chat.format_picker.disabled
 
 
+def test_the_pickers_choose_voice_format_and_a_text_reply_for_a_listening_model(emulator: Any) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
+    chat.voice_picker.value, chat.format_picker.value = "nova", "mp3"
+    chat.send("hi")
+    assert chat.wait(30)
+    body = emulator.requests[-1].json
+    assert body["modalities"] == ["text", "audio"]
+    assert body["audio"] == {"voice": "nova", "format": "pcm16"}  # the wire's format; mp3 is made here
+    reply = chat.turns[-1].reply
+    assert reply.format == "mp3" and reply.audio[:3] == b"ID3" and reply.complete
+    chat.model_picker.value = "google/gemini-2.5-flash"
+    chat.send("text please")
+    assert chat.wait(30)
+    body = emulator.requests[-1].json
+    assert body["model"] == "google/gemini-2.5-flash" and "audio" not in body and "modalities" not in body
+    assert chat.turns[-1].reply.text.endswith("You said: text please")
+
+
 def test_later_turns_carry_the_earlier_ones_with_the_spoken_reply_as_text(emulator: Any) -> None:
     chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
     emulator.clear_requests()
@@ -250,7 +272,11 @@ def test_later_turns_carry_the_earlier_ones_with_the_spoken_reply_as_text(emulat
         {"role": "user", "content": "Second"},
     ]
     assert first.text == "Offline emulator speaking. You said: First <b>question</b>"
-    user_box = chat.history.children[0]
+    # The history keeps every turn: each question, and each reply's own player with its audio.
+    user_box, first_player, _, second_player = chat.history.children
+    assert isinstance(first_player, LivePlayer) and first_player is not second_player
+    assert first_player.finished and first_player.pcm == first.reply.pcm
+    assert second_player is chat.player and second_player.pcm == chat.turns[3].reply.pcm
     assert "First &lt;b&gt;question&lt;/b&gt;" in user_box.value and "<b>question" not in user_box.value
     assert "complete" in chat.status.value
 
