@@ -85,6 +85,22 @@ def test_explicit_thread_pool_is_used_and_left_open(client: OpenRouterAudio, sou
     assert [r["status"] for r in results] == ["ok"] * 4
 
 
+def test_a_process_pool_runs_it_as_a_cluster_executor_would(client: OpenRouterAudio, sources: list[Path],
+                                                             tmp_path: Path) -> None:
+    """Another process per item (as on Dask or Ray): the client and the sources travel pickled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    out = tmp_path / "cluster.jsonl"
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = transcribe_many([*sources, tmp_path / "absent.wav"], client=client, executor=pool,
+                                  results=out, progress=False)
+    assert [r["status"] for r in results] == ["ok"] * 4 + ["error"]
+    assert "audio file not found" in results[-1]["error"]
+    assert "format=wav duration=0.500s" in results[0]["text"]
+    assert len(records(out)) == 5  # written by this process as each finished
+
+
 class SlowClient:
     """Counts how many calls run at once."""
 
@@ -130,3 +146,33 @@ def test_bytes_are_keyed_by_digest_and_duplicates_refused(tmp_path: Path) -> Non
 def test_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
     transcribe_many(["x", "y"], client=SlowClient(), results=None)
     assert "transcribing" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_what_finished_and_a_rerun_does_only_the_rest(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    release = threading.Event()
+
+    class HangsOnC:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def transcribe(self, source: Any, **params: Any) -> Any:
+            self.calls.append(source)
+            if source == "c" and not release.is_set():
+                threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C meanwhile
+                release.wait(10)
+            return SimpleNamespace(text=source.upper(), complete=True, error=None)
+
+    out = tmp_path / "partial.jsonl"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            transcribe_many(["a", "b", "c", "d"], client=HangsOnC(), concurrency=1, results=out,
+                            progress=False)
+    finally:
+        release.set()
+    assert [r["key"] for r in records(out)] == ["a", "b"]
+    again = HangsOnC()
+    results = transcribe_many(["a", "b", "c", "d"], client=again, concurrency=1, results=out, progress=False)
+    assert again.calls == ["c", "d"] and [r["text"] for r in results] == ["A", "B", "C", "D"]
