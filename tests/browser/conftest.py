@@ -24,6 +24,13 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
+# Headless, quiet, and nothing but loopback resolves: pages reach JupyterLab and nothing else.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic", "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]  # fmt: skip
 
 # Settings that keep JupyterLab quiet and every cell in the DOM (no news toast, no windowing).
 LAB_SETTINGS = {
@@ -145,13 +152,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     profile = tmp_path_factory.mktemp("chromium-profile")
     args = [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+        *CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic_wav}",
-        # Nothing but loopback resolves: the page can reach JupyterLab and nothing else.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     ]  # fmt: skip
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -166,6 +169,28 @@ def browser(tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def bare_browsers() -> Iterator[dict[str, Any]]:
+    """Two headless Chromiums for pages without JupyterLab: "allowed" plays audio without a gesture,
+    "gesture" keeps the browser's default rule (sound only after the person interacts with the page)."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    policies = {"allowed": "no-user-gesture-required", "gesture": "document-user-activation-required"}
+    with sync_playwright() as playwright:
+        opened = {
+            name: playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, f"--autoplay-policy={policy}"]
+            )
+            for name, policy in policies.items()
+        }
+        try:
+            yield opened
+        finally:
+            for browser in opened.values():
+                browser.close()
 
 
 class Notebook:

@@ -8,11 +8,14 @@ The Web Audio API is the browser's own.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -20,30 +23,41 @@ PLAYER_JS = Path(__file__).resolve().parents[2] / "or_audio_widgets" / "jupyter"
 CHUNK = 9600  # bytes: 200 ms of 24 kHz pcm16
 
 # A stand-in for anywidget's model: get(), on/off("msg:custom"), send(); deliver() plays the kernel.
+FAKE_MODEL = """
+window.fakeModel = (id) => {
+    const handlers = [];
+    return {
+        sent: [],
+        get: (key) => ({ player_id: id, sample_rate: 24000 })[key],
+        on: (_name, cb) => handlers.push(cb),
+        off: () => {},
+        send(msg) { this.sent.push(msg); },
+        deliver: (msg, buffers) => handlers.forEach((h) => h(msg, buffers || [])),
+    };
+};
+window.chunk = (n) => new DataView(new ArrayBuffer(n));
+"""
+
 HARNESS = """async (source) => {
     const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     window.__player = (await import(url)).default;
-    window.fakeModel = (id) => {
-        const handlers = [];
-        return {
-            sent: [],
-            get: (key) => ({ player_id: id, sample_rate: 24000 })[key],
-            on: (_name, cb) => handlers.push(cb),
-            off: () => {},
-            send(msg) { this.sent.push(msg); },
-            deliver: (msg, buffers) => handlers.forEach((h) => h(msg, buffers || [])),
-        };
-    };
-    window.chunk = (n) => new DataView(new ArrayBuffer(n));
 }"""
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def open_page(browser: Any) -> Any:
     page = browser.new_page()
     page.set_default_timeout(60_000)
     page.goto("about:blank")
+    page.add_style_tag(content=(PLAYER_JS.parent / "widgets.css").read_text())
+    page.add_script_tag(content=FAKE_MODEL)
     page.evaluate(HARNESS, PLAYER_JS.read_text())
+    return page
+
+
+@pytest.fixture
+def page(bare_browsers: dict[str, Any]) -> Iterator[Any]:
+    """A blank page in a browser that lets pages play sound without a gesture."""
+    page = open_page(bare_browsers["allowed"])
     try:
         yield page
     finally:
@@ -126,3 +140,56 @@ def test_transcript_deltas_drop_overlaps_ask_for_gaps_and_stay_text(page: Any) -
     assert result["text"] == "Hello <img src=x onerror=window.__xss=1>"
     assert result["images"] == 0
     assert result["asked"] == [{"t": "need", "from": 0, "text_from": len(result["text"])}]
+
+
+def test_a_browser_that_waits_for_a_gesture_gets_a_click_to_listen_button(
+    bare_browsers: dict[str, Any], artifacts: Path
+) -> None:
+    """Chromium's own autoplay rule (no flag lifting it): the audio waits, and the button says so.
+
+    Playwright's evaluate() counts as a user gesture, so the page runs the player from its own script and
+    writes what it sees into #result; the only gesture is the click on the button.
+    """
+    page = bare_browsers["gesture"].new_page()
+    page.set_default_timeout(60_000)
+    html = GESTURE_PAGE.replace("CSS", (PLAYER_JS.parent / "widgets.css").read_text())
+    html = html.replace("FAKE_MODEL", FAKE_MODEL).replace("SOURCE", json.dumps(PLAYER_JS.read_text()))
+    page.route("http://player.test/**", lambda route: route.fulfill(body=html, content_type="text/html"))
+    try:
+        page.goto("http://player.test/")
+        result = page.locator("#result")
+        expect(result).not_to_be_empty()
+        assert json.loads(result.text_content() or "") == {"ctx": "suspended", "button": True, "sources": 2}
+        button = page.locator("#player .ora-listen")
+        assert "Click to listen" in button.inner_text()
+        page.locator("#player").screenshot(path=str(artifacts / "click_to_listen_browser_policy.png"))
+        button.click()  # a real click: the gesture the browser waits for
+        expect(result).to_have_text(re.compile('"ctx":"running","button":false'))
+    finally:
+        page.close()
+
+
+GESTURE_PAGE = """<!doctype html>
+<html><head><style>CSS</style></head>
+<body><div id="player"></div><pre id="result"></pre>
+<script type="module">
+FAKE_MODEL
+const url = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
+const player = (await import(url)).default;
+const model = window.fakeModel("gesture");
+const root = document.getElementById("player");
+player.initialize({ model });
+player.render({ model, el: root });
+model.deliver({ t: "text", at: 0, text: "Waiting for you." });
+model.deliver({ t: "pcm", seq: 0, ts: Date.now() }, [window.chunk(9600)]);
+model.deliver({ t: "pcm", seq: 1, ts: Date.now() }, [window.chunk(9600)]);
+const state = window.__orAudio.players.gesture;
+const record = () => {
+    const button = root.querySelector(".ora-listen");
+    const seen = { ctx: state.ctx.state, button: !button.hidden, sources: state.sources.length };
+    document.getElementById("result").textContent = JSON.stringify(seen);
+};
+state.ctx.addEventListener("statechange", () => setTimeout(record, 0));
+record();
+</script></body></html>
+"""
