@@ -8,21 +8,20 @@ whose durations add up to the exact number of samples. ffmpeg is found through :
 from __future__ import annotations
 
 import os
-import struct
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from ._errors import AudioFormatError, AudioInputError
 from ._ffmpeg import run_ffmpeg
+from ._wav import PLACEHOLDER_SIZES, Reader, WavInfo, read_wav_info, wav_header
 
-# WAVE format tags that providers decode as plain "wav": integer PCM and IEEE float.
-_PLAIN_WAV_TAGS = {1, 3}
-_EXTENSIBLE = 0xFFFE
-# A data size of 0 or 0xFFFFFFFF is what writers that cannot seek back (pipes, crashed recorders) leave.
-_UNKNOWN_SIZES = {0, 0xFFFFFFFF}
+# wav_header is re-exported: the inputs modules build WAV headers through this module
+__all__ = [
+    "MP3_BITRATE", "RAW_INPUT", "AudioInfo", "Media", "convert", "ffmpeg_info", "plain_wav", "wav_header",
+    "wav_info",
+]
 
 # output format -> ffmpeg codec and muxer arguments
 _ENCODERS: dict[str, list[str]] = {
@@ -54,43 +53,23 @@ class AudioInfo:
     needs_header: bool = False  # a WAV whose sizes are placeholders: send it with a rebuilt header
 
 
-Reader = Callable[[int, int], bytes]  # (offset, length) -> bytes, shorter at the end
-
-
 def wav_info(read: Reader, total: int, name: str) -> AudioInfo:
     """Parse a RIFF/WAVE header; :class:`AudioInputError` when it is malformed or the data is cut short."""
-    fmt: tuple[int, int, int, int, int] | None = None
-    offset = 12
-    while offset + 8 <= total:
-        chunk_id, size = struct.unpack("<4sI", read(offset, 8))
-        body = offset + 8
-        if chunk_id == b"fmt ":
-            fmt = _parse_fmt(read(body, min(size, 40)), name)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise AudioInputError(f"{name} is not a valid WAV file: data comes before the format chunk.")
-            return _data_info(fmt, body, size, total, name)
-        offset = body + size + (size & 1)  # chunks are padded to an even length
-    raise AudioInputError(
-        f"{name} is a WAV file with no audio data chunk (empty or truncated). Re-export or re-record it."
-    )
+    try:
+        info = read_wav_info(read, total)
+    except AudioFormatError as exc:  # the shared parser's reason, naming the source
+        raise AudioInputError(f"{name} is {exc}.") from None
+    if info is None:
+        raise AudioInputError(
+            f"{name} is a WAV file with no audio data chunk (empty or truncated). Re-export or re-record it."
+        )
+    return _data_info(info, total, name)
 
 
-def _parse_fmt(chunk: bytes, name: str) -> tuple[int, int, int, int, int]:
-    if len(chunk) < 16:
-        raise AudioInputError(f"{name} is not a valid WAV file: its format chunk is cut short.")
-    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", chunk[:16])
-    if tag == _EXTENSIBLE and len(chunk) >= 26:
-        tag = struct.unpack("<H", chunk[24:26])[0]  # first two bytes of the sub-format GUID
-    if channels == 0 or rate == 0 or block_align == 0:
-        raise AudioInputError(f"{name} is not a valid WAV file: it declares {channels} ch at {rate} Hz.")
-    return tag, channels, rate, block_align, bits
-
-
-def _data_info(fmt: tuple[int, int, int, int, int], body: int, size: int, total: int, name: str) -> AudioInfo:
-    tag, channels, rate, block_align, bits = fmt
-    present = total - body
-    needs_header = size in _UNKNOWN_SIZES and present > 0
+def _data_info(info: WavInfo, total: int, name: str) -> AudioInfo:
+    rate, block_align, tag = info.sample_rate, info.block_align, info.audio_format
+    size, present = info.data_size, total - info.data_offset
+    needs_header = size in PLACEHOLDER_SIZES and present > 0
     if needs_header:
         size = present - present % block_align
     elif size > present:
@@ -99,22 +78,14 @@ def _data_info(fmt: tuple[int, int, int, int, int], body: int, size: int, total:
             f"{present / (block_align * rate):.3f} s are in the file. Re-export or re-record it, or trim it "
             f"to what is there (ffmpeg -i in.wav out.wav rewrites the header)."
         )
-    codec = f"pcm_{bits}" if tag == 1 else ("float" if tag == 3 else f"wave-tag-{tag:#06x}")
-    return AudioInfo(size / (block_align * rate), rate, channels, codec, body, size, needs_header)
+    codec = f"pcm_{info.bits}" if tag == 1 else ("float" if tag == 3 else f"wave-tag-{tag:#06x}")
+    return AudioInfo(size / (block_align * rate), rate, info.channels, codec, info.data_offset, size,
+                     needs_header)
 
 
 def plain_wav(info: AudioInfo) -> bool:
     """True when the WAV's samples are integer PCM or float, which every provider reads."""
     return info.codec is not None and (info.codec.startswith("pcm_") or info.codec == "float")
-
-
-def wav_header(data_size: int, sample_rate: int, channels: int, sample_width: int = 2) -> bytes:
-    """A canonical 44-byte PCM WAV header for ``data_size`` bytes of interleaved samples."""
-    block = channels * sample_width
-    return struct.pack(
-        "<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_size, b"WAVE", b"fmt ", 16, 1, channels, sample_rate,
-        sample_rate * block, block, sample_width * 8, b"data", data_size,
-    )
 
 
 @dataclass

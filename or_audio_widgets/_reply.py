@@ -16,7 +16,7 @@ from typing import IO, Any
 from . import _transcode
 from ._builder import ReplyBuilder
 from ._events import Event, iter_events
-from ._wav import WAV_HEADER_SIZE, parse_wav_header, pcm_to_wav, repair_wav, wav_header
+from ._wav import WAV_HEADER_SIZE, pcm_to_wav, wav_header, wav_to_pcm16
 
 __all__ = ["AudioReply", "ReplyBuilder"]
 _READ_SIZE = 1 << 16
@@ -54,11 +54,11 @@ class AudioReply:
         self._owner, self._offset = _buffer if _buffer is not None else (bytes(pcm), 0)
         self._encoded = audio  # the audio in self.format when that is not wav/pcm16
         if audio is not None and not pcm and _buffer is None:
-            if self.format == "wav":
-                info = parse_wav_header(audio)
-                if info is not None:
-                    self.sample_rate, self.channels = info.sample_rate, info.channels
-                self._owner, self._offset, self._encoded = repair_wav(audio), WAV_HEADER_SIZE, None
+            if self.format == "wav":  # any integer-PCM WAV, held as a canonical pcm16 one
+                info, samples = wav_to_pcm16(audio)
+                self.sample_rate, self.channels = info.sample_rate, info.channels
+                self._owner = pcm_to_wav(samples, info.sample_rate, info.channels)
+                self._offset, self._encoded = WAV_HEADER_SIZE, None
             elif self.format == "pcm16":
                 self._owner, self._encoded = bytes(audio), None
             else:

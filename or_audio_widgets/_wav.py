@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from ._errors import AudioFormatError
 
 WAV_HEADER_SIZE = 44
-_PLACEHOLDER_SIZES = (0, 0x7FFFFFFF, 0xFFFFFFFF)
+_UNTIL_THE_END = (0x7FFFFFFF, 0xFFFFFFFF)
+# sizes that writers which cannot seek back (pipes, crashed recorders) leave in place of the true one
+PLACEHOLDER_SIZES = (0, *_UNTIL_THE_END)
 _PCM_FORMAT = 1
 _FLOAT_FORMAT = 3
 _EXTENSIBLE_FORMAT = 0xFFFE
+# integer PCM, or an extensible header whose sub-format could not be read (taken as PCM)
+_INTEGER_FORMATS = (_PCM_FORMAT, _EXTENSIBLE_FORMAT)
+
+_UNSIGNED_TO_SIGNED = bytes(i ^ 0x80 for i in range(256))
 
 Bytes = bytes | bytearray | memoryview
 
@@ -42,7 +49,8 @@ def pcm_to_wav(pcm: Bytes, sample_rate: int = 24000, channels: int = 1, sample_w
 
 @dataclass(frozen=True, slots=True)
 class WavInfo:
-    """What a WAV header says. ``data_size`` is what the header claims (maybe a placeholder)."""
+    """What a WAV header says. ``data_size`` is what the header claims (maybe a placeholder);
+    ``audio_format`` is the WAVE format tag, an extensible header's sub-format already resolved."""
 
     sample_rate: int
     channels: int
@@ -50,6 +58,11 @@ class WavInfo:
     data_offset: int
     data_size: int
     audio_format: int = _PCM_FORMAT
+    bits: int = 16
+    block_align: int = 0
+
+
+Reader = Callable[[int, int], bytes]  # (offset, length) -> at most that many bytes from offset
 
 
 def looks_like_wav(data: Bytes) -> bool:
@@ -58,36 +71,78 @@ def looks_like_wav(data: Bytes) -> bool:
     return len(head) == 12 and head[:4] == b"RIFF" and head[8:12] == b"WAVE"
 
 
+def read_wav_info(read: Reader, total: int) -> WavInfo | None:
+    """Walk the RIFF chunks of WAV data of ``total`` bytes (read through ``read``) up to its data chunk.
+
+    None when the bytes end before the data chunk starts (more may come, or the file is truncated).
+    Raises :class:`AudioFormatError` for data that is not WAV or whose header is malformed; the sample
+    format is not judged here (float and compressed WAVE tags are reported in ``audio_format``).
+    """
+    head = read(0, 12)
+    if total < 12:
+        if not b"RIFF".startswith(head[:4]):
+            raise AudioFormatError("not a WAV file: it does not start with 'RIFF'")
+        return None
+    if not looks_like_wav(head):
+        raise AudioFormatError("not a WAV file: the RIFF/WAVE signature is missing")
+    pos, fmt = 12, None
+    while pos + 8 <= total:
+        tag, size = struct.unpack("<4sI", read(pos, 8))
+        body = pos + 8
+        if tag == b"data":
+            if fmt is None:
+                raise AudioFormatError("not a valid WAV file: data comes before the format chunk")
+            return replace(fmt, data_offset=body, data_size=size)
+        if tag == b"fmt ":
+            if size < 16:
+                raise AudioFormatError("not a valid WAV file: its format chunk is cut short")
+            if body + min(size, 40) > total:
+                return None
+            fmt = _parse_fmt(read(body, min(size, 40)))
+        elif size in _UNTIL_THE_END:  # an empty chunk is fine; one running "until the end" hides the data
+            raise AudioFormatError(f"not a valid WAV file: its {tag!r} chunk has no usable size")
+        pos = body + size + (size & 1)  # RIFF chunks are padded to even sizes
+    return None
+
+
+def _parse_fmt(chunk: bytes) -> WavInfo:
+    tag, channels, rate, _byte_rate, block_align, bits = struct.unpack_from("<HHIIHH", chunk)
+    if tag == _EXTENSIBLE_FORMAT and len(chunk) >= 26:
+        (tag,) = struct.unpack_from("<H", chunk, 24)  # the first two bytes of the sub-format GUID
+    if not (channels and rate and block_align):
+        raise AudioFormatError(
+            f"not a valid WAV file: it declares {channels} ch at {rate} Hz in {block_align}-byte frames"
+        )
+    return WavInfo(rate, channels, (bits + 7) // 8, 0, 0, tag, bits, block_align)
+
+
 def parse_wav_header(data: Bytes) -> WavInfo | None:
     """Parse a WAV header at the start of ``data``; None if more bytes are needed to see it all.
 
     Raises :class:`AudioFormatError` for data that is not WAV, or WAV that is not integer PCM.
     """
     view = memoryview(data)
-    if len(view) < 12:
-        if not (b"RIFF" + b"\0" * 4 + b"WAVE").startswith(bytes(view[:4])):
-            raise AudioFormatError("not a WAV file: it does not start with 'RIFF'")
-        return None
-    if not looks_like_wav(view):
-        raise AudioFormatError("not a WAV file: the RIFF/WAVE signature is missing")
-    pos, fmt = 12, None
-    while pos + 8 <= len(view):
-        tag = bytes(view[pos : pos + 4])
-        (size,) = struct.unpack_from("<I", view, pos + 4)
-        if tag == b"data":
-            if fmt is None:
-                raise AudioFormatError("WAV data chunk before its 'fmt ' chunk; the file is corrupt")
-            return WavInfo(fmt[2], fmt[1], fmt[5] // 8, pos + 8, size, fmt[0])
-        if tag == b"fmt ":
-            if pos + 8 + 16 > len(view):
-                return None
-            fmt = struct.unpack_from("<HHIIHH", view, pos + 8)
-            if fmt[0] not in (_PCM_FORMAT, _EXTENSIBLE_FORMAT) or fmt[5] not in (8, 16, 24, 32):
-                raise AudioFormatError(f"WAV with sample format {fmt[0]}/{fmt[5]} bits is not integer PCM")
-        if size in _PLACEHOLDER_SIZES and tag != b"data":
-            raise AudioFormatError(f"WAV chunk {tag!r} has no usable size")
-        pos += 8 + size + (size & 1)  # RIFF chunks are padded to even sizes
-    return None
+    info = read_wav_info(lambda offset, length: bytes(view[offset : offset + length]), len(view))
+    if info is None or (info.audio_format in _INTEGER_FORMATS and info.bits in (8, 16, 24, 32)):
+        return info
+    raise AudioFormatError(f"WAV with sample format {info.audio_format}/{info.bits} bits is not integer PCM")
+
+
+def split_wav(data: Bytes) -> tuple[WavInfo, memoryview]:
+    """The header of a whole integer-PCM WAV file and a view of the sample bytes actually present.
+
+    A placeholder data size (0, 0x7FFFFFFF, 0xFFFFFFFF: what writers to a pipe leave) or one beyond
+    the end means "up to the end"; a true size is kept (trailing chunks dropped) unless another
+    header follows it (WAV files glued together).
+    """
+    info = parse_wav_header(data)
+    if info is None:
+        raise AudioFormatError("truncated WAV: the header is incomplete")
+    body = memoryview(data)[info.data_offset :]
+    declared = info.data_size
+    if declared not in PLACEHOLDER_SIZES and declared <= len(body) and not looks_like_wav(body[declared:]):
+        body = body[:declared]
+    return info, body
 
 
 def repair_wav(data: Bytes) -> bytes:
@@ -96,16 +151,18 @@ def repair_wav(data: Bytes) -> bytes:
     Fixes the placeholder sizes of streamed WAV (0, 0x7FFFFFFF, 0xFFFFFFFF) and sizes beyond the end;
     the result is always a canonical 44-byte-header PCM WAV.
     """
-    info = parse_wav_header(data)
-    if info is None:
-        raise AudioFormatError("truncated WAV: the header is incomplete")
-    body = memoryview(data)[info.data_offset :]
-    declared = info.data_size
-    # a true size is kept (trailing chunks or junk dropped) unless another header follows it
-    if declared not in _PLACEHOLDER_SIZES and declared <= len(body) and not looks_like_wav(body[declared:]):
-        body = body[:declared]
+    info, body = split_wav(data)
     pcm = strip_embedded_headers(body)
     return pcm_to_wav(pcm, info.sample_rate, info.channels, info.sample_width)
+
+
+def wav_to_pcm16(data: Bytes) -> tuple[WavInfo, bytes]:
+    """The header of a whole WAV file and its samples as pcm16 (8, 24 and 32-bit converted; a trailing
+    partial frame and headers repeated inside the data dropped)."""
+    info, body = split_wav(data)
+    pcm = strip_embedded_headers(body)
+    frame = info.sample_width * info.channels
+    return info, to_pcm16(memoryview(pcm)[: len(pcm) - len(pcm) % frame], info.sample_width)
 
 
 def strip_embedded_headers(pcm: Bytes) -> bytes:
@@ -179,13 +236,17 @@ class FrameAligner:
 
 
 def to_pcm16(pcm: Bytes, sample_width: int) -> bytes:
-    """Signed little-endian samples of 2, 3 or 4 bytes to 16-bit (keeping the top two bytes of each);
-    ``pcm`` must hold whole samples."""
+    """Little-endian samples of 1 (unsigned, as WAV stores 8-bit), 2, 3 or 4 bytes (signed) to signed
+    16-bit, keeping the top bits of each; ``pcm`` must hold whole samples."""
     src = bytes(pcm)
     if sample_width == 2:
         return src
+    if sample_width == 1:  # 8-bit WAV is unsigned: flip the sign bit, make it the high byte
+        out = bytearray(2 * len(src))
+        out[1::2] = src.translate(_UNSIGNED_TO_SIGNED)
+        return bytes(out)
     if sample_width not in (3, 4):
-        raise AudioFormatError(f"{sample_width * 8}-bit PCM is not supported; use 16, 24 or 32-bit")
+        raise AudioFormatError(f"{sample_width * 8}-bit PCM is not supported; use 8, 16, 24 or 32-bit")
     out = bytearray(len(src) // sample_width * 2)
     out[0::2] = src[sample_width - 2 :: sample_width]
     out[1::2] = src[sample_width - 1 :: sample_width]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import math
 import re
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 from test_emulator import chat, content_of, sse_events
 
-from or_audio_widgets.emulator import EmulatorHandle
+from or_audio_widgets._errors import FFmpegNotFoundError
+from or_audio_widgets._wav import pcm_to_wav
+from or_audio_widgets.emulator import EmulatorHandle, _inputs
 
 LISTENER = "google/gemini-2.5-flash"
 LINE = re.compile(
@@ -161,3 +164,23 @@ def test_bad_formats_and_sizes(emulator: EmulatorHandle) -> None:
 def test_audio_to_a_model_that_cannot_hear_is_refused(emulator: EmulatorHandle) -> None:
     reply = listen(emulator, [(bytes(4800), "pcm16")], model="openai/gpt-4o")
     assert reply.status == 404 and "input audio" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("ffmpeg", [True, False])
+def test_integer_wav_of_any_width_is_read_with_or_without_ffmpeg(
+    monkeypatch: pytest.MonkeyPatch, ffmpeg: bool
+) -> None:
+    def no_ffmpeg(*args: object, **kwargs: object) -> bytes:
+        raise FFmpegNotFoundError("ffmpeg", "decoding")
+
+    if not ffmpeg:
+        monkeypatch.setattr(_inputs, "run_ffmpeg", no_ffmpeg)
+    samples = b"".join(b"\x00" + struct.pack("<h", 8000 if n % 8 < 4 else -8000) for n in range(8000))
+    wav = pcm_to_wav(samples, 8000, 2, 3)  # 24-bit stereo, 0.5 s
+    part = _inputs.AudioPart("messages[0].content[1]", base64.b64encode(wav).decode(), "wav")
+    found = _inputs.describe(part)
+    assert (found.sample_rate, found.channels, found.duration) == (8000, 2, 0.5)
+    assert found.loudness == pytest.approx(20 * math.log10(8000 / 32768), abs=0.1)
+    part = _inputs.AudioPart("messages[0].content[1]", base64.b64encode(wav[:30]).decode(), "wav")
+    with pytest.raises(_inputs.InputAudioError, match="could not be decoded"):
+        _inputs.describe(part)

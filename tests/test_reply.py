@@ -197,6 +197,13 @@ def test_direct_construction_from_pcm_and_from_wav() -> None:
     assert (from_wav.sample_rate, from_wav.channels, from_wav.pcm) == (16000, 2, PCM)
 
 
+def test_a_24_bit_wav_becomes_pcm16() -> None:
+    samples24 = b"".join(b"\x00" + PCM[i : i + 2] for i in range(0, len(PCM), 2))
+    reply = AudioReply(audio=pcm_to_wav(samples24, 16000, 1, 3), format="wav")
+    assert (reply.sample_rate, reply.pcm, reply.duration) == (16000, PCM, len(PCM) / 32000)
+    assert read_wav(reply.audio) == (16000, 1, PCM)
+
+
 def test_text_reply_has_no_audio() -> None:
     events: list[Event] = [TextDelta("just "), TextDelta("text"), Usage({}, None), End("stop", True)]
     reply = AudioReply.from_events(events)

@@ -21,6 +21,7 @@ from or_audio_widgets._wav import (
     strip_embedded_headers,
     to_pcm16,
     wav_header,
+    wav_to_pcm16,
 )
 
 PCM = bytes(range(256)) * 30  # 7,680 bytes = 3,840 samples
@@ -132,8 +133,59 @@ def test_to_pcm16_keeps_the_top_bytes() -> None:
     assert to_pcm16(b"\x11\x22\x33\xaa\xbb\xcc", 3) == b"\x22\x33\xbb\xcc"
     assert to_pcm16(b"\x00\x11\x22\x33", 4) == b"\x22\x33"
     assert to_pcm16(b"\x01\x02", 2) == b"\x01\x02"
+    assert to_pcm16(b"\x80\x00\xff\x7f", 1) == b"\x00\x00\x00\x80\x00\x7f\x00\xff"  # 8-bit is unsigned
     with pytest.raises(AudioFormatError):
-        to_pcm16(b"\x01", 1)
+        to_pcm16(b"\x01\x02\x03\x04\x05", 5)
+
+
+def fmt_chunk(tag: int, channels: int, rate: int, bits: int, sub_format: int | None = None) -> bytes:
+    block = channels * bits // 8
+    body = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
+    if sub_format is not None:  # WAVE_FORMAT_EXTENSIBLE: cbSize, valid bits, mask, GUID
+        body += struct.pack("<HHIH", 22, bits, 0, sub_format) + bytes(14)
+    return b"fmt " + struct.pack("<I", len(body)) + body
+
+
+def riff(*chunks: bytes) -> bytes:
+    body = b"WAVE" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_extensible_headers_are_judged_by_their_sub_format() -> None:
+    pcm24 = riff(fmt_chunk(0xFFFE, 1, 8000, 24, sub_format=1), b"data" + struct.pack("<I", 6) + bytes(6))
+    info = parse_wav_header(pcm24)
+    assert info is not None and (info.audio_format, info.sample_width, info.data_offset) == (1, 3, 68)
+    as_float = riff(fmt_chunk(0xFFFE, 1, 8000, 32, sub_format=3), b"data" + struct.pack("<I", 4) + bytes(4))
+    with pytest.raises(AudioFormatError, match="not integer PCM"):
+        parse_wav_header(as_float)
+
+
+@pytest.mark.parametrize(("channels", "rate"), [(0, 8000), (1, 0)])
+def test_a_header_without_channels_or_rate_is_refused(channels: int, rate: int) -> None:
+    with pytest.raises(AudioFormatError, match="declares"):
+        parse_wav_header(riff(fmt_chunk(1, channels, rate, 16), b"data\0\0\0\0"))
+
+
+def test_chunks_sized_until_the_end_before_the_data_are_refused_but_empty_ones_skipped() -> None:
+    fmt = fmt_chunk(1, 1, 8000, 16)
+    with pytest.raises(AudioFormatError, match="no usable size"):
+        parse_wav_header(riff(fmt, b"LIST\xff\xff\xff\xff", b"data\0\0\0\0"))
+    info = parse_wav_header(riff(fmt, b"LIST\0\0\0\0", b"data\0\0\0\0"))
+    assert info is not None and info.data_offset == 12 + 24 + 8 + 8
+
+
+@pytest.mark.parametrize("bits", [8, 24, 32])
+def test_wav_to_pcm16_converts_other_widths(bits: int) -> None:
+    width = bits // 8
+    samples = [-32768, -1, 0, 1, 32767]
+    if width == 1:
+        raw = bytes((s >> 8) + 128 for s in samples)
+    else:
+        raw = b"".join(bytes(width - 2) + struct.pack("<h", s) for s in samples)
+    wav = riff(fmt_chunk(1, 1, 8000, bits), b"data" + struct.pack("<I", len(raw)) + raw)
+    info, pcm = wav_to_pcm16(wav)
+    expected = [s & ~0xFF for s in samples] if width == 1 else samples
+    assert (info.sample_rate, list(struct.unpack(f"<{len(samples)}h", pcm))) == (8000, expected)
 
 
 def assemble(wire: str, pieces: list[bytes], rate: int = 24000, channels: int = 1) -> PcmAssembler:

@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from .._errors import AudioInputError, FFmpegNotFoundError
+from .._errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from .._ffmpeg import run_ffmpeg
-from ._wavio import parse_wav
+from .._wav import to_pcm16, wav_to_pcm16
 
 INPUT_FORMATS = ("wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24")
 RAW_RATE = 24000  # headerless pcm16/pcm24 input is taken as 24 kHz mono, as the live API does
@@ -86,7 +86,7 @@ def describe(part: AudioPart) -> Heard:
         width = 2 if fmt == "pcm16" else 3
         if len(raw) % width:
             raise _bad(part, fmt, f"{len(raw)} bytes is not a whole number of {width}-byte samples")
-        pcm = raw if width == 2 else _s24_to_s16(raw)
+        pcm = raw if width == 2 else to_pcm16(raw, 3)
         return Heard(fmt, len(pcm) / 2 / RAW_RATE, RAW_RATE, 1, loudness(pcm))
     rate, channels, pcm = _decode(part, fmt, raw)
     frames = len(pcm) // (2 * channels)
@@ -121,40 +121,22 @@ def _decode(part: AudioPart, fmt: str, raw: bytes) -> tuple[int, int, bytes]:
             handle.write(raw)
         # No -ar/-ac: ffmpeg keeps the source's rate and channels and writes them in the WAV header.
         args = ["-i", path, "-vn", "-map", "0:a:0", "-f", "wav", "-acodec", "pcm_s16le", "pipe:1"]
-        wav = parse_wav(run_ffmpeg(args, purpose=f"decoding {part.where}", name=part.where))
+        wav = run_ffmpeg(args, purpose=f"decoding {part.where}", name=part.where)
     except FFmpegNotFoundError:
         if fmt != "wav":
             raise _bad(
                 part, fmt, f"the emulator needs ffmpeg to decode {fmt}, and none is installed"
             ) from None
-        wav = _parse_or_fail(part, fmt, raw)
+        wav = raw  # integer-PCM WAV is read here without ffmpeg
     except AudioInputError as exc:
         raise _bad(part, fmt, f"the {fmt} data could not be decoded ({exc})") from None
-    except ValueError:
-        raise _bad(part, fmt, f"the {fmt} data could not be decoded") from None
     finally:
         os.unlink(path)
-    if wav.channels < 1 or wav.sample_rate < 1:
-        raise _bad(part, fmt, "it has no audio channels")
-    return wav.sample_rate, wav.channels, wav.pcm
-
-
-def _parse_or_fail(part: AudioPart, fmt: str, raw: bytes) -> Any:
-    try:
-        wav = parse_wav(raw)
-    except ValueError as exc:
-        raise _bad(part, fmt, str(exc)) from None
-    if wav.bits != 16:
-        raise _bad(part, fmt, f"without ffmpeg only 16-bit WAV is read, not {wav.bits}-bit")
-    return wav
-
-
-def _s24_to_s16(raw: bytes) -> bytes:
-    # Keep the two most significant bytes of each little-endian 24-bit sample.
-    out = bytearray(len(raw) // 3 * 2)
-    out[0::2] = raw[1::3]
-    out[1::2] = raw[2::3]
-    return bytes(out)
+    try:  # ffmpeg writing to a pipe leaves placeholder sizes: the samples run to the end
+        info, pcm = wav_to_pcm16(wav)
+    except AudioFormatError as exc:
+        raise _bad(part, fmt, f"the {fmt} data could not be decoded ({exc})") from None
+    return info.sample_rate, info.channels, pcm
 
 
 def loudness(pcm: bytes) -> float:

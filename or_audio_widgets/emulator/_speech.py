@@ -14,7 +14,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from ._wavio import parse_wav
+from .._errors import AudioFormatError
+from .._wav import wav_to_pcm16
 
 SAMPLE_RATE = 24000
 BYTES_PER_SECOND = SAMPLE_RATE * 2
@@ -92,14 +93,13 @@ def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
         return None  # the tone rendering stands in
     if proc.returncode != 0 or not proc.stdout:
         return None  # an unknown espeak voice exits 0 with no output
-    try:
-        wav = parse_wav(proc.stdout)
-    except ValueError:
+    try:  # espeak-ng writing to a pipe leaves placeholder sizes: the samples run to the end
+        info, pcm = wav_to_pcm16(proc.stdout)
+    except AudioFormatError:
         return None
-    if wav.bits != 16 or not wav.pcm:
+    if not pcm:
         return None
-    mono = _downmix(wav.pcm, wav.channels)
-    return resample(mono, wav.sample_rate, SAMPLE_RATE)
+    return resample(_downmix(pcm, info.channels), info.sample_rate, SAMPLE_RATE)
 
 
 def _downmix(pcm: bytes, channels: int) -> bytes:
