@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import _transcode
+from ._assembler import PcmAssembler
 from ._errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from ._events import (
     AudioDelta,
@@ -23,7 +24,7 @@ from ._events import (
     TranscriptDelta,
     Usage,
 )
-from ._wav import WAV_HEADER_SIZE, PcmAssembler
+from ._wav import WAV_HEADER_SIZE
 
 if TYPE_CHECKING:
     from ._reply import AudioReply
