@@ -55,14 +55,20 @@ def _run_start(*command: str, **extra: str) -> str:
     return result.stdout
 
 
+SHOW = 'echo "offline=${OR_AUDIO_OFFLINE:-unset} pace=${OR_AUDIO_EMULATOR_REALTIME:-unset}"'
+
+
 def test_start_turns_offline_mode_on_without_a_key() -> None:
-    out = _run_start("sh", "-c", 'echo "offline=${OR_AUDIO_OFFLINE:-unset}"')
-    assert out.strip() == "offline=1"
+    assert _run_start("sh", "-c", SHOW).strip() == "offline=1 pace=1"
+
+
+def test_start_keeps_a_pace_that_is_already_set() -> None:
+    assert _run_start("sh", "-c", SHOW, OR_AUDIO_EMULATOR_REALTIME="0").strip() == "offline=1 pace=0"
 
 
 def test_start_leaves_offline_mode_off_with_a_key() -> None:
-    out = _run_start("sh", "-c", 'echo "offline=${OR_AUDIO_OFFLINE:-unset}"', OPENROUTER_API_KEY="sk-test")
-    assert out.strip() == "offline=unset"
+    out = _run_start("sh", "-c", SHOW, OPENROUTER_API_KEY="sk-test")
+    assert out.strip() == "offline=unset pace=unset"
 
 
 def test_start_passes_arguments_and_exit_status_through() -> None:
