@@ -24,6 +24,7 @@ CONTENDERS = {
     "base64.b64encode(read_bytes())": "baseline: the whole file, then base64 bytes",
     "b64encode(...).decode('ascii')": "the same, as the str a JSON body needs",
     "prepare_audio(path)": "this package: checked, streamed, a ready part",
+    "prepare_audio(unsized path)": "the same file with placeholder sizes (a recorder's): header rebuilt",
 }
 
 
@@ -42,6 +43,16 @@ def make_wav(path: Path, minutes: float) -> int:
     return 44 + size
 
 
+def _unsized_copy(path: Path) -> None:
+    """The WAV as a writer that cannot seek back leaves it: RIFF and data sizes 0xFFFFFFFF."""
+    unsized = path.with_name("unsized.wav")
+    unsized.write_bytes(path.read_bytes())
+    with open(unsized, "r+b") as handle:
+        for offset in (4, 40):
+            handle.seek(offset)
+            handle.write(b"\xff\xff\xff\xff")
+
+
 def child(name: str, path: Path) -> None:
     """Run one contender on ``path`` and emit its measurement."""
     import base64
@@ -53,7 +64,8 @@ def child(name: str, path: Path) -> None:
             return len(base64.b64encode(path.read_bytes()))
         if name == "b64encode(...).decode('ascii')":
             return len(base64.b64encode(path.read_bytes()).decode("ascii"))
-        prepared = prepare_audio(path, max_bytes=None)
+        unsized = path.with_name("unsized.wav")
+        prepared = prepare_audio(unsized if name == "prepare_audio(unsized path)" else path, max_bytes=None)
         return len(prepared.part["input_audio"]["data"])
 
     emit(measure(work))
@@ -72,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-prepare-") as tmp:
         path = Path(tmp) / "long.wav"
         size = make_wav(path, args.minutes)
+        _unsized_copy(path)
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in CONTENDERS}
         for _ in range(args.runs):
             for name in CONTENDERS:
@@ -92,10 +105,12 @@ def report(runs: dict[str, list[dict[str, Any]]], size: int, minutes: float) -> 
           "peak = VmHWM above the interpreter's baseline")
     print(format_table(["contender", "seconds", "MB/s", "peak MB", "peak / file", "time / b64encode",
                         "what"], rows))
-    ours = rows[-1]
-    ok = ours[4] <= 2.5 and ours[5] <= 1.5
-    print(f"\nprepare_audio: peak {ours[4]:.2f}x the file (target <= 2.5x), time {ours[5]:.2f}x "
-          f"b64encode (target <= 1.5x): {'met' if ok else 'NOT met'}")
+    ok = True
+    for ours in rows[2:]:
+        met = ours[4] <= 2.5 and ours[5] <= 1.5
+        ok = ok and met
+        print(f"{ours[0]}: peak {ours[4]:.2f}x the file (target <= 2.5x), time {ours[5]:.2f}x "
+              f"b64encode (target <= 1.5x): {'met' if met else 'NOT met'}")
     return 0 if ok else 1
 
 

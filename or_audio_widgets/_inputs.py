@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import binascii
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ._errors import AudioFormatError, AudioInputError
 from ._probe import MP3_BITRATE, AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
 from ._sniff import HEAD_BYTES, check_suffix, sniff
-from ._sources import Fetch, load_source
+from ._sources import Fetch, load_source, media_head, media_reader, media_size
 
 #: Largest audio (in bytes, before base64) that :func:`prepare_audio` sends by default: 20 MB, about
 #: 10 minutes of 16 kHz stereo WAV or 40 minutes of 64 kb/s MP3; 26.7 MB once in base64. Requests far
@@ -96,13 +97,13 @@ def prepare_audio(
         if not sample_rate:
             raise AudioInputError(f"{media.name}: {declared} has no header, so pass its sample_rate=.")
         media.raw_rate, sample_rate = sample_rate, None
-    head = _head(media)
+    head = media_head(media)
     if not head:
         raise AudioInputError(f"{media.name} is empty (0 bytes). Check that the recording or export worked.")
     media.format = _identify(media, head, declared)
     as_is = target is None and not mono and not sample_rate and media.format in ACCEPTED_FORMATS - {"wav"}
-    if as_is and max_bytes is not None and _size(media) > max_bytes:
-        raise AudioInputError(_too_large(media.name, media.format or "", None, _size(media), max_bytes))
+    if as_is and max_bytes is not None and media_size(media) > max_bytes:
+        raise AudioInputError(_too_large(media.name, media.format or "", None, media_size(media), max_bytes))
     info = _info(media, head)  # decodes a compressed file once: refuse one too large before that
     _check_seconds(media.name, info, max_seconds)
     out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
@@ -125,13 +126,6 @@ def _convert(media: Media, info: AudioInfo, out_format: str, sample_rate: int | 
 def _normalise(name: str) -> str:
     lowered = name.lower().lstrip(".")
     return _SNIFF_ALIASES.get(lowered, lowered)
-
-
-def _head(media: Media) -> bytes:
-    if media.path is not None:
-        with open(media.path, "rb") as handle:
-            return handle.read(HEAD_BYTES)
-    return (media.data or b"")[:HEAD_BYTES]
 
 
 def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
@@ -158,13 +152,13 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
 def _info(media: Media, head: bytes) -> AudioInfo:
     if media.format in RAW_FORMATS:
         width = 2 if media.format == "pcm16" else 3
-        size = _size(media)
+        size = media_size(media)
         rate = media.raw_rate or 0
         if size % width:
             raise AudioInputError(f"{media.name}: {size} bytes is not whole {media.format} samples.")
         return AudioInfo(size / width / rate, rate, 1)
     if media.format == "wav":
-        return wav_info(_reader(media), _size(media), media.name)
+        return wav_info(media_reader(media), media_size(media), media.name)
     try:
         return ffmpeg_info(media)
     except AudioInputError as exc:
@@ -174,24 +168,6 @@ def _info(media: Media, head: bytes) -> AudioInfo:
             f"{media.name} is in no audio format ffmpeg recognises (corrupt, truncated or not audio). If "
             "it is raw samples, say so: format='pcm16', sample_rate=..."
         ) from exc
-
-
-def _size(media: Media) -> int:
-    return media.path.stat().st_size if media.path is not None else len(media.data or b"")
-
-
-def _reader(media: Media) -> Any:
-    if media.path is None:
-        data = media.data or b""
-        return lambda offset, length: data[offset : offset + length]
-    path = media.path
-
-    def read(offset: int, length: int) -> bytes:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(length)
-
-    return read
 
 
 def _check_seconds(name: str, info: AudioInfo, max_seconds: float | None) -> None:
@@ -232,7 +208,7 @@ def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rat
 def _finish(media: Media, fmt: str | None, info: AudioInfo, max_bytes: int | None,
             converted_from: str | None) -> PreparedAudio:
     assert fmt is not None
-    size = _size(media) if not info.needs_header else 44 + (info.data_size or 0)
+    size = media_size(media) if not info.needs_header else 44 + (info.data_size or 0)
     if max_bytes is not None and size > max_bytes:
         raise AudioInputError(_too_large(media.name, fmt, info, size, max_bytes))
     data = _encode(media, info)
@@ -253,28 +229,36 @@ def _too_large(name: str, fmt: str, info: AudioInfo | None, size: int, max_bytes
 
 def _encode(media: Media, info: AudioInfo) -> str:
     if info.needs_header:
-        # Placeholder sizes: send the samples behind a header that states their real length.
-        header = wav_header(info.data_size or 0, info.sample_rate, info.channels)
-        body = _reader(media)(info.data_offset or 0, info.data_size or 0)
-        return _b64_bytes(header + body)
+        return _b64_blocks(_headed_blocks(media, info))
     if media.path is not None:
         with open(media.path, "rb", buffering=0) as handle:
-            return _b64_stream(handle)
-    return _b64_bytes(media.data or b"")
+            return _b64_blocks(_file_blocks(handle))
+    view = memoryview(media.data or b"")
+    return _b64_blocks(view[start : start + _BLOCK] for start in range(0, len(view), _BLOCK))
 
 
-def _b64_stream(handle: BinaryIO) -> str:
-    """Base64 of a file read in blocks: one block and the growing text in memory, never the whole file."""
-    block = bytearray(_BLOCK)
-    view = memoryview(block)
-    text = ""
+def _headed_blocks(media: Media, info: AudioInfo) -> Iterator[bytes]:
+    """The samples behind a header that states their real length (the file's are placeholders), in
+    blocks of ``_BLOCK`` bytes: one block in memory at a time, never a second copy of the whole."""
+    read = media_reader(media)
+    at = info.data_offset or 0
+    end = at + (info.data_size or 0)
+    block = wav_header(info.data_size or 0, info.sample_rate, info.channels)
     while True:
-        filled = _fill(handle, view)
-        if not filled:
-            return text
-        # CPython extends a str in place when it holds the only reference (a documented detail of `+=`),
-        # so the text grows by realloc instead of being copied once per block.
-        text += binascii.b2a_base64(view[:filled], newline=False).decode("ascii")
+        take = min(_BLOCK - len(block), end - at)
+        block += read(at, take)
+        at += take
+        yield block
+        if at >= end:
+            return
+        block = b""
+
+
+def _file_blocks(handle: BinaryIO) -> Iterator[memoryview]:
+    """A file in blocks of ``_BLOCK`` bytes, read into one reused buffer: never the whole file."""
+    view = memoryview(bytearray(_BLOCK))
+    while filled := _fill(handle, view):
+        yield view[:filled]
 
 
 def _fill(handle: BinaryIO, view: memoryview) -> int:
@@ -288,9 +272,11 @@ def _fill(handle: BinaryIO, view: memoryview) -> int:
     return filled
 
 
-def _b64_bytes(data: bytes) -> str:
-    view = memoryview(data)
+def _b64_blocks(blocks: Iterable[bytes | memoryview]) -> str:
+    """Base64 of consecutive blocks, each a multiple of 3 bytes long but the last."""
     text = ""
-    for start in range(0, len(view), _BLOCK):
-        text += binascii.b2a_base64(view[start : start + _BLOCK], newline=False).decode("ascii")
+    for block in blocks:
+        # CPython extends a str in place when it holds the only reference (a documented detail of `+=`),
+        # so the text grows by realloc instead of being copied once per block.
+        text += binascii.b2a_base64(block, newline=False).decode("ascii")
     return text

@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ._errors import AudioFormatError, AudioInputError
-from ._probe import Media, wav_header
+from ._probe import Media, Reader, wav_header
+from ._sniff import HEAD_BYTES
 
 Fetch = Callable[..., bytes]  # fetch(url, max_bytes=N) -> bytes
 
@@ -154,3 +155,31 @@ def _to_int16(samples: Any, np: Any) -> Any:
     raise AudioFormatError(
         f"numpy arrays of {samples.dtype} are not supported: use float in [-1, 1] or int16."
     )
+
+
+def media_head(media: Media) -> bytes:
+    """The first bytes of the content (what sniffing looks at)."""
+    if media.path is not None:
+        with open(media.path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    return (media.data or b"")[:HEAD_BYTES]
+
+
+def media_size(media: Media) -> int:
+    """The content's size in bytes."""
+    return media.path.stat().st_size if media.path is not None else len(media.data or b"")
+
+
+def media_reader(media: Media) -> Reader:
+    """``read(offset, length) -> bytes`` over the content, opening a file only for each read."""
+    if media.path is None:
+        data = media.data or b""
+        return lambda offset, length: data[offset : offset + length]
+    path = media.path
+
+    def read(offset: int, length: int) -> bytes:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+    return read

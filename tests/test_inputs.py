@@ -169,6 +169,19 @@ def test_wav_with_placeholder_sizes_is_sent_with_a_real_header() -> None:
     assert prepared.duration == 1.0
 
 
+def test_a_long_wav_with_placeholder_sizes_is_rebuilt_exactly_across_blocks(tmp_path: Path) -> None:
+    pcm = bytes(range(256)) * (7_000_000 // 256)  # more than two 3 MiB blocks, read block by block
+    streamed = bytearray(wav_header(0, 16000, 1) + pcm)
+    streamed[40:44] = b"\xff\xff\xff\xff"
+    path = tmp_path / "recorder.wav"
+    path.write_bytes(streamed)
+    expected = base64.b64encode(wav_header(len(pcm), 16000, 1) + pcm).decode("ascii")
+    for source in (path, bytes(streamed)):
+        prepared = prepare_audio(source, max_bytes=None)
+        assert prepared.part["input_audio"]["data"] == expected
+        assert prepared.size == 44 + len(pcm) and prepared.duration == len(pcm) / 32000
+
+
 def test_repr_shows_what_it_is_not_the_base64(folder: Path) -> None:
     text = repr(prepare_audio(make_audio(folder, "webm")))
     assert "wav" in text and "converted from webm" in text and len(text) < 200
