@@ -8,6 +8,7 @@ three characters for the next chunk, so no byte is lost at a padding or chunk bo
 from __future__ import annotations
 
 import binascii
+import contextlib
 import re
 import sys
 
@@ -33,11 +34,29 @@ else:
         return binascii.a2b_base64(text)
 
 
+class Base64DecodeError(StreamDecodeError):
+    """Invalid base64 in a chunk. ``salvaged``: the bytes of the unfinished quantum that earlier chunks
+    left (their characters were valid), which the caller keeps."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.salvaged = b""
+
+
+def _final_quantum(text: str) -> bytes:
+    """Decode what ends a stream: whole quanta and a last one of two or three characters, padded or not."""
+    text = _SPACE.sub("", text).rstrip("=")
+    if len(text) % 4 == 1:
+        raise binascii.Error("a lone base64 character cannot encode a byte")
+    return _decode_exact(text + "=" * (-len(text) % 4))
+
+
 class Base64Stream:
     """Decode base64 arriving in pieces. ``feed`` returns the bytes completed so far; ``finish`` the rest.
 
-    Invalid input raises :class:`StreamDecodeError` naming the chunk (its 0-based index among the chunks
-    fed) and quoting a short excerpt; the carried remainder is then dropped so later chunks still decode.
+    Invalid input raises :class:`Base64DecodeError` (a :class:`StreamDecodeError`) naming the chunk (its
+    0-based index among the chunks fed) and quoting a short excerpt; the remainder carried from earlier
+    chunks is decoded into its ``salvaged`` bytes, so later chunks start afresh and nothing valid is lost.
     """
 
     def __init__(self) -> None:
@@ -53,9 +72,9 @@ class Base64Stream:
         """Decode one more chunk; characters that do not yet complete a quantum are carried."""
         self._index += 1
         text = chunk.decode("ascii", "replace") if isinstance(chunk, bytes) else chunk
-        if self._carry:
-            text = self._carry + text
-            self._carry = ""
+        carry, self._carry = self._carry, ""
+        if carry:
+            text = carry + text
         try:
             return self._decode(text)
         except (binascii.Error, ValueError) as exc:
@@ -66,19 +85,21 @@ class Base64Stream:
                 except (binascii.Error, ValueError):
                     pass
             self._carry = ""
-            raise self._error(text, exc) from None
+            error = self._error(text, exc)
+        # The carried characters came with earlier, valid chunks: their bytes are not lost with this one.
+        with contextlib.suppress(binascii.Error, ValueError):
+            error.salvaged = _final_quantum(carry)
+        raise error
 
     def finish(self) -> bytes:
         """End of stream: decode a final unpadded quantum (two or three characters) if one is carried."""
-        text, self._carry = _SPACE.sub("", self._carry), ""
-        if not text:
+        text, self._carry = self._carry, ""
+        if not _SPACE.sub("", text):
             return b""
-        if len(text.rstrip("=")) % 4 == 1:
-            raise self._error(text, binascii.Error("a lone base64 character cannot encode a byte"))
         try:
-            return _decode_exact(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+            return _final_quantum(text)
         except (binascii.Error, ValueError) as exc:
-            raise self._error(text, exc) from None
+            raise self._error(_SPACE.sub("", text), exc) from None
 
     def _decode(self, text: str) -> bytes:
         pad = text.find("=")
@@ -103,12 +124,12 @@ class Base64Stream:
         self._carry = text[usable:]
         return b"".join(parts)
 
-    def _error(self, text: str, exc: Exception) -> StreamDecodeError:
+    def _error(self, text: str, exc: Exception) -> Base64DecodeError:
         bad = _BAD_CHAR.search(text)
         at = bad.start() if bad else 0
         excerpt = text[max(0, at - 8) : at + 12]
         where = f" at character {at}" if bad else ""
-        return StreamDecodeError(
+        return Base64DecodeError(
             f"invalid base64 in audio chunk {self._index}{where} (near {excerpt!r}, {len(text)} characters): "
             f"{exc}. The stream's audio is corrupt from here; the audio decoded before it is kept."
         )

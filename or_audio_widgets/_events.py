@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._b64 import Base64Stream
+from ._b64 import Base64DecodeError, Base64Stream
 from ._errors import StreamDecodeError
 from ._sse import Comment, ServerSentEvent, SSEDecoder
 
@@ -240,7 +240,9 @@ class _ChunkReader:
         if isinstance(data, str) and data:
             try:
                 decoded = self._audio.feed(data)
-            except StreamDecodeError as exc:
+            except Base64DecodeError as exc:
+                if exc.salvaged:  # what earlier chunks left unfinished arrived before the bad chunk
+                    out.append(AudioDelta(exc.salvaged))
                 out.append(self._protocol(str(exc)))
                 return
             if decoded:

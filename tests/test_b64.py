@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._b64 import Base64Stream, decode_chunks
+from or_audio_widgets._b64 import Base64DecodeError, Base64Stream, decode_chunks
 from or_audio_widgets._errors import StreamDecodeError
 
 
@@ -56,6 +56,19 @@ def test_invalid_base64_names_the_chunk(bad: str) -> None:
     assert "invalid base64" in str(info.value)
     # the decoder carries on with the next chunk
     assert stream.feed("QUJD") == b"ABC"
+
+
+def test_an_invalid_chunk_keeps_the_bytes_that_earlier_chunks_left_unfinished() -> None:
+    stream = Base64Stream()
+    assert stream.feed("QUJDRA") == b"ABC"  # "RA" (the "D") waits for more
+    with pytest.raises(Base64DecodeError) as info:
+        stream.feed("Q@@@")
+    assert info.value.salvaged == b"D"
+    assert stream.feed("QUJD") == b"ABC" and stream.finish() == b""
+    fresh = Base64Stream()
+    with pytest.raises(Base64DecodeError) as info:
+        fresh.feed("@@@@")
+    assert info.value.salvaged == b""
 
 
 def test_error_quotes_an_excerpt_near_the_bad_character() -> None:

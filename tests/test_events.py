@@ -178,6 +178,13 @@ def test_invalid_base64_is_a_protocol_error_naming_the_chunk() -> None:
     assert [e.data for e in only(evs, AudioDelta)] == [b"ok", b"more"]
 
 
+def test_audio_left_unfinished_before_an_invalid_chunk_is_kept() -> None:
+    evs = events(chunk({"audio": {"data": "QUJDRA"}}), chunk({"audio": {"data": "!!!!"}}), audio(b"Z"), DONE)
+    assert [e.data for e in only(evs, AudioDelta)] == [b"ABC", b"D", b"Z"]
+    [err] = only(evs, ErrorEvent)
+    assert err.kind == "protocol" and "audio chunk 1" in err.message
+
+
 def test_missing_done_is_reported() -> None:
     evs = events(chunk({"content": "a"}))
     [err] = only(evs, ErrorEvent)
