@@ -88,7 +88,8 @@ class PcmAssembler:
         return self._size - self._size % (2 * self.channels)
 
     def write(self, data: Bytes) -> None:
-        """Add the decoded bytes of one audio delta."""
+        """Add the decoded bytes of one audio delta; :class:`AudioFormatError` when a WAV header repeated
+        in it is not integer PCM (its samples could not be read as such)."""
         if self._wav is not None:
             data = self._unwrap(data)
         if self._aligner is not None:
@@ -100,8 +101,10 @@ class PcmAssembler:
         assert self._wav is not None
         try:
             pcm = self._wav.feed(data)
-        except AudioFormatError:  # the server said wav but sends bare samples: take them as pcm16
-            self._wav = None
+        except AudioFormatError:
+            if self._wav.info is not None:  # a later header that cannot be read: the caller says so
+                raise
+            self._wav = None  # the server said wav but sends bare samples: take them as pcm16
             return bytes(data)
         info = self._wav.info
         if info is not None and self._aligner is None and info.sample_width != 2:

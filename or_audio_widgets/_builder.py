@@ -62,7 +62,7 @@ class ReplyBuilder:
         self._meta: dict[str, Any] = {"model": model, "id": None, "provider": None, "usage": None,
                                       "cost": None, "finish_reason": None}
         self._error: tuple[str, int | str | None, str] | None = None
-        self._ended = self._done = False
+        self._ended = self._done = self._audio_failed = False
         self._built: AudioReply | None = None
 
     def feed(self, event: Event) -> None:
@@ -70,11 +70,7 @@ class ReplyBuilder:
         if self._built is not None:
             return
         if isinstance(event, AudioDelta):
-            with self._lock:
-                if self._pcm is not None:
-                    self._pcm.write(event.data)
-                elif self._encoded is not None:
-                    self._encoded.write(event.data)
+            self._audio(event.data)
         elif isinstance(event, TranscriptDelta):
             self._transcript.append(event.text)
         elif isinstance(event, TextDelta):
@@ -91,6 +87,18 @@ class ReplyBuilder:
         elif isinstance(event, End):
             self._ended, self._done = True, event.done
             self._meta["finish_reason"] = event.finish_reason
+
+    def _audio(self, data: bytes) -> None:
+        # Called from inside stream generators: audio that cannot be read ends the audio, it raises nothing.
+        with self._lock:
+            try:
+                if self._pcm is not None and not self._audio_failed:
+                    self._pcm.write(data)
+                elif self._encoded is not None:
+                    self._encoded.write(data)
+            except AudioFormatError as exc:
+                self._audio_failed = True
+                self._record_error(f"the audio stream cannot be read from here on: {exc}", None, "protocol")
 
     def fail(self, message: str, kind: str = "error") -> None:
         """Mark the reply incomplete (e.g. ``"cancelled"``), keeping everything received so far."""

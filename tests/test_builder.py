@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import threading
 
 import pytest
@@ -20,6 +21,7 @@ from or_audio_widgets._events import (
     TextDelta,
     TranscriptDelta,
 )
+from or_audio_widgets._wav import pcm_to_wav
 
 PCM = bytes(range(256)) * 96  # 24,576 bytes = 0.512 s at 24 kHz mono
 
@@ -123,3 +125,16 @@ def test_reasoning_is_kept_apart_from_the_words() -> None:
     assert (reply.reasoning, reply.text, reply.words) == ("We need to greet.", "Hello", "Hello")
     assert not reply.complete and reply.error == "Token limit reached"
     assert feed_all(ReplyBuilder(), [End(None, True)]).build().reasoning == ""
+
+
+def test_audio_that_turns_unreadable_ends_the_audio_without_raising() -> None:
+    # a WAV wire whose later piece carries a float header: the builder is fed inside a generator
+    float_header = bytearray(pcm_to_wav(PCM[:4800], 16000))
+    struct.pack_into("<H", float_header, 20, 3)
+    builder = feed_all(ReplyBuilder(wire_format="wav"), [
+        TranscriptDelta("kept"), AudioDelta(pcm_to_wav(PCM[:4800], 16000)), AudioDelta(bytes(float_header)),
+        AudioDelta(PCM[:100]), End(None, True),
+    ])
+    reply = builder.build()
+    assert not reply.complete and reply.error_kind == "protocol" and "not integer PCM" in (reply.error or "")
+    assert (reply.transcript, reply.sample_rate, reply.pcm) == ("kept", 16000, PCM[:4800])
