@@ -111,6 +111,13 @@ def unquote_options(args: Any, names: Sequence[str]) -> None:
 def check_options(args: Any) -> None:
     """Option values that would only fail after the (paid) request: refused now, as a UsageError."""
     validate_name(args.out)
+    if args.text:
+        spoken = [name for name, value in (("--voice", args.voice), ("--format", args.format),
+                                           ("--save", args.save), ("--autoplay", args.autoplay)) if value]
+        if spoken:
+            verb = "is" if len(spoken) == 1 else "are"
+            raise UsageError(f"{', '.join(spoken)} {verb} for a spoken reply, and --text asks for a written "
+                             "one: drop one or the other.")
     for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive, not {value}.")
