@@ -96,7 +96,8 @@ def test_first_byte_arrives_before_the_paced_reply_is_done() -> None:
         conn.close()
 
 
-def test_cli_serves_until_interrupted() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serves_until_interrupted(stop: signal.Signals) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "or_audio_widgets", "emulator", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
@@ -111,8 +112,8 @@ def test_cli_serves_until_interrupted() -> None:
         conn.request("GET", "/api/v1/models")
         assert conn.getresponse().status == 200
         conn.close()
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
+        proc.send_signal(stop)
+        assert proc.wait(timeout=20) == 0  # a clean stop, not death by the signal
     finally:
         proc.kill()
         proc.wait()

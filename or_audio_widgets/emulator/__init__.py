@@ -12,7 +12,9 @@ Request bodies over ``max_body_bytes`` (32 MB unless ``start_emulator`` is told 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 from ._handler import MAX_BODY_BYTES
 from ._models import MODELS
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot start the emulator: {exc}", file=sys.stderr)
         return 1
+    # SIGTERM (a service manager, `kill`, a background job whose SIGINT the shell ignores) stops it as
+    # cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:  # Ctrl-C may come at any moment, even while the banner prints
         print(f"Offline emulator of OpenRouter's API at {handle.base_url}", flush=True)
         print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
@@ -52,3 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         handle.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
