@@ -215,6 +215,9 @@ class ResponseConnection:
             response = self._resend()
             if response is None:
                 raise broken
+            if self._aborted:  # cancelled while waiting to retry: this reply is not wanted either
+                response.close()
+                raise StreamBroken(CANCELLED, "cancelled")
             self._response, self._sock = response, _socket_of(response)
             self._between_bytes()
 

@@ -26,10 +26,10 @@ def backoff(
     cap: float = BACKOFF_MAX,
     rand: Callable[[], float] = random.random,
 ) -> float:
-    """Seconds to wait before retry number ``attempt`` (0-based): exponential, capped, full jitter.
+    """Seconds to wait before retry number ``attempt`` (0-based): exponential, capped, with jitter.
 
-    Full jitter (a uniform draw between half and all of the exponential step) spreads clients that failed
-    together so they do not retry together.
+    "Equal jitter": a uniform draw between half and all of the exponential step, so that clients that
+    failed together do not retry together, and none retries at once.
     """
     step = min(cap, base * (2 ** max(0, attempt)))
     return step * (0.5 + 0.5 * rand())
