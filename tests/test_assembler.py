@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import struct
-import wave
+from test_wav import PCM, read_wav, with_sizes
 
 from or_audio_widgets._assembler import FrameAligner, PcmAssembler, WavStream
 from or_audio_widgets._wav import WAV_HEADER_SIZE, pcm_to_wav
-
-PCM = bytes(range(256)) * 30  # 7,680 bytes = 3,840 samples
-
-
-def read_wav(data: bytes) -> tuple[int, int, int, bytes]:
-    with wave.open(io.BytesIO(data)) as w:
-        return w.getframerate(), w.getnchannels(), w.getsampwidth(), w.readframes(w.getnframes())
-
-
-def with_sizes(wav: bytes, riff: int, data: int) -> bytes:
-    out = bytearray(wav)
-    struct.pack_into("<I", out, 4, riff)
-    struct.pack_into("<I", out, 40, data)
-    return bytes(out)
 
 
 def test_wav_stream_strips_a_header_repeated_in_every_chunk() -> None:
