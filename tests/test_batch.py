@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _audio_samples import make_audio
+from _audio_samples import client_fixture, make_audio  # noqa: F401 - registers the client fixture
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets._batch import transcribe_many
@@ -21,12 +20,6 @@ from or_audio_widgets._batch import transcribe_many
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("batch")
-
-
-@pytest.fixture
-def client(emulator: Any) -> Iterator[OpenRouterAudio]:
-    with OpenRouterAudio(api_key="test-key", base_url=emulator.base_url) as audio_client:
-        yield audio_client
 
 
 @pytest.fixture

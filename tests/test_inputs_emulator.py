@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _audio_samples import make_audio, make_recorder_webm
+from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
 from IPython.display import Audio
 
 from or_audio_widgets import OpenRouterAudio
@@ -32,12 +32,6 @@ LINE = re.compile(r"audio (\d+): format=(\w+) duration=([\d.]+)s rate=(\d+) chan
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")
-
-
-@pytest.fixture
-def client(emulator: Any) -> Iterator[OpenRouterAudio]:
-    with OpenRouterAudio(api_key="test-key", base_url=emulator.base_url) as audio_client:
-        yield audio_client
 
 
 @pytest.fixture(scope="module")

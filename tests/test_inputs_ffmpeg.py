@@ -12,11 +12,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import imageio_ffmpeg
 import pytest
-from _audio_samples import make_audio, make_recorder_webm
+from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
 
 from or_audio_widgets import OpenRouterAudio, _ffmpeg
 from or_audio_widgets._inputs import prepare_audio
@@ -53,10 +52,8 @@ def test_decoding_and_converting_with_the_wheels_ffmpeg(wheel_ffmpeg_only: str, 
 
 
 def test_a_browser_recording_reaches_the_emulator_through_the_wheels_ffmpeg(wheel_ffmpeg_only: str,
-                                                                           emulator: Any) -> None:
-    recording = make_recorder_webm(2.0)
-    with OpenRouterAudio(api_key="test-key", base_url=emulator.base_url) as client:
-        text = client.transcribe(recording).text
+                                                                           client: OpenRouterAudio) -> None:
+    text = client.transcribe(make_recorder_webm(2.0)).text
     assert "audio 1: format=wav duration=2.000s rate=48000 channels=1" in text
 
 

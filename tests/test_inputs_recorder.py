@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _audio_samples import client_fixture  # noqa: F401 - registers the client fixture
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets._inputs import prepare_audio
@@ -70,12 +71,11 @@ def test_chromium_records_webm_opus(recording: dict[str, Any]) -> None:
 
 
 def test_the_recording_is_converted_and_accepted_without_naming_a_format(recording: dict[str, Any],
-                                                                         emulator: Any) -> None:
+                                                                         client: OpenRouterAudio) -> None:
     prepared = prepare_audio(recording["data"])
     assert (prepared.format, prepared.converted_from, prepared.sample_rate) == ("wav", "webm", 48000)
     assert prepared.duration == pytest.approx(recording["seconds"], abs=0.4)
-    with OpenRouterAudio(api_key="test-key", base_url=emulator.base_url) as client:
-        text = client.transcribe(recording["data"]).text
+    text = client.transcribe(recording["data"]).text
     match = re.search(r"audio 1: format=(\w+) duration=([\d.]+)s rate=(\d+)", text)
     assert match and match[1] == "wav" and int(match[3]) == 48000
     assert float(match[2]) == pytest.approx(prepared.duration, abs=0.002)
