@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,12 @@ def test_the_transcript_shown_live_is_escaped_in_the_record(ip: Any, rec: Record
 def user_prompt(body: dict[str, Any]) -> str:
     content = body["messages"][-1]["content"]
     return content if isinstance(content, str) else content[0]["text"]
+
+
+@pytest.mark.parametrize("fmt", ["pcm16", "opus"])
+def test_an_earlier_reply_in_any_format_goes_back_in(ip: Any, rec: Recorded, online: Any, fmt: str) -> None:
+    ip.run_cell_magic("oraudio", f"--format {fmt} --out answer", "Say something")
+    seconds = ip.user_ns["answer"].duration
+    ip.run_line_magic("oraudio", "--text -i answer What is this?")
+    heard = re.search(r"audio 1: format=(\w+) duration=([\d.]+)s", ip.user_ns["_oraudio"].text)
+    assert heard and float(heard[2]) == pytest.approx(seconds, abs=0.03)

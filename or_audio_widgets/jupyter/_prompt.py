@@ -77,9 +77,14 @@ def resolve_sources(tokens: Sequence[str], namespace: Mapping[str, Any]) -> list
 
 
 def _unwrap(value: Any) -> Any:
-    """An earlier reply is sent as its audio file; anything else goes to prepare_audio as it is."""
+    """An earlier reply is sent as its audio file (headerless pcm16 as WAV, since it carries no rate);
+    anything else goes to prepare_audio as it is."""
     audio = getattr(value, "audio", None)
     if isinstance(audio, bytes) and hasattr(value, "transcript") and hasattr(value, "mime_type"):
+        if getattr(value, "format", None) == "pcm16":
+            from .._probe import wav_header
+
+            return wav_header(len(audio), value.sample_rate, value.channels) + audio
         return audio
     return value
 
