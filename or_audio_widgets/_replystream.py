@@ -96,7 +96,8 @@ class ReplyStream:
         """Read the stream to its end, calling ``on_event`` for each event, and return the reply.
 
         A KeyboardInterrupt (from ``on_event`` or while waiting for bytes) closes the connection, marks
-        the reply incomplete ("cancelled") and propagates.
+        the reply incomplete ("cancelled") and propagates; so does any exception ``on_event`` raises
+        (``.reply`` then holds what arrived).
         """
         try:
             for event in self:
@@ -104,6 +105,9 @@ class ReplyStream:
                     on_event(event)
         except KeyboardInterrupt:
             self._interrupt("interrupted (KeyboardInterrupt)")
+            raise
+        except Exception:
+            self.close()  # the loop is abandoned: release the connection now, not when collected
             raise
         return self.reply
 

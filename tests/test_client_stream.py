@@ -127,3 +127,18 @@ def test_an_exception_that_is_not_a_break_propagates() -> None:
         list(reply_stream)
     assert connection.closed == 1 and not reply_stream.reply.complete
     assert reply_stream.reply.error_kind == "error" and "ZeroDivisionError" in reply_stream.reply.error
+
+
+def test_a_callback_that_raises_releases_the_connection_and_keeps_the_reply() -> None:
+    def fail_on_audio(event: object) -> None:
+        if isinstance(event, AudioDelta):
+            raise ValueError("a bug in the caller's callback")
+
+    connection = FakeConnection(body())
+    reply_stream = stream_of(connection)
+    with pytest.raises(ValueError, match="callback"):
+        reply_stream.collect(fail_on_audio)
+    assert reply_stream.done and connection.aborted >= 1 and connection.closed >= 1
+    reply = reply_stream.reply
+    assert not reply.complete and reply.error_kind == "cancelled" and reply.transcript == "Hi."
+    assert len(reply.pcm) == 2400  # the delta the callback saw was kept
