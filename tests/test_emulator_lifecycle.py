@@ -108,6 +108,7 @@ def test_cli_serves_until_interrupted(stop: signal.Signals) -> None:
         line = proc.stdout.readline()
         assert "Offline emulator of OpenRouter's API at http://127.0.0.1:" in line
         port = int(line.rsplit(":", 1)[1].split("/")[0])
+        assert "as fast as possible" in proc.stdout.readline()  # the default pacing, as start_emulator's
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", "/api/v1/models")
         assert conn.getresponse().status == 200

@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--realtime",
         type=float,
-        default=1.0,
-        help="audio pacing: 1 = speed of speech, 0 = as fast as possible",
+        default=0.0,
+        help="audio pacing: 0 = as fast as possible (the default), 1 = speed of speech, 2 = twice that",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:  # Ctrl-C may come at any moment, even while the banner prints
         print(f"Offline emulator of OpenRouter's API at {handle.base_url}", flush=True)
+        pacing = f"{args.realtime:g}x the speed of speech" if args.realtime else "as fast as possible"
+        print(f"  audio paced {pacing} (--realtime; a request's X-Emulator-Realtime header wins)", flush=True)
         print(f"  export OPENROUTER_BASE_URL={handle.base_url} OPENROUTER_API_KEY=offline", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not handle.wait(0.5):
