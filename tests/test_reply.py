@@ -82,6 +82,11 @@ def test_from_sse_accepts_a_file_object_bytes_a_path_and_chunks(tmp_path: Path) 
         assert AudioReply.from_sse(source).pcm == PCM
 
 
+def test_from_sse_at_another_sample_rate() -> None:
+    reply = AudioReply.from_sse([GOOD], sample_rate=16000)
+    assert read_wav(reply.audio) == (16000, 1, PCM) and reply.duration == pytest.approx(len(PCM) / 32000)
+
+
 def test_from_sse_reads_a_response_object_in_whatever_chunks_arrive() -> None:
     class Response:  # the part of requests.Response that from_sse uses
         def iter_content(self, chunk_size: int | None = 1) -> Iterator[bytes]:
