@@ -17,10 +17,10 @@ from ._errors import AudioFormatError, AudioInputError
 from ._ffmpeg import run_ffmpeg
 from ._wav import PLACEHOLDER_SIZES, Reader, WavInfo, read_wav_info, wav_header
 
-# wav_header is re-exported: the inputs modules build WAV headers through this module
+# wav_header and Reader are re-exported from _wav: the inputs modules reach WAV through this module
 __all__ = [
-    "MP3_BITRATE", "RAW_INPUT", "AudioInfo", "Media", "convert", "ffmpeg_info", "plain_wav", "wav_header",
-    "wav_info",
+    "MP3_BITRATE", "RAW_INPUT", "AudioInfo", "Media", "Reader", "convert", "ffmpeg_info", "plain_wav",
+    "wav_header", "wav_info",
 ]
 
 # output format -> ffmpeg codec and muxer arguments
