@@ -1,4 +1,4 @@
-"""JupyterLab on 127.0.0.1 and headless Debian Chromium, started once per test module.
+"""JupyterLab on 127.0.0.1 and headless Debian Chromium, started once per test session.
 
 The server runs from a temp folder with its own config, data, settings and workspace folders, so nothing
 from the developer's Jupyter setup (or the network) is involved; the kernel sees ``OR_AUDIO_OFFLINE=1`` and
@@ -16,11 +16,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _browser_pages import CHAT_REQUEST_SHAPE, SETUP
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ class Lab:
         raise TimeoutError(f"JupyterLab did not start:\n{self.log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab serving a temp folder; kernels get offline mode and a real-time emulator."""
     base = tmp_path_factory.mktemp("lab")
@@ -131,7 +132,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             process.wait(5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Speech for Chromium's fake microphone: espeak-ng, resampled to 48 kHz mono 16-bit."""
     folder = tmp_path_factory.mktemp("mic")
@@ -144,53 +145,78 @@ def mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wav
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator[Any]:
-    """A headless Chromium context with a fresh profile, a fake microphone and autoplay allowed."""
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """Playwright's driver, once: its sync API allows one per thread."""
     from playwright.sync_api import sync_playwright
 
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator[Any]:
+    """A headless Chromium context with a fresh profile, a fake microphone and autoplay allowed."""
     profile = tmp_path_factory.mktemp("chromium-profile")
     args = [
         *CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={mic_wav}",
     ]  # fmt: skip
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=args,
-            viewport={"width": 1280, "height": 900},
-            permissions=["microphone"],
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=args,
+        viewport={"width": 1280, "height": 900},
+        permissions=["microphone"],
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
-@pytest.fixture(scope="module")
-def bare_browsers() -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="session")
+def bare_browsers(playwright: Any) -> Iterator[dict[str, Any]]:
     """Two headless Chromiums for pages without JupyterLab: "allowed" plays audio without a gesture,
     "gesture" keeps the browser's default rule (sound only after the person interacts with the page)."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     policies = {"allowed": "no-user-gesture-required", "gesture": "document-user-activation-required"}
-    with sync_playwright() as playwright:
-        opened = {
-            name: playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, f"--autoplay-policy={policy}"]
-            )
-            for name, policy in policies.items()
-        }
-        try:
-            yield opened
-        finally:
-            for browser in opened.values():
-                browser.close()
+    opened = {
+        name: playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, f"--autoplay-policy={policy}"]
+        )
+        for name, policy in policies.items()
+    }
+    try:
+        yield opened
+    finally:
+        for browser in opened.values():
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def figures() -> Iterator[dict[str, Any]]:
+    """The figures the tests measure; written to test-artifacts/widget_figures.json at the end."""
+    found: dict[str, Any] = {}
+    yield found
+    if found:
+        out = ROOT / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        (out / "widget_figures.json").write_text(json.dumps(found, indent=2, sort_keys=True))
+
+
+@pytest.fixture
+def report(figures: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> Callable[[str, Any], None]:
+    """``report(name, value)``: keep a figure for widget_figures.json and print it."""
+
+    def put(name: str, value: Any) -> None:
+        figures[name] = value
+        with capsys.disabled():
+            print(f"\n[widget figures] {name}: {json.dumps(value)}")
+
+    return put
 
 
 class Notebook:
@@ -255,9 +281,9 @@ class Notebook:
         return str(self.cell(index).locator(".jp-OutputArea-output").all_inner_texts())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
-    """An empty notebook opened in JupyterLab with its kernel started and idle."""
+    """An empty notebook opened in JupyterLab, its kernel idle and set up (``_browser_pages.SETUP``)."""
     path = lab.root / "widgets.ipynb"
     path.write_text(
         json.dumps(
@@ -284,6 +310,7 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
         }""",
         timeout=90_000,
     )
+    book.execute(SETUP + CHAT_REQUEST_SHAPE)
     try:
         yield book
     finally:

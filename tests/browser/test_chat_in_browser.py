@@ -1,0 +1,110 @@
+"""AudioChat and the Recorder in JupyterLab: Chromium's fake microphone, Send, Stop mid-stream, the
+conversation's context, and the messages for a refused or missing microphone."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _browser_pages import Report, audio_duration, new_player, notebook_value, players, plays, seek, wait_done
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
+    notebook: Any, artifacts: Path, report: Report
+) -> None:
+    page = notebook.page
+    index = notebook.run(
+        "from or_audio_widgets import AudioChat\nchat = AudioChat(model='google/gemini-2.5-flash')\nchat"
+    )
+    notebook.wait(index)
+    cell = notebook.cell(index)
+    cell.locator(".ora-record").click()
+    cell.locator(".ora-recorder[data-state='recording']").wait_for(timeout=30_000)
+    page.wait_for_timeout(2500)  # the length of the take, not a synchronisation
+    cell.screenshot(path=str(artifacts / "chat_recording.png"))
+    cell.locator(".ora-stop").click()
+    cell.locator(".ora-recorder[data-state='ready']").wait_for(timeout=30_000)
+    recorder_id = cell.locator(".ora-recorder").get_attribute("data-recorder-id")
+    take = page.evaluate("(id) => window.__orAudio.recorders[id]", recorder_id)
+    assert take["maxLevel"] > 0.2, take  # the meter moved: the fake microphone's speech was heard
+    assert "ready to send" in cell.locator(".ora-recorder .ora-status").inner_text()
+    assert plays(page, cell.locator(".ora-recorder audio"))  # the take can be heard back
+    cell.screenshot(path=str(artifacts / "chat_recorded.png"))
+    before = players(page)
+    cell.locator("button.jupyter-button", has_text="Send").click()
+    answer_id = new_player(page, before)
+    answer = cell.locator(f".ora-player[data-player-id='{answer_id}']")
+    answer.locator(".ora-transcript", has_text="duration=").wait_for(timeout=60_000)
+    wait_done(page, answer_id)
+    found = re.search(r"duration=(\d+\.\d{3})s", answer.locator(".ora-transcript").inner_text())
+    assert found, answer.inner_text()
+    heard = float(found.group(1))
+    assert heard == pytest.approx(take["prepared"]["duration"], abs=0.01)
+    assert heard == pytest.approx(take["ms"] / 1000, abs=0.5)  # what the page recorded
+    cell.screenshot(path=str(artifacts / "chat_answer.png"))
+    report("chat_recording", {"recorded_ms": round(take["ms"]), "emulator_heard_s": heard})
+
+    # The conversation goes on: a spoken reply, stopped mid-stream, stays playable.
+    notebook.execute("chat.model_picker.value = 'openai/gpt-4o-audio-preview'")
+    prompt = "Please talk for a long while about the weather in many places."
+    cell.locator(".ora-chat textarea").fill(prompt)
+    before = players(page)
+    cell.locator("button.jupyter-button", has_text="Send").click()
+    spoken_id = new_player(page, before)
+    page.wait_for_function("(id) => window.__orAudio.players[id].have >= 3", arg=spoken_id, timeout=60_000)
+    cell.locator("button.jupyter-button", has_text="Stop").click()
+    spoken = cell.locator(f".ora-player[data-player-id='{spoken_id}']")
+    spoken.locator(".ora-incomplete").wait_for(state="visible", timeout=30_000)
+    assert "cancel" in spoken.locator(".ora-incomplete").inner_text()
+    final = spoken.locator(".ora-final audio")
+    duration = audio_duration(final)
+    kept = page.evaluate("(id) => window.__orAudio.players[id].bytes / 48000", spoken_id)
+    assert 1.0 <= duration == pytest.approx(kept, abs=0.01)
+    assert seek(final, duration / 2) == pytest.approx(duration / 2, abs=0.05)
+    link = spoken.locator(".ora-final a.ora-download")
+    assert link.get_attribute("download") == "reply.wav"
+    assert link.get_attribute("href") == final.get_attribute("src")
+    assert plays(page, final)
+    cell.screenshot(path=str(artifacts / "chat_stopped.png"))
+    # The first exchange is still in the panel, and went to the model as context for the second.
+    expect(answer).to_have_attribute("data-state", "done")
+    sent = json.loads(notebook_value(notebook, "json.dumps(chat_request_shape(chat))"))
+    assert sent["roles"] == ["user", "assistant", "user"]
+    assert "input_audio" in sent["first_user_parts"] and f"duration={heard:.3f}s" in sent["assistant"]
+    assert sent["last_user"] == prompt
+    assert sent["turns"] == 4 and sent["stopped_reply_kept_s"] == pytest.approx(duration, abs=0.01)
+    report("chat_stop", {"partial_audio_s": round(duration, 3)})
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [("NotAllowedError", "permission was refused"), ("NotFoundError", "No microphone was found")],
+)
+def test_the_recorder_explains_a_refused_or_missing_microphone(
+    notebook: Any, artifacts: Path, error: str, expected: str
+) -> None:
+    page = notebook.page
+    cell = notebook.execute("from or_audio_widgets import Recorder\nRecorder()")
+    page.evaluate(
+        """(name) => {
+            window.__realGetUserMedia = navigator.mediaDevices.getUserMedia;
+            navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("no", name));
+        }""",
+        error,
+    )
+    try:
+        cell.locator(".ora-record").click()
+        message = cell.locator(".ora-message")
+        message.wait_for(state="visible", timeout=10_000)
+        assert expected in message.inner_text()
+        assert cell.locator(".ora-recorder").get_attribute("data-state") == "error"
+        assert cell.locator(".ora-record").is_enabled()  # the person can try again
+        cell.screenshot(path=str(artifacts / f"recorder_{error}.png"))
+    finally:
+        page.evaluate("() => { navigator.mediaDevices.getUserMedia = window.__realGetUserMedia; }")
