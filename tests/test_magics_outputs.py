@@ -154,3 +154,14 @@ def test_an_earlier_reply_in_any_format_goes_back_in(ip: Any, rec: Recorded, onl
     ip.run_line_magic("oraudio", "--text -i answer What is this?")
     heard = re.search(r"audio 1: format=(\w+) duration=([\d.]+)s", ip.user_ns["_oraudio"].text)
     assert heard and float(heard[2]) == pytest.approx(seconds, abs=0.03)
+
+
+def test_oraudio_holds_the_last_reply_whatever_happened(ip: Any, rec: Recorded, online: Any) -> None:
+    ip.run_cell_magic("oraudio", "--text", "first")
+    first = ip.user_ns["_oraudio"]
+    ip.run_cell("%%oraudio --text -i nowhere.wav\nsecond")  # refused before any request: no new reply
+    assert ip.user_ns["_oraudio"] is first
+    magics = ip.magics_manager.registry["OrAudioMagics"]
+    magics.headers = {"X-Emulator-Fault": "midstream-error"}
+    ip.run_cell_magic("oraudio", "", "third, broken half way")  # a broken stream is a (partial) reply
+    assert ip.user_ns["_oraudio"] is not first and not ip.user_ns["_oraudio"].complete

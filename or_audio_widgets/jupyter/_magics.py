@@ -100,8 +100,9 @@ class OrAudioMagics(Magics):
         """Ask a model and stream its spoken (or, with --text, written) reply.
 
         The cell body (or the rest of the line) is the prompt; ``{name}`` is replaced by the value of
-        the variable ``name``, ``{{`` and ``}}`` stand for literal braces. The reply is kept in
-        ``_oraudio`` (and in ``--out NAME``).
+        the variable ``name``, ``{{`` and ``}}`` stand for literal braces. The reply, also a partial one,
+        is kept in ``_oraudio`` (and in ``--out NAME``); a cell that fails before any reply leaves the
+        previous one there, as ``_`` does.
 
         Models: a spoken reply (also with -i audio in) uses openai/gpt-4o-audio-preview, --text uses
         google/gemini-2.5-flash; change them with -m or %oraudio_config. --embed auto keeps up to 2 MB
