@@ -32,6 +32,13 @@ def paced() -> Iterator[Any]:
 
 
 @pytest.fixture
+def own() -> Iterator[Any]:
+    """A paced emulator of the test's own, whose open connections are the test's alone."""
+    with start_emulator(port=0, realtime=1.0) as handle:
+        yield handle
+
+
+@pytest.fixture
 def client(paced: Any) -> OpenRouterAudio:
     return OpenRouterAudio(KEY, paced.base_url)
 
@@ -58,11 +65,10 @@ def test_cancel_from_another_thread_stops_a_paced_stream(client: OpenRouterAudio
 
 
 @pytest.mark.timeout(20)
-def test_cancel_wakes_a_read_that_is_blocked(paced: Any) -> None:
+def test_cancel_wakes_a_read_that_is_blocked(own: Any) -> None:
     # The server goes quiet for two minutes after the first audio; the read timeout is longer still,
     # so only cancel() can end this read.
-    client = OpenRouterAudio(KEY, paced.base_url, timeout=300)
-    assert server_connections_after(paced) == 0  # earlier tests' connections are gone
+    client = OpenRouterAudio(KEY, own.base_url, timeout=300)
     headers = {**LONG, "X-Emulator-Fault": "stall;seconds=120"}
     with client.open("stall", model=SPEAKER, audio=AUDIO, headers=headers) as reply_stream:
         for event in reply_stream:
@@ -72,7 +78,7 @@ def test_cancel_wakes_a_read_that_is_blocked(paced: Any) -> None:
     timer.join()
     assert_cancelled_but_playable(reply_stream.reply)
     assert reply_stream.done
-    assert server_connections_after(paced) == 0  # the stalled server saw the client go
+    assert server_connections_after(own) == 0  # the stalled server saw the client go
 
 
 @pytest.mark.timeout(20)
@@ -99,26 +105,25 @@ def test_closing_the_iterator_cancels(client: OpenRouterAudio) -> None:
     assert_cancelled_but_playable(reply_stream.reply)
 
 
-def server_connections_after(paced: Any) -> int:
+def server_connections_after(handle: Any) -> int:
     """The emulator's open connections once it has had time to notice a client leaving (it writes a
     paced chunk every 0.4 s); a connection left open would still count after this wait."""
     for _ in range(100):
-        if paced.open_connections == 0:
+        if handle.open_connections == 0:
             break
         threading.Event().wait(0.05)
-    return int(paced.open_connections)
+    return int(handle.open_connections)
 
 
 @pytest.mark.timeout(20)
-def test_closing_the_stream_generator_cancels(client: OpenRouterAudio, paced: Any) -> None:
-    assert server_connections_after(paced) == 0  # earlier tests' connections are gone
-    events = client.stream("gen", model=SPEAKER, audio=AUDIO, headers=LONG)
+def test_closing_the_stream_generator_cancels(own: Any) -> None:
+    events = OpenRouterAudio(KEY, own.base_url).stream("gen", model=SPEAKER, audio=AUDIO, headers=LONG)
     while not isinstance(next(events), AudioDelta):
         pass
-    assert paced.open_connections == 1
+    assert own.open_connections == 1
     events.close()  # type: ignore[attr-defined]
     # the connection is closed, not returned to the pool: the server stops generating the reply
-    assert server_connections_after(paced) == 0
+    assert server_connections_after(own) == 0
 
 
 @pytest.mark.timeout(20)
