@@ -79,6 +79,7 @@ class OpenRouterAudio:
         self._http = Transport(self._key, session)
         self._models: tuple[float, list[dict[str, Any]]] | None = None
         self._models_lock = threading.Lock()
+        self._last_stream: ReplyStream | None = None
 
     def __repr__(self) -> str:
         return f"OpenRouterAudio(base_url={self.base_url!r}, api_key=<hidden>)"
@@ -116,7 +117,17 @@ class OpenRouterAudio:
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         connection = self._http.open_stream(call)
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
-        return ReplyStream(connection, builder, deadline=call.deadline)
+        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
+        return self._last_stream
+
+    @property
+    def last_reply(self) -> AudioReply | None:
+        """The reply of the most recent call, partial while it runs.
+
+        After Ctrl-C in :meth:`speak` or :meth:`transcribe` this is what arrived, marked incomplete
+        ("cancelled"), so nothing received is lost with the exception.
+        """
+        return None if self._last_stream is None else self._last_stream.reply
 
     def stream(
         self, messages: Messages, *, model: str, audio: Mapping[str, Any] | None = None, **params: Any

@@ -139,6 +139,10 @@ def test_keyboard_interrupt_in_a_callback_closes_and_propagates(client: OpenRout
     assert_cancelled_but_playable(reply_stream.reply)
     with pytest.raises(KeyboardInterrupt):
         client.speak("ctrl-c", on_event=interrupt, headers=LONG)
+    # what speak() received before Ctrl-C is not lost with the exception
+    assert client.last_reply is not None
+    assert client.last_reply.transcript.endswith("You said: ctrl-c")
+    assert_cancelled_but_playable(client.last_reply)
     # the client stays usable after an interrupted call
     assert client.speak("after", headers={"X-Emulator-Realtime": "0", "X-Emulator-Seconds": "0.2"}).complete
 
