@@ -43,9 +43,8 @@ class LiveDisplay:
         self.player = player
         self._clock = clock
         self._t0 = clock()
-        self._last_text = self._last_status = self._last_pcm = float("-inf")
+        self._last_text = self._last_status = float("-inf")
         self._pending_text: list[str] = []
-        self._pending_pcm = bytearray()
         self._pcm_bytes = 0
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content
@@ -73,13 +72,11 @@ class LiveDisplay:
         elif isinstance(event, AudioDelta):
             self._pcm_bytes += len(event.data)
             if self.player is not None:
-                self._pending_pcm += event.data
-                # Audio is not held for the text throttle: a chunk is 400 ms of sound, and holding it
-                # would delay the first sound by up to a throttle period. Fast bursts still coalesce.
-                now = self._clock()
-                if now - self._last_pcm >= 1.0 / TEXT_RATE:
-                    self._last_pcm = now
-                    self._send_pcm()
+                # Audio goes to the player at once, never held for the text throttle: a chunk is already
+                # 400 ms of sound, and a held chunk would wait for the next event, which a provider sending
+                # in bursts may not send for seconds (the page would run dry).
+                self.player.append_pcm(event.data)
+                self.updates += 1
             self._content, self._waiting = True, False
         elif isinstance(event, KeepAlive):
             self._waiting = True
@@ -146,14 +143,7 @@ class LiveDisplay:
             self._last_status = now
             self._send_status()
 
-    def _send_pcm(self) -> None:
-        if self._pending_pcm and self.player is not None:
-            self.player.append_pcm(bytes(self._pending_pcm))
-            self._pending_pcm.clear()
-            self.updates += 1
-
     def _send_text(self) -> None:
-        self._send_pcm()
         if not self._pending_text:
             return
         text = "".join(self._pending_text)
