@@ -1,4 +1,5 @@
-"""JupyterLab on 127.0.0.1 and headless Debian Chromium, started once per test session.
+"""JupyterLab on 127.0.0.1 and headless Debian Chromium, started once per test session (and Notebook 7,
+started by the tests that use it, the same way).
 
 The server runs from a temp folder with its own config, data, settings and workspace folders, so nothing
 from the developer's Jupyter setup (or the network) is involved; the kernel sees ``OR_AUDIO_OFFLINE=1`` and
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +62,13 @@ def _write_settings(folder: Path) -> None:
 
 
 class Lab:
-    """A running JupyterLab: ``url(path)`` gives a page address with the token."""
+    """A running JupyterLab (or Notebook 7): ``url(path)`` gives a page address with the token."""
 
     def __init__(
         self, root: Path, port: int, token: str, process: subprocess.Popen[bytes], log: Path
     ) -> None:
         self.root, self.port, self.token = root, port, token
-        self.process, self.log = process, log
+        self.process, self.log, self.name = process, log, "JupyterLab"
 
     def url(self, path: str) -> str:
         sep = "&" if "?" in path else "?"
@@ -76,20 +78,20 @@ class Lab:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(f"{self.name} exited early:\n{self.log.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(self.url("api/status"), timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise TimeoutError(f"JupyterLab did not start:\n{self.log.read_text()[-3000:]}")
+        raise TimeoutError(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab serving a temp folder; kernels get offline mode and a real-time emulator."""
-    base = tmp_path_factory.mktemp("lab")
+@contextmanager
+def serving(app: str, base: Path, *extra: str) -> Iterator[Lab]:
+    """``jupyter <app>`` (``lab`` or ``notebook``) serving ``base/root`` until exit; kernels get offline mode
+    and a real-time emulator."""
     root = base / "root"
     root.mkdir()
     settings = base / "settings"
@@ -107,19 +109,21 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         PYTHONUNBUFFERED="1",
     )
     port, token = _free_port(), secrets.token_hex(16)
-    log = base / "lab.log"
+    log = base / f"{app}.log"
+    # The LabApp settings also reach JupyterLab's server extension that Notebook 7 runs on.
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        sys.executable, "-m", "jupyter", app, "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
         "--ServerApp.allow_root=True", "--ServerApp.terminals_enabled=False",
         "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-        "--LabApp.expose_app_in_browser=True",
+        *extra,
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Lab(root, port, token, process, log)
+    server.name = "JupyterLab" if app == "lab" else f"jupyter {app}"
     try:
         server.wait_ready()
         yield server
@@ -130,6 +134,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab serving a temp folder; kernels get offline mode and a real-time emulator."""
+    with serving("lab", tmp_path_factory.mktemp("lab"), "--LabApp.expose_app_in_browser=True") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -281,11 +292,9 @@ class Notebook:
         return str(self.cell(index).locator(".jp-OutputArea-output").all_inner_texts())
 
 
-@pytest.fixture(scope="session")
-def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
-    """An empty notebook opened in JupyterLab, its kernel idle and set up (``_browser_pages.SETUP``)."""
-    path = lab.root / "widgets.ipynb"
-    path.write_text(
+def open_notebook(server: Lab, browser: Any, name: str, page_path: str) -> Notebook:
+    """An empty notebook ``name`` opened at ``page_path``, its kernel idle and set up (``SETUP``)."""
+    (server.root / name).write_text(
         json.dumps(
             {
                 "cells": [],
@@ -300,7 +309,7 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
     page.set_default_timeout(60_000)
     page.on("dialog", lambda dialog: dialog.dismiss())
     book = Notebook(page)  # before goto, so the kernel's websocket is counted from the start
-    page.goto(lab.url("lab/tree/widgets.ipynb?reset"), wait_until="domcontentloaded")
+    page.goto(server.url(page_path), wait_until="domcontentloaded")
     page.wait_for_function(
         """() => {
             const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -311,7 +320,27 @@ def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
         timeout=90_000,
     )
     book.execute(SETUP + CHAT_REQUEST_SHAPE)
+    return book
+
+
+@pytest.fixture(scope="session")
+def notebook(lab: Lab, browser: Any) -> Iterator[Notebook]:
+    """An empty notebook opened in JupyterLab, its kernel idle and set up (``_browser_pages.SETUP``)."""
+    book = open_notebook(lab, browser, "widgets.ipynb", "lab/tree/widgets.ipynb?reset")
     try:
         yield book
     finally:
-        page.close()
+        book.page.close()
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Notebook]:
+    """The same as ``notebook``, in Notebook 7 (``jupyter notebook``) opened at /notebooks/<name>.ipynb;
+    module-scoped, so its server stops when the module that uses it is done."""
+    base = tmp_path_factory.mktemp("notebook7")
+    with serving("notebook", base, "--JupyterNotebookApp.expose_app_in_browser=True") as server:
+        book = open_notebook(server, browser, "notebook7.ipynb", "notebooks/notebook7.ipynb")
+        try:
+            yield book
+        finally:
+            book.page.close()
