@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 # With no key, everything runs on the built-in offline emulator.
 OR_AUDIO_OFFLINE ?= $(if $(OPENROUTER_API_KEY),0,1)
 export OR_AUDIO_OFFLINE
+# Jupyter refuses to run as root (containers, CI machines) unless told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup test lint demo bench clean
 
@@ -33,7 +35,9 @@ ifeq ($(DEMO_HEADLESS),1)
 		--output-dir demo-output notebooks/01-quickstart.ipynb
 	@echo "Wrote demo-output/01-quickstart.html"
 else
-	$(PY) -m jupyter lab --ip=127.0.0.1 --no-browser notebooks/
+	@# Offline, the emulator speaks at the speed of speech so that replies visibly stream.
+	OR_AUDIO_EMULATOR_REALTIME=$${OR_AUDIO_EMULATOR_REALTIME:-$(if $(filter 1,$(OR_AUDIO_OFFLINE)),1,0)} \
+		$(PY) -m jupyter lab --ip=127.0.0.1 --no-browser $(ALLOW_ROOT) notebooks/
 endif
 
 bench: setup
