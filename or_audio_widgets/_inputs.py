@@ -217,12 +217,21 @@ def _finish(media: Media, fmt: str | None, info: AudioInfo, max_bytes: int | Non
                          converted_from)
 
 
+def _size_text(size: float) -> str:
+    """A byte count people can read: '20 MB', '1.5 MB', '48 kB', '512 bytes'."""
+    if size >= 1e6:
+        return f"{size / 1e6:.3g} MB"
+    if size >= 1e3:
+        return f"{size / 1e3:.3g} kB"
+    return f"{size:.0f} bytes"
+
+
 def _too_large(name: str, fmt: str, info: AudioInfo | None, size: int, max_bytes: int) -> str:
     length = f" ({info.duration:.1f} s)" if info else ""
-    mp3 = f" (about {info.duration * MP3_BITRATE[1] / 8 / 1e6:.1f} MB)" if info else ""
+    mp3 = f" (about {_size_text(info.duration * MP3_BITRATE[1] / 8)})" if info else ""
     return (
-        f"{name} is {size / 1e6:.1f} MB as {fmt}{length}, over the limit of max_bytes="
-        f"{max_bytes / 1e6:.1f} MB. Make it smaller: prepare_audio(..., target='mp3', mono=True){mp3}, "
+        f"{name} is {_size_text(size)} as {fmt}{length}, over the limit of max_bytes="
+        f"{_size_text(max_bytes)}. Make it smaller: prepare_audio(..., target='mp3', mono=True){mp3}, "
         "sample_rate=16000 for speech, or trim it into parts; or raise max_bytes."
     )
 

@@ -186,13 +186,14 @@ def test_over_the_size_limit_names_the_file_and_the_remedies(folder: Path) -> No
     with pytest.raises(AudioInputError) as caught:
         prepare_audio(path, max_bytes=100_000)
     message = str(caught.value)
-    assert path.name in message and "max_bytes=0.1 MB" in message
+    # 3 s of 44.1 kHz stereo 16-bit WAV: 529,200 bytes of samples plus the header
+    assert path.name in message and "is 529 kB as wav" in message and "max_bytes=100 kB" in message
     assert "target='mp3', mono=True" in message and "trim" in message
 
 
 def test_a_compressed_file_over_the_limit_is_refused_before_decoding(folder: Path) -> None:
     path = make_audio(folder, "flac", seconds=2.0)
-    with pytest.raises(AudioInputError, match=r"MB as flac, over the limit of max_bytes=.*target='mp3'"):
+    with pytest.raises(AudioInputError, match=r"kB as flac, over the limit of max_bytes=1 kB.*target='mp3'"):
         prepare_audio(path, max_bytes=1000)
 
 
