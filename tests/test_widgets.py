@@ -393,3 +393,17 @@ def _descendants(widget: Any) -> list[Any]:
         if isinstance(child, ipywidgets.Widget):
             found += [child, *_descendants(child)]
     return found
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (AudioReply(pcm=b"\0\0" * 24000, transcript="Hi"), "1.0 s of audio · complete"),
+        (AudioReply(text="Hello there"), "text reply · complete"),
+        (AudioReply(transcript="Hi", complete=False, error="cancelled"), "words, no audio yet · incomplete"),
+        (AudioReply(complete=False, error="cancelled"), "nothing arrived · incomplete (cancelled)"),
+    ],
+)
+def test_a_turn_summary_says_what_arrived(reply: AudioReply, said: str) -> None:
+    assert _conversation.summary(reply, offline=True).startswith(said)
+    assert _conversation.summary(reply, offline=True).endswith("offline emulator")

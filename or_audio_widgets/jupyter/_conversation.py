@@ -79,7 +79,14 @@ def feed(stream: Any, player: Any) -> None:
 
 
 def summary(reply: Any, offline: bool) -> str:
-    what = f"{reply.duration:.1f} s of audio" if reply.pcm else "text reply"
+    if len(reply.pcm):
+        what = f"{reply.duration:.1f} s of audio"
+    elif reply.text:
+        what = "text reply"
+    elif reply.transcript:
+        what = "words, no audio yet"  # stopped between the transcript and the first audio
+    else:
+        what = "nothing arrived"
     state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
     cost = f" · ${reply.cost:.4f}" if reply.cost else ""
     return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
