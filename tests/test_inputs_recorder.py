@@ -10,6 +10,8 @@ import base64
 import re
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,25 +45,34 @@ RECORD = """async (ms) => {
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory: pytest.TempPathFactory, emulator: Any) -> Iterator[dict[str, Any]]:
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path_factory.mktemp("recorder")
     mic = folder / "mic.wav"
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
                     "sine=frequency=440:sample_rate=48000:duration=10", str(mic)], check=True)
+    # A thread of its own: the browser tests keep a session-wide Playwright whose event loop counts as
+    # running in the main thread, and the sync API refuses to start inside a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        taken = pool.submit(_record, mic, emulator.base_url).result(timeout=120)
+    yield {"mime": taken["mime"], "data": base64.b64decode(taken["b64"]), "seconds": taken["seconds"]}
+
+
+def _record(mic: Path, base_url: str) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
     args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-quic", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-audio-capture={mic}",
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             page = browser.new_context(permissions=["microphone"]).new_page()
-            page.goto(f"{emulator.base_url}/models")  # any page of 127.0.0.1
-            taken = page.evaluate(RECORD, 1500)
+            page.goto(f"{base_url}/models")  # any page of 127.0.0.1
+            taken: dict[str, Any] = page.evaluate(RECORD, 1500)
         finally:
             browser.close()
-    yield {"mime": taken["mime"], "data": base64.b64decode(taken["b64"]), "seconds": taken["seconds"]}
+    return taken
 
 
 def test_chromium_records_webm_opus(recording: dict[str, Any]) -> None:
