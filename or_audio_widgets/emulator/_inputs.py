@@ -48,7 +48,7 @@ class Heard:
     loudness: float
 
     def line(self, index: int) -> str:
-        """The reply line for this part (format fixed by the shared contract)."""
+        """The reply line for this part (a fixed format that tests and scripts parse)."""
         return (
             f"audio {index}: format={self.format} duration={self.duration:.3f}s rate={self.sample_rate} "
             f"channels={self.channels} loudness={self.loudness:.1f}dBFS"
