@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from ._errors import AudioFormatError, AudioInputError
 from ._probe import MP3_BITRATE, AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
-from ._sniff import HEAD_BYTES, check_suffix, sniff
+from ._sniff import check_suffix, sniff
 from ._sources import Fetch, load_source, media_head, media_reader, media_size
 
 #: Largest audio (in bytes, before base64) that :func:`prepare_audio` sends by default: 20 MB, about
@@ -104,7 +104,7 @@ def prepare_audio(
     as_is = target is None and not mono and not sample_rate and media.format in ACCEPTED_FORMATS - {"wav"}
     if as_is and max_bytes is not None and media_size(media) > max_bytes:
         raise AudioInputError(_too_large(media.name, media.format or "", None, media_size(media), max_bytes))
-    info = _info(media, head)  # decodes a compressed file once: refuse one too large before that
+    info = _info(media)  # decodes a compressed file once: refuse one too large before that
     _check_seconds(media.name, info, max_seconds)
     out_format = _choose_target(media, info, target, sample_rate, mono, max_bytes)
     if out_format is None:
@@ -119,7 +119,7 @@ def _convert(media: Media, info: AudioInfo, out_format: str, sample_rate: int | 
         channels, sample_rate = 1, PCM_RATE  # what the API assumes of headerless audio
     data = convert(media, out_format, sample_rate=sample_rate, channels=channels)
     out = Media(media.name, data=data, format=out_format, raw_rate=sample_rate or info.sample_rate)
-    out_info = _info(out, data[:HEAD_BYTES])
+    out_info = _info(out)
     return _finish(out, out_format, out_info, max_bytes, converted_from=media.format)
 
 
@@ -149,7 +149,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
     return found.format
 
 
-def _info(media: Media, head: bytes) -> AudioInfo:
+def _info(media: Media) -> AudioInfo:
     if media.format in RAW_FORMATS:
         width = 2 if media.format == "pcm16" else 3
         size = media_size(media)
