@@ -82,9 +82,9 @@ def _unwrap(value: Any) -> Any:
     audio = getattr(value, "audio", None)
     if isinstance(audio, bytes) and hasattr(value, "transcript") and hasattr(value, "mime_type"):
         if getattr(value, "format", None) == "pcm16":
-            from .._probe import wav_header
+            from .._wav import pcm_to_wav
 
-            return wav_header(len(audio), value.sample_rate, value.channels) + audio
+            return pcm_to_wav(audio, value.sample_rate, value.channels)
         return audio
     return value
 

@@ -17,16 +17,16 @@ The notebook never holds the same audio twice: with inline audio the ``<audio>``
 from __future__ import annotations
 
 import base64
-import io
 import os
 import re
 import secrets
 import time
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from .._wav import pcm_to_wav
 
 EMBED_POLICIES = ("auto", "inline", "file", "none")
 DEFAULT_EMBED_LIMIT = 2_000_000
@@ -53,17 +53,6 @@ def playable_audio(reply: Any) -> tuple[bytes, str, str]:
     if fmt in _PLAYABLE:
         return bytes(reply.audio), str(reply.mime_type), "ogg" if fmt == "opus" else fmt
     return pcm_to_wav(reply.pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
-
-
-def pcm_to_wav(pcm: bytes, sample_rate: int, channels: int) -> bytes:
-    """A WAV file around 16-bit little-endian PCM."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm)
-    return buffer.getvalue()
 
 
 def compress(reply: Any) -> bytes | None:
