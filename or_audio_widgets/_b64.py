@@ -119,7 +119,7 @@ class Base64Stream:
             parts.append(_decode_exact(text[start:quantum_end]))
             start = quantum_end
             pad = text.find("=", start)
-        usable = start + (len(text) - start) - (len(text) - start) % 4
+        usable = len(text) - (len(text) - start) % 4
         parts.append(_decode_exact(text[start:usable]))
         self._carry = text[usable:]
         return b"".join(parts)
