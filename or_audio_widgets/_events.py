@@ -18,7 +18,7 @@ from typing import Any
 
 from ._b64 import Base64DecodeError, Base64Stream
 from ._errors import StreamDecodeError
-from ._sse import Comment, ServerSentEvent, SSEDecoder
+from ._sse import Comment, SSEDecoder, SSEItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,8 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
 
 
 class _ChunkReader:
-    """Turns decoded SSE items into events; keeps the state a stream needs (base64 carry, ids)."""
+    """Turns decoded SSE items into events; keeps the state a stream needs (base64 carry, event count,
+    finish reason)."""
 
     def __init__(self) -> None:
         self.done = False
@@ -138,7 +139,7 @@ class _ChunkReader:
         self._finish_reason: str | None = None
         self._audio = Base64Stream()
 
-    def handle(self, item: ServerSentEvent | Comment, out: list[Event]) -> None:
+    def handle(self, item: SSEItem, out: list[Event]) -> None:
         """Append the events that one SSE item carries to ``out``."""
         if isinstance(item, Comment):
             out.append(KeepAlive(item.text))
