@@ -21,6 +21,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 
 from .._defaults import (
+    DEFAULT_BASE_URL,
     DEFAULT_FORMAT,
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
@@ -231,7 +232,7 @@ class OrAudioMagics(Magics):
         if self.offline is None:
             mode += " (from OR_AUDIO_OFFLINE)" if env_offline() else ""
         key = self._session.key_source() or "none: run %oraudio_login or set OPENROUTER_API_KEY"
-        base = self.base_url or os.environ.get("OPENROUTER_BASE_URL") or "https://openrouter.ai/api/v1"
+        base = self.base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
         return [
             ["mode", mode],
             ["key", "not needed (offline emulator)" if self.is_offline() else f"from {key}"],

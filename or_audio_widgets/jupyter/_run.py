@@ -9,7 +9,7 @@ from typing import Any
 
 from .._errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
-from ._saved import place_audio, saved_bundle
+from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import Connection
 
 
@@ -43,7 +43,7 @@ class Request:
     system: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     embed: str = "auto"
-    embed_limit: int = 2_000_000
+    embed_limit: int = DEFAULT_EMBED_LIMIT
     save: Path | None = None
     autoplay: bool = False
 
