@@ -105,13 +105,18 @@ def usage(ctx: Context, prompt_tokens: int, text_tokens: int, audio_tokens: int)
     }
 
 
+def _thinking() -> Iterator[Frame]:
+    """A first keep-alive comment, then "thinking": more of them, paced, before the first chunk."""
+    yield Frame(COMMENT)
+    for _ in range(THINK_COMMENTS):
+        yield Frame(COMMENT, "think", THINK_PACE / THINK_COMMENTS)
+
+
 def speech_frames(
     ctx: Context, transcript: str, voice: str, seconds: float | None, prompt_tokens: int, padded: bool = False
 ) -> Iterator[Frame]:
     """The frames of a spoken reply, produced as they are sent (the audio is encoded on the way)."""
-    yield Frame(COMMENT)
-    for _ in range(THINK_COMMENTS):  # "thinking": keep-alive comments before the first chunk
-        yield Frame(COMMENT, "think", THINK_PACE / THINK_COMMENTS)
+    yield from _thinking()
     track = audio_track(transcript, voice, seconds, padded)
     audio_id = f"audio_{ctx.id[-16:]}"
     yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
@@ -139,9 +144,7 @@ def speech_frames(
 
 def text_frames(ctx: Context, text: str, prompt_tokens: int) -> Iterator[Frame]:
     """The frames of a text reply: ``delta.content`` word by word, ``finish_reason: "stop"``, usage."""
-    yield Frame(COMMENT)
-    for _ in range(THINK_COMMENTS):  # "thinking": keep-alive comments before the first chunk
-        yield Frame(COMMENT, "think", THINK_PACE / THINK_COMMENTS)
+    yield from _thinking()
     yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
     pieces = words(text)
     for piece in pieces:
