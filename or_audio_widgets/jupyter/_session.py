@@ -43,7 +43,6 @@ class Connection:
 
     client: OpenRouterAudio
     offline: bool
-    base_url: str | None
 
     @property
     def notice(self) -> str | None:
@@ -102,7 +101,7 @@ class Session:
         if client is None:
             client = _make_client(key, url, timeout, headers)
             self._clients[cache_key] = client
-        return Connection(client, offline, url)
+        return Connection(client, offline)
 
     def _emulator_url(self) -> str:
         if self._emulator is None:
