@@ -29,8 +29,8 @@ from ._wav import WAV_HEADER_SIZE
 if TYPE_CHECKING:
     from ._reply import AudioReply
 
-OUTPUT_FORMATS = frozenset({"wav", "pcm16", "mp3", "flac", "opus", "ogg", "aac"})
-WIRE_FORMATS = frozenset({"pcm16", "pcm24", "wav", "mp3", "flac", "opus", "ogg", "aac"})
+OUTPUT_FORMATS = frozenset({"wav", "pcm16"}) | _transcode.COMPRESSED_FORMATS
+WIRE_FORMATS = OUTPUT_FORMATS | _transcode.PCM_FORMATS
 
 
 class ReplyBuilder:
