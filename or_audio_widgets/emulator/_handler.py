@@ -63,24 +63,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         """A complete JSON response with Content-Length."""
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(status, "application/json", json.dumps(payload, ensure_ascii=False).encode(), headers)
 
     def send_failure(self, failure: APIFailure) -> None:
         """An OpenRouter-shaped error body (or, for the ``html`` fault, a proxy's HTML page)."""
-        if failure.headers.get("Content-Type") != "text/html":
+        if failure.headers.get("Content-Type") == "text/html":
+            self._send(failure.status, "text/html", _HTML_502.encode())
+        else:
             self.send_json(failure.status, failure.body(), failure.headers)
-            return
-        body = _HTML_502.encode()
-        self.send_response(failure.status)
-        self.send_header("Content-Type", "text/html")
+
+    def _send(self, status: int, kind: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
