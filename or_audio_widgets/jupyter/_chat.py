@@ -13,6 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE, OUTPUT_FORMATS
 from ._conversation import Turn, audio_models, default_client, feed, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
@@ -30,10 +31,9 @@ class AudioChat(w.VBox):
     """
 
     def __init__(
-        self, client: Any = None, model: str | None = None, voice: str = "alloy", format: str = "wav"
+        self, client: Any = None, model: str | None = None, voice: str = DEFAULT_VOICE,
+        format: str = DEFAULT_FORMAT,
     ) -> None:
-        from .._defaults import DEFAULT_SPEAK_MODEL
-
         offline = False
         if client is None:
             client, offline = default_client()
@@ -65,8 +65,6 @@ class AudioChat(w.VBox):
         self.add_class("ora-chat")
 
     def _make_pickers(self, model: str, voice: str, format: str) -> None:
-        from .._defaults import OUTPUT_FORMATS
-
         self.model_picker = w.Dropdown(options=self._model_options(model), value=model, description="Model")
         self.voice_picker = w.Dropdown(options=_with(VOICES, voice), value=voice, description="Voice")
         self.format_picker = w.Dropdown(
