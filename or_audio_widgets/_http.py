@@ -97,9 +97,8 @@ class Transport:
                 if response.status_code < 400:
                     return response
                 error = self._error_of(response, call)
-                if not call.pcm16_fallback and call.wire_format != WIRE_FORMAT and wants_pcm16(
-                    response.status_code, error
-                ):
+                # once asked for, pcm16 is the wire format: a second refusal is raised, not retried
+                if call.wire_format != WIRE_FORMAT and wants_pcm16(response.status_code, error):
                     call.ask_for_pcm16()  # the server takes only pcm16: ask for it, build the rest here
                     log.info("server accepts only pcm16 on the wire; asking again with pcm16")
                     continue
