@@ -84,6 +84,16 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
     except OpenRouterAudioError as exc:
         raise error_from(exc, notice) from None
     live = LiveDisplay(request.model, notice=notice, player=player)
+    try:
+        return _stream(request, connection, messages, live)
+    finally:
+        _close(player)
+
+
+def _stream(
+    request: Request, connection: Connection, messages: list[dict[str, Any]], live: LiveDisplay
+) -> tuple[Any, bool]:
+    notice = connection.notice
     live.start()
     interrupted = False
     stream: Any = None
@@ -98,18 +108,15 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
     except OpenRouterAudioError as exc:
         if stream is None or not _has_output(stream):
             live.discard()
-            _close(player)
             raise error_from(exc, notice) from None
     finally:
         if stream is not None:
             stream.close()
     if stream is None:
         live.discard()
-        _close(player)
         return None, True
     reply = stream.reply
     finish(live, reply, request, notice)
-    _close(player)
     return reply, interrupted
 
 
