@@ -31,6 +31,8 @@ _MIME_SUFFIX = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "
                 "audio/webm": "webm"}
 _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:48em"
 _MUTED = "color:#666;font-size:12px"
+# what reading a reply's compressed audio raises when it cannot be decoded or encoded here (no ffmpeg)
+_UNDECODABLE = (FFmpegNotFoundError, AudioInputError)
 
 
 def _e(value: object) -> str:
@@ -105,7 +107,7 @@ def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool, downl
 def _pcm(reply: AudioReply) -> memoryview | bytes:
     try:
         return reply.pcm
-    except (FFmpegNotFoundError, AudioInputError):  # compressed audio that cannot be decoded here
+    except _UNDECODABLE:
         return b""
 
 
@@ -115,7 +117,7 @@ def _playable(reply: AudioReply, pcm: memoryview | bytes) -> tuple[bytes, str, s
     if reply.format in _PLAYABLE:
         try:
             return reply.audio, reply.mime_type, _ext(reply.format)
-        except (FFmpegNotFoundError, AudioInputError):
+        except _UNDECODABLE:
             pass
     return pcm_to_wav(pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
 
@@ -179,7 +181,7 @@ def _facts(reply: AudioReply) -> list[str]:
     facts = []
     try:
         seconds = reply.duration
-    except (FFmpegNotFoundError, AudioInputError):
+    except _UNDECODABLE:
         seconds = 0.0
     if seconds:
         facts.append(f"{int(seconds // 60)}:{seconds % 60:04.1f}")
