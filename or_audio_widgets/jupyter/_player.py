@@ -8,6 +8,7 @@ it replayed. The page assembles the final WAV from the PCM it already has, so no
 
 from __future__ import annotations
 
+import json
 import pathlib
 import threading
 import time
@@ -21,8 +22,6 @@ _JS = pathlib.Path(__file__).parent / "js"
 
 
 def _json_size(content: dict[str, Any]) -> int:
-    import json
-
     return len(json.dumps(content, separators=(",", ":")))
 
 
