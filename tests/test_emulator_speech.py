@@ -103,9 +103,9 @@ def test_resamplers_keep_duration_and_level_and_agree() -> None:
     out = _speech.resample(bytes(tone) * 11, 22050, 24000)  # 11 s: the numpy path
     assert len(out) == 11 * 48000
     assert abs(loudness(out) - loudness(bytes(tone))) < 0.2
-    python = _speech._resample_python(_speech._samples(bytes(tone)), 24000, 22050 / 24000)
+    python = _speech._resample_python(_speech.pcm16_samples(bytes(tone)), 24000, 22050 / 24000)
     assert len(python) == 24000
-    numpy = _speech._samples(out[:48000])
+    numpy = _speech.pcm16_samples(out[:48000])
     # the last sample differs: the 1-second tone ends there, while the 11-second input goes on
     assert max(abs(a - b) for a, b in zip(python[:-1], numpy[:-1], strict=True)) <= 1
 

@@ -6,7 +6,6 @@ import base64
 import binascii
 import math
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from .._errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from .._ffmpeg import run_ffmpeg
 from .._wav import to_pcm16, wav_to_pcm16
+from ._speech import pcm16_samples
 
 INPUT_FORMATS = ("wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24")
 RAW_RATE = 24000  # headerless pcm16/pcm24 input is taken as 24 kHz mono, as the live API does
@@ -147,13 +147,7 @@ def loudness(pcm: bytes) -> float:
     try:
         import numpy as np
     except ImportError:
-        import array
-
-        samples = array.array("h")
-        samples.frombytes(pcm[: count * 2])
-        if sys.byteorder == "big":
-            samples.byteswap()
-        power = sum(s * s for s in samples) / count
+        power = sum(s * s for s in pcm16_samples(pcm)) / count
     else:
         values = np.frombuffer(pcm[: count * 2], dtype="<i2").astype(np.float64)
         power = float(np.dot(values, values)) / count

@@ -105,7 +105,7 @@ def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
 def _downmix(pcm: bytes, channels: int) -> bytes:
     if channels == 1:
         return pcm
-    samples = _samples(pcm)
+    samples = pcm16_samples(pcm)
     mixed = array.array(
         "h", (sum(samples[i : i + channels]) // channels for i in range(0, len(samples), channels))
     )
@@ -120,7 +120,7 @@ def resample(pcm: bytes, rate: int, target: int) -> bytes:
     """
     if rate == target or not pcm:
         return pcm
-    src = _samples(pcm)
+    src = pcm16_samples(pcm)
     count = int(len(src) * target / rate)
     if "numpy" not in sys.modules and len(src) < 10 * rate:
         return _to_bytes(_resample_python(src, count, rate / target))
@@ -163,7 +163,8 @@ def render_tones(text: str, voice: str) -> bytes:
     return _to_bytes(out)
 
 
-def _samples(pcm: bytes) -> array.array[int]:
+def pcm16_samples(pcm: bytes) -> array.array[int]:
+    """The samples of little-endian pcm16, in native order (a trailing odd byte is dropped)."""
     samples = array.array("h")
     samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
     if sys.byteorder == "big":
