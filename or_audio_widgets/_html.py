@@ -65,17 +65,17 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.transcript)}</div>')
     if reply.text and reply.text != reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
-    parts.extend(_audio_parts(reply, audio_src, autoplay, download, mime_type))
-    facts = _facts(reply)
+    pcm = _pcm(reply)  # once: a compressed reply that cannot be decoded would run ffmpeg again
+    parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type))
+    facts = _facts(reply, pcm)
     if facts:
         parts.append(f'<div style="{_MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def _audio_parts(reply: AudioReply, audio_src: str | None, autoplay: bool, download: bool,
-                 mime_type: str | None) -> list[str]:
-    pcm = _pcm(reply)
+def _audio_parts(reply: AudioReply, pcm: memoryview | bytes, audio_src: str | None, autoplay: bool,
+                 download: bool, mime_type: str | None) -> list[str]:
     if audio_src is None and not pcm:
         return []
     if audio_src is None:
@@ -177,12 +177,9 @@ def _swapped(view: memoryview) -> Any:
     return samples
 
 
-def _facts(reply: AudioReply) -> list[str]:
+def _facts(reply: AudioReply, pcm: memoryview | bytes) -> list[str]:
     facts = []
-    try:
-        seconds = reply.duration
-    except _UNDECODABLE:
-        seconds = 0.0
+    seconds = reply.duration if pcm else 0.0
     if seconds:
         facts.append(f"{int(seconds // 60)}:{seconds % 60:04.1f}")
     usage = reply.usage or {}
