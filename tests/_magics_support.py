@@ -113,6 +113,13 @@ def wav_seconds(data: bytes) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+def decoded_seconds(data: bytes) -> float:
+    """Seconds of audio ffmpeg decodes from ``data`` (as 24 kHz mono pcm16), whatever its format."""
+    from or_audio_widgets._ffmpeg import decode_to_pcm
+
+    return len(decode_to_pcm(data, sample_rate=24000, channels=1)) / 48000
+
+
 def make_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
     """A quiet 440 Hz tone as a WAV file."""
     import math

@@ -16,22 +16,17 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
     FAKE_KEY,
     Recorded,
     audio_uris,
+    decoded_seconds,
     ip_fixture,
     last_body,
     online_fixture,
     rec_fixture,
+    user_text,
 )
 from IPython.core.error import UsageError
 
-from or_audio_widgets._ffmpeg import decode_to_pcm
-
 MIMES = {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg",
          "pcm16": "audio/wav"}
-
-
-def decoded_seconds(data: bytes) -> float:
-    """Seconds of audio ffmpeg decodes from ``data`` (as 24 kHz mono pcm16)."""
-    return len(decode_to_pcm(data, sample_rate=24000, channels=1)) / 48000
 
 
 @pytest.mark.parametrize("fmt", sorted(MIMES))
@@ -139,12 +134,7 @@ def test_the_transcript_shown_live_is_escaped_in_the_record(ip: Any, rec: Record
     ip.run_cell_magic("oraudio", "--text", "Echo {payload}")
     saved = rec.final_html()
     assert "<script>" not in saved and html.escape("<script>alert('x')</script>") in saved
-    assert user_prompt(last_body(online)) == "Echo <script>alert('x')</script>"
-
-
-def user_prompt(body: dict[str, Any]) -> str:
-    content = body["messages"][-1]["content"]
-    return content if isinstance(content, str) else content[0]["text"]
+    assert user_text(last_body(online)) == "Echo <script>alert('x')</script>"
 
 
 @pytest.mark.parametrize("fmt", ["pcm16", "opus"])

@@ -16,10 +16,8 @@ from typing import Any
 
 import nbformat
 import pytest
-from _magics_support import FAKE_KEY
+from _magics_support import FAKE_KEY, decoded_seconds
 from nbclient import NotebookClient
-
-from or_audio_widgets._ffmpeg import decode_to_pcm
 
 _PAYLOAD = re.compile(r"data:(audio/[\w.+-]+);base64,([A-Za-z0-9+/=]{100,})")
 
@@ -47,11 +45,6 @@ def _run(tmp_path: Path, env_extra: dict[str, str], first: str = "%load_ext or_a
     return nb, path.read_text(encoding="utf-8")
 
 
-def _seconds(data: bytes) -> float:
-    """Seconds of audio ffmpeg decodes from ``data``."""
-    return len(decode_to_pcm(data, sample_rate=24000, channels=1)) / 48000
-
-
 def _html_outputs(cell: Any) -> list[str]:
     return [o["data"]["text/html"] for o in cell.outputs
             if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})]
@@ -67,7 +60,7 @@ def _check_saved_file(nb: Any, text: str, tmp_path: Path) -> None:
     assert payloads
     for mime, b64 in payloads:
         assert text.count(b64) == 1
-        assert _seconds(base64.b64decode(b64)) > 0.5, mime  # ffmpeg decodes it, whatever the format
+        assert decoded_seconds(base64.b64decode(b64)) > 0.5, mime  # ffmpeg decodes it, whatever the format
     # the first reply: a WAV player, the words escaped, no live leftovers
     spoken = nb.cells[2]
     (page,) = _html_outputs(spoken)
@@ -82,7 +75,7 @@ def _check_saved_file(nb: Any, text: str, tmp_path: Path) -> None:
     src = re.search(r'<source src="([^"]+)" type="audio/mpeg"', linked)
     assert src and not src.group(1).startswith("data:")
     assert (tmp_path / src.group(1)).read_bytes()[:3] in (b"ID3", b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
-    assert _seconds((tmp_path / src.group(1)).read_bytes()) > 0.5
+    assert decoded_seconds((tmp_path / src.group(1)).read_bytes()) > 0.5
     assert nb.cells[5].outputs[0]["text"].strip() == "AudioReply True"
     json.loads(text)
 
