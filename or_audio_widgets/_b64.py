@@ -93,13 +93,13 @@ class Base64Stream:
 
     def finish(self) -> bytes:
         """End of stream: decode a final unpadded quantum (two or three characters) if one is carried."""
-        text, self._carry = self._carry, ""
-        if not _SPACE.sub("", text):
+        text, self._carry = _SPACE.sub("", self._carry), ""
+        if not text:
             return b""
         try:
             return _final_quantum(text)
         except (binascii.Error, ValueError) as exc:
-            raise self._error(_SPACE.sub("", text), exc) from None
+            raise self._error(text, exc) from None
 
     def _decode(self, text: str) -> bytes:
         pad = text.find("=")
