@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets
 import ipywidgets.embed
 import pytest
+from _audio_samples import make_recorder_webm
 
 from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
 from or_audio_widgets._errors import AudioInputError, MissingAPIKeyError
@@ -186,15 +187,9 @@ def test_sample_rate_must_be_positive() -> None:
 
 
 @pytest.fixture(scope="module")
-def webm_recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """What Chromium's MediaRecorder makes: opus in webm (1.5 s of a tone)."""
-    path = tmp_path_factory.mktemp("rec") / "take.webm"
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=1.5",
-         "-c:a", "libopus", "-ar", "48000", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path.read_bytes()
+def webm_recording() -> bytes:
+    """What Chromium's MediaRecorder makes: opus in a live-written webm (1.5 s of a tone)."""
+    return make_recorder_webm(1.5)
 
 
 def test_a_webm_recording_arrives_as_an_accepted_format(webm_recording: bytes) -> None:
