@@ -1,5 +1,6 @@
-"""Audio files the tests make with Debian's ffmpeg (shared by test_sniff and the test_inputs files), and
-a client of the session emulator (import ``client_fixture`` to get the ``client`` fixture)."""
+"""Audio files the tests make with Debian's ffmpeg (shared by test_sniff, test_emulator_inputs and the
+test_inputs files), and a client of the session emulator (import ``client_fixture`` to get the ``client``
+fixture)."""
 
 from __future__ import annotations
 

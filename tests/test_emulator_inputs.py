@@ -6,10 +6,10 @@ import base64
 import math
 import re
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
+from _audio_samples import make_audio
 from test_emulator import chat, content_of, sse_events
 
 from or_audio_widgets._errors import FFmpegNotFoundError
@@ -22,15 +22,6 @@ LINE = re.compile(
 )
 # ffmpeg's sine source has amplitude 1/8: its RMS is 1/(8*sqrt(2)) of full scale
 SINE_DBFS = 20 * math.log10(1 / (8 * math.sqrt(2)))
-
-
-def make_audio(tmp_path: Path, ext: str, rate: int, channels: int, seconds: float, codec: list[str]) -> bytes:
-    """A sine tone encoded by ffmpeg into ``ext``."""
-    out = tmp_path / f"tone.{ext}"
-    source = f"sine=frequency=440:sample_rate={rate}:duration={seconds}"
-    args = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", source, "-ac", str(channels), *codec]
-    subprocess.run([*args, "-y", str(out)], check=True)
-    return out.read_bytes()
 
 
 def listen(
@@ -56,15 +47,15 @@ def heard(handle: EmulatorHandle, data: bytes, fmt: str) -> tuple[str, float, in
 
 
 @pytest.mark.parametrize(
-    ("ext", "rate", "channels", "codec", "tolerance"),
+    ("ext", "rate", "channels", "tolerance"),
     [
-        ("wav", 16000, 1, [], 0.0),
-        ("flac", 48000, 2, [], 0.0),
-        ("aiff", 8000, 1, [], 0.0),
-        ("ogg", 22050, 1, ["-c:a", "libvorbis"], 0.0),
-        ("mp3", 44100, 2, ["-c:a", "libmp3lame"], 0.03),
-        ("m4a", 24000, 1, ["-c:a", "aac"], 0.03),
-        ("aac", 32000, 2, ["-c:a", "aac", "-f", "adts"], 0.1),
+        ("wav", 16000, 1, 0.0),
+        ("flac", 48000, 2, 0.0),
+        ("aiff", 8000, 1, 0.0),
+        ("ogg", 22050, 1, 0.0),
+        ("mp3", 44100, 2, 0.03),
+        ("m4a", 24000, 1, 0.03),
+        ("aac", 32000, 2, 0.1),
     ],
 )
 def test_formats_report_true_rate_channels_and_duration(
@@ -73,10 +64,9 @@ def test_formats_report_true_rate_channels_and_duration(
     ext: str,
     rate: int,
     channels: int,
-    codec: list[str],
     tolerance: float,
 ) -> None:
-    data = make_audio(tmp_path, ext, rate, channels, 3.2, codec)
+    data = make_audio(tmp_path, ext, seconds=3.2, rate=rate, channels=channels).read_bytes()
     fmt, duration, got_rate, got_channels, loudness = heard(emulator, data, ext)
     assert (fmt, got_rate, got_channels) == (ext, rate, channels)
     assert abs(duration - 3.2) <= tolerance + 1e-9
@@ -85,7 +75,7 @@ def test_formats_report_true_rate_channels_and_duration(
 
 
 def test_wav_line_is_exact(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    data = make_audio(tmp_path, "wav", 16000, 1, 3.2, [])
+    data = make_audio(tmp_path, "wav", seconds=3.2).read_bytes()
     reply = listen(emulator, [(data, "wav")])
     assert content_of(sse_events(reply.body)) == (
         "Offline emulator received 1 audio part.\n"
@@ -102,7 +92,7 @@ def test_raw_pcm16_and_pcm24_are_24khz_mono(emulator: EmulatorHandle) -> None:
 
 
 def test_several_parts_in_order(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    wav = make_audio(tmp_path, "wav", 16000, 1, 1.0, [])
+    wav = make_audio(tmp_path, "wav").read_bytes()
     reply = listen(emulator, [(wav, "wav"), (bytes(48000), "pcm16")])
     lines = content_of(sse_events(reply.body)).split("\n")
     assert lines[0] == "Offline emulator received 2 audio parts."
@@ -111,7 +101,7 @@ def test_several_parts_in_order(emulator: EmulatorHandle, tmp_path: Path) -> Non
 
 
 def test_audio_in_with_audio_out_speaks(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    wav = make_audio(tmp_path, "wav", 16000, 1, 0.5, [])
+    wav = make_audio(tmp_path, "wav", seconds=0.5).read_bytes()
     body = {
         "model": "openai/gpt-audio",
         "modalities": ["text", "audio"],
