@@ -107,11 +107,11 @@ class PcmAssembler:
             self._wav = None  # the server said wav but sends bare samples: take them as pcm16
             return bytes(data)
         info = self._wav.info
-        if info is not None and self._aligner is None and info.sample_width != 2:
-            self._width = info.sample_width
-            self._aligner = FrameAligner(info.sample_width * info.channels)
         if info is not None:
             self.sample_rate, self.channels = info.sample_rate, info.channels
+            if self._aligner is None and info.sample_width != 2:
+                self._width = info.sample_width
+                self._aligner = FrameAligner(info.sample_width * info.channels)
         return pcm
 
     def snapshot(self) -> bytes:
