@@ -112,7 +112,7 @@ class OpenRouterAudio:
         ``wire_format`` (pcm16) and the reply is built in ``audio["format"]`` locally. Errors before the
         stream raise APIError subclasses, after retries; ``headers`` are extra headers for this request.
         """
-        fmt = output_format(audio) if audio is not None else "wav"
+        fmt = output_format(audio)
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         connection = self._http.open_stream(call)
