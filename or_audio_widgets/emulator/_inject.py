@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from ._faults import Fault
 from ._stream import DONE, Context, Frame, chunk, sse
@@ -31,23 +32,25 @@ def _choice_error_chunk(ctx: Context, fault: Fault) -> bytes:
 def _splice(
     frames: Iterable[Frame], after: int, output: str, insert: list[Frame], stop: bool
 ) -> Iterator[Frame]:
-    """Insert frames after the ``after``-th output frame (or before the reply's end if it has fewer)."""
+    """Insert frames after the ``after``-th output frame (or before the reply's end if it has fewer);
+    with ``stop`` the reply ends there."""
+    stream = iter(frames)
+    rest: Iterator[Frame] = stream
     seen = 0
-    done = False
-    for frame in frames:
-        if not done and (frame.kind in _ENDS or (after <= 0 and frame.kind == output)):
-            yield from insert
-            done = True
-            if stop:
-                return
+    for frame in stream:
+        if frame.kind in _ENDS or (after <= 0 and frame.kind == output):
+            rest = chain([frame], stream)  # the insert goes before this frame
+            break
         yield frame
-        if not done and frame.kind == output:
+        if frame.kind == output:
             seen += 1
             if seen >= after:
-                yield from insert
-                done = True
-                if stop:
-                    return
+                break
+    else:
+        return
+    yield from insert
+    if not stop:
+        yield from rest
 
 
 def _structural(frames: Iterator[Frame], fault: Fault, ctx: Context, output: str) -> Iterator[Frame]:
