@@ -140,7 +140,7 @@ function stopLive(state) {
   state.live = false;
 }
 
-function addPcm(state, model, msg, buffers) {
+function addPcm(state, msg, buffers) {
   buffers.forEach((view, i) => {
     const seq = msg.seq + i;
     if (state.chunks[seq]) return; // a replayed duplicate
@@ -174,7 +174,7 @@ function handle(state, model, msg, buffers) {
   d.jsonBytes += JSON.stringify(msg).length;
   for (const b of buffers) d.bytesReceived += b.byteLength;
   let inSync = true;
-  if (msg.t === "pcm") addPcm(state, model, msg, buffers);
+  if (msg.t === "pcm") addPcm(state, msg, buffers);
   else if (msg.t === "text") inSync = addText(state, msg.at, msg.text);
   else if (msg.t === "replace") {
     stopLive(state);
