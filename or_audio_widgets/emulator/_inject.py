@@ -54,7 +54,7 @@ def _splice(
 
 
 def _structural(frames: Iterator[Frame], fault: Fault, ctx: Context, output: str) -> Iterator[Frame]:
-    after = int(fault.number("after", 2))
+    after = int(fault.number("after", 1 if fault.name == "stall" else 2))
     if fault.name == "midstream-error":
         return _splice(frames, after, output, [Frame(_error_chunk(ctx, fault), "error"), Frame(DONE)], True)
     if fault.name == "choice-error":
@@ -64,7 +64,7 @@ def _structural(frames: Iterator[Frame], fault: Fault, ctx: Context, output: str
         return _splice(frames, after, output, [Frame(b"", "drop")], True)
     if fault.name == "stall":
         stall = Frame(b"", "stall", params=dict(fault.params))
-        return _splice(frames, int(fault.number("after", 1)), output, [stall], False)
+        return _splice(frames, after, output, [stall], False)
     if fault.name == "malformed-json":
         # An extra, truncated event: the rest of the reply is intact, so nothing else should be lost.
         broken = chunk(ctx, {"content": ""})[:-30] + b"\n\n"
