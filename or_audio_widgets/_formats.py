@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 from typing import Any
 
-from ._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, RAW_FORMATS, PreparedAudio, prepare_audio
+from ._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, RAW_FORMATS, PreparedAudio, prepare_audio, wav_fits
 
 #: Formats each model family is documented to take, where that is narrower than the API's list
 #: (OpenAI's audio models read only wav and mp3; Google's documentation lists these six).
@@ -31,8 +31,7 @@ def prepare_for_model(source: Any, model: str | None, **options: Any) -> Prepare
     if options.get("target") is not None or prepared.format in accepted:
         return prepared
     max_bytes = options.get("max_bytes", DEFAULT_MAX_BYTES)
-    wav_size = prepared.duration * prepared.sample_rate * prepared.channels * 2 + 44
-    fits = max_bytes is None or wav_size <= max_bytes
+    fits = wav_fits(prepared.duration, prepared.sample_rate, prepared.channels, max_bytes)
     target = "wav" if "wav" in accepted and (fits or "mp3" not in accepted) else sorted(accepted)[0]
     data = binascii.a2b_base64(prepared.part["input_audio"]["data"])
     raw = prepared.format in RAW_FORMATS

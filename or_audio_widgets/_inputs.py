@@ -199,10 +199,13 @@ def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rat
         return target
     if acceptable and current is not None:
         return current  # resample or downmix, keeping the format
-    rate = sample_rate or info.sample_rate
     channels = 1 if mono else info.channels
-    wav_bytes = info.duration * rate * channels * 2 + 44
-    return "wav" if max_bytes is None or wav_bytes <= max_bytes else "mp3"
+    return "wav" if wav_fits(info.duration, sample_rate or info.sample_rate, channels, max_bytes) else "mp3"
+
+
+def wav_fits(duration: float, sample_rate: int, channels: int, max_bytes: int | None) -> bool:
+    """Whether this audio as 16-bit WAV (44-byte header) stays within ``max_bytes`` (None: no limit)."""
+    return max_bytes is None or duration * sample_rate * channels * 2 + 44 <= max_bytes
 
 
 def _finish(media: Media, fmt: str | None, info: AudioInfo, max_bytes: int | None,
