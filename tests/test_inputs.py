@@ -152,7 +152,7 @@ def test_a_wav_declared_as_raw_pcm_is_refused(folder: Path) -> None:
 
 
 def test_large_file_is_encoded_exactly_across_blocks(tmp_path: Path) -> None:
-    pcm = bytes(range(256)) * (7_000_001 // 256)  # > two 3 MiB blocks, not a multiple of 3 in total
+    pcm = bytes(range(256)) * (7_000_001 // 256)  # many 192 KiB blocks, not a multiple of 3 in total
     path = tmp_path / "long.wav"
     path.write_bytes(wav_header(len(pcm), 16000, 1) + pcm[: len(pcm) // 2 * 2])
     prepared = prepare_audio(path, max_bytes=None)
@@ -170,7 +170,7 @@ def test_wav_with_placeholder_sizes_is_sent_with_a_real_header() -> None:
 
 
 def test_a_long_wav_with_placeholder_sizes_is_rebuilt_exactly_across_blocks(tmp_path: Path) -> None:
-    pcm = bytes(range(256)) * (7_000_000 // 256)  # more than two 3 MiB blocks, read block by block
+    pcm = bytes(range(256)) * (7_000_000 // 256)  # many 192 KiB blocks, read block by block
     streamed = bytearray(wav_header(0, 16000, 1) + pcm)
     streamed[40:44] = b"\xff\xff\xff\xff"
     path = tmp_path / "recorder.wav"
