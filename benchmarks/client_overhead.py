@@ -69,8 +69,8 @@ def child(name: str, base_url: str, seconds: float) -> None:
             return total
 
     elif name == "core alone":
-        from or_audio_widgets._events import iter_events
-        from or_audio_widgets._reply import ReplyBuilder
+        from or_audio_widgets.core._events import iter_events
+        from or_audio_widgets.core._reply import ReplyBuilder
 
         chunks = _fetch_chunks(base_url, seconds)
 
@@ -81,7 +81,7 @@ def child(name: str, base_url: str, seconds: float) -> None:
             return len(builder.build().audio)
 
     else:
-        from or_audio_widgets._client import OpenRouterAudio
+        from or_audio_widgets.client._client import OpenRouterAudio
 
         client = OpenRouterAudio("offline", base_url)
 

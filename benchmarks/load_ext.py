@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, format_table, measure, median, run_contender
 
 RUNS = 7
-HEAVY = ("requests", "pydub", "ipywidgets", "anywidget", "or_audio_widgets._client",
+HEAVY = ("requests", "pydub", "ipywidgets", "anywidget", "or_audio_widgets.client._client",
          "or_audio_widgets.emulator")
 SHELL = "import ipykernel.ipkernel\nfrom IPython.core.interactiveshell import InteractiveShell\n" \
         "shell = InteractiveShell.instance()\n"

@@ -57,7 +57,7 @@ def child(name: str, path: Path) -> None:
     """Run one contender on ``path`` and emit its measurement."""
     import base64
 
-    from or_audio_widgets._inputs import prepare_audio
+    from or_audio_widgets import prepare_audio
 
     def work() -> Any:
         if name == "base64.b64encode(read_bytes())":

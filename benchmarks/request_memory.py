@@ -36,8 +36,8 @@ def child(name: str, path: Path, base_url: str) -> None:
     """One contender, measured once: prepare the part, then (except the floor) send it."""
     import requests
 
-    from or_audio_widgets._client import OpenRouterAudio
-    from or_audio_widgets._inputs import prepare_audio
+    from or_audio_widgets import prepare_audio
+    from or_audio_widgets.client._client import OpenRouterAudio
 
     client = OpenRouterAudio("offline", base_url)
 

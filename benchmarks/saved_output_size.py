@@ -64,7 +64,7 @@ def child(name: str, folder: Path) -> None:
 
 
 def main() -> int:
-    from or_audio_widgets._ffmpeg import find_ffmpeg
+    from or_audio_widgets.core._ffmpeg import find_ffmpeg
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -9,30 +9,30 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
     # streaming core (pure)
-    "iter_events": "._events",
-    "Started": "._events",
-    "KeepAlive": "._events",
-    "TranscriptDelta": "._events",
-    "TextDelta": "._events",
-    "ReasoningDelta": "._events",
-    "AudioDelta": "._events",
-    "Usage": "._events",
-    "ErrorEvent": "._events",
-    "End": "._events",
-    "AudioReply": "._reply",
-    "ReplyBuilder": "._reply",
+    "iter_events": ".core._events",
+    "Started": ".core._events",
+    "KeepAlive": ".core._events",
+    "TranscriptDelta": ".core._events",
+    "TextDelta": ".core._events",
+    "ReasoningDelta": ".core._events",
+    "AudioDelta": ".core._events",
+    "Usage": ".core._events",
+    "ErrorEvent": ".core._events",
+    "End": ".core._events",
+    "AudioReply": ".core._reply",
+    "ReplyBuilder": ".core._reply",
     # audio in
-    "prepare_audio": "._inputs",
-    "PreparedAudio": "._inputs",
-    "transcribe_many": "._batch",
+    "prepare_audio": ".client._parts",
+    "PreparedAudio": ".core._inputs",
+    "transcribe_many": ".client._batch",
     # transport
-    "OpenRouterAudio": "._client",
-    "ReplyStream": "._client",
+    "OpenRouterAudio": ".client._client",
+    "ReplyStream": ".client._client",
     # emulator
     "start_emulator": ".emulator",
     "EmulatorHandle": ".emulator",
@@ -41,22 +41,22 @@ _EXPORTS: dict[str, str] = {
     "LivePlayer": ".jupyter._widgets",
     "Recorder": ".jupyter._widgets",
     # errors
-    "OpenRouterAudioError": "._errors",
-    "AudioFormatError": "._errors",
-    "AudioInputError": "._errors",
-    "FFmpegNotFoundError": "._errors",
-    "StreamDecodeError": "._errors",
-    "APIError": "._errors",
-    "BadRequestError": "._errors",
-    "AuthenticationError": "._errors",
-    "InsufficientCreditsError": "._errors",
-    "ModerationError": "._errors",
-    "RequestTimeoutError": "._errors",
-    "PayloadTooLargeError": "._errors",
-    "RateLimitError": "._errors",
-    "ProviderError": "._errors",
-    "APIConnectionError": "._errors",
-    "MissingAPIKeyError": "._errors",
+    "OpenRouterAudioError": ".errors",
+    "AudioFormatError": ".errors",
+    "AudioInputError": ".errors",
+    "FFmpegNotFoundError": ".errors",
+    "StreamDecodeError": ".errors",
+    "APIError": ".errors",
+    "BadRequestError": ".errors",
+    "AuthenticationError": ".errors",
+    "InsufficientCreditsError": ".errors",
+    "ModerationError": ".errors",
+    "RequestTimeoutError": ".errors",
+    "PayloadTooLargeError": ".errors",
+    "RateLimitError": ".errors",
+    "ProviderError": ".errors",
+    "APIConnectionError": ".errors",
+    "MissingAPIKeyError": ".errors",
 }
 
 __all__ = [
@@ -104,9 +104,25 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ._batch import transcribe_many
-    from ._client import OpenRouterAudio, ReplyStream
-    from ._errors import (
+    from .client._batch import transcribe_many
+    from .client._client import OpenRouterAudio, ReplyStream
+    from .client._parts import prepare_audio
+    from .core._events import (
+        AudioDelta,
+        End,
+        ErrorEvent,
+        KeepAlive,
+        ReasoningDelta,
+        Started,
+        TextDelta,
+        TranscriptDelta,
+        Usage,
+        iter_events,
+    )
+    from .core._inputs import PreparedAudio
+    from .core._reply import AudioReply, ReplyBuilder
+    from .emulator import EmulatorHandle, start_emulator
+    from .errors import (
         APIConnectionError,
         APIError,
         AudioFormatError,
@@ -124,21 +140,6 @@ if TYPE_CHECKING:
         RequestTimeoutError,
         StreamDecodeError,
     )
-    from ._events import (
-        AudioDelta,
-        End,
-        ErrorEvent,
-        KeepAlive,
-        ReasoningDelta,
-        Started,
-        TextDelta,
-        TranscriptDelta,
-        Usage,
-        iter_events,
-    )
-    from ._inputs import PreparedAudio, prepare_audio
-    from ._reply import AudioReply, ReplyBuilder
-    from .emulator import EmulatorHandle, start_emulator
     from .jupyter._widgets import AudioChat, LivePlayer, Recorder
 
 

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     command, rest = args[0], args[1:]
     if command == "replay":
-        from ._replay import main as run
+        from .core._replay import main as run
     elif command == "emulator":
         from .emulator import main as run
     else:

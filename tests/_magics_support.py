@@ -115,7 +115,7 @@ def wav_seconds(data: bytes) -> float:
 
 def decoded_seconds(data: bytes) -> float:
     """Seconds of audio ffmpeg decodes from ``data`` (as 24 kHz mono pcm16), whatever its format."""
-    from or_audio_widgets._ffmpeg import decode_to_pcm
+    from or_audio_widgets.core._ffmpeg import decode_to_pcm
 
     return len(decode_to_pcm(data, sample_rate=24000, channels=1)) / 48000
 

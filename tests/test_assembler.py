@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_wav import PCM, read_wav, with_sizes
 
-from or_audio_widgets._assembler import FrameAligner, PcmAssembler, WavStream
-from or_audio_widgets._wav import WAV_HEADER_SIZE, pcm_to_wav
+from or_audio_widgets.core._assembler import FrameAligner, PcmAssembler, WavStream
+from or_audio_widgets.core._wav import WAV_HEADER_SIZE, pcm_to_wav
 
 
 def test_wav_stream_strips_a_header_repeated_in_every_chunk() -> None:

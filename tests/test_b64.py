@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._b64 import Base64DecodeError, Base64Stream, decode_chunks
-from or_audio_widgets._errors import StreamDecodeError
+from or_audio_widgets.core._b64 import Base64DecodeError, Base64Stream, decode_chunks
+from or_audio_widgets.errors import StreamDecodeError
 
 
 def split(text: str, cuts: list[int]) -> list[str]:

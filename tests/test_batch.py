@@ -14,7 +14,7 @@ import pytest
 from _audio_samples import client_fixture, make_audio  # noqa: F401 - registers the client fixture
 
 from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets._batch import transcribe_many
+from or_audio_widgets.client._batch import transcribe_many
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import threading
 import pytest
 
 import or_audio_widgets
-from or_audio_widgets import _reply
-from or_audio_widgets._builder import ReplyBuilder
-from or_audio_widgets._errors import AudioFormatError
-from or_audio_widgets._events import (
+from or_audio_widgets.core import _reply
+from or_audio_widgets.core._builder import ReplyBuilder
+from or_audio_widgets.core._events import (
     AudioDelta,
     End,
     ErrorEvent,
@@ -21,7 +20,8 @@ from or_audio_widgets._events import (
     TextDelta,
     TranscriptDelta,
 )
-from or_audio_widgets._wav import pcm_to_wav
+from or_audio_widgets.core._wav import pcm_to_wav
+from or_audio_widgets.errors import AudioFormatError
 
 PCM = bytes(range(256)) * 96  # 24,576 bytes = 0.512 s at 24 kHz mono
 

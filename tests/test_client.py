@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from _client_helpers import KEY, make_wav, wav_seconds
 
-from or_audio_widgets._client import OpenRouterAudio, download
-from or_audio_widgets._errors import AudioFormatError, AudioInputError, MissingAPIKeyError
-from or_audio_widgets._events import AudioDelta, End, Started, TextDelta, TranscriptDelta
+from or_audio_widgets.client._client import OpenRouterAudio, download
+from or_audio_widgets.core._events import AudioDelta, End, Started, TextDelta, TranscriptDelta
+from or_audio_widgets.errors import AudioFormatError, AudioInputError, MissingAPIKeyError
 
 SPEAKER = "openai/gpt-4o-audio-preview"
 LISTENER = "google/gemini-2.5-flash"

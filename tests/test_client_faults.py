@@ -11,9 +11,10 @@ import pytest
 import requests
 from _client_helpers import KEY, wav_seconds
 
-from or_audio_widgets import _retry
-from or_audio_widgets._client import OpenRouterAudio
-from or_audio_widgets._errors import (
+from or_audio_widgets.client import _retry
+from or_audio_widgets.client._client import OpenRouterAudio
+from or_audio_widgets.core._events import AudioDelta, End, ErrorEvent, Event, KeepAlive
+from or_audio_widgets.errors import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
@@ -23,7 +24,6 @@ from or_audio_widgets._errors import (
     ProviderError,
     RateLimitError,
 )
-from or_audio_widgets._events import AudioDelta, End, ErrorEvent, Event, KeepAlive
 
 SPEAKER = "openai/gpt-4o-audio-preview"
 AUDIO = {"voice": "alloy", "format": "wav"}

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from _client_helpers import KEY, make_wav
 
-from or_audio_widgets import _retry
-from or_audio_widgets._client import OpenRouterAudio, audio_sources
-from or_audio_widgets._errors import BadRequestError
-from or_audio_widgets._inputs import prepare_audio
+from or_audio_widgets import prepare_audio
+from or_audio_widgets.client import _retry
+from or_audio_widgets.client._client import OpenRouterAudio, audio_sources
+from or_audio_widgets.errors import BadRequestError
 
 SPEAKER = "openai/gpt-4o-audio-preview"
 LINE = re.compile(r"audio (\d+): format=(\w+) duration=([\d.]+)s rate=(\d+) channels=(\d+)")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from or_audio_widgets._client import OpenRouterAudio
-from or_audio_widgets._errors import MissingAPIKeyError, OpenRouterAudioError
+from or_audio_widgets.client._client import OpenRouterAudio
+from or_audio_widgets.errors import MissingAPIKeyError, OpenRouterAudioError
 
 CANARY = "sk-or-v1-CANARY-0123456789abcdef"
 SPEAKER = "openai/gpt-4o-audio-preview"

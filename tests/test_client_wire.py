@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 
-from or_audio_widgets._error_body import error_for_response, excerpt, parse_error_body, wants_pcm16
-from or_audio_widgets._errors import (
-    AudioFormatError,
-    AuthenticationError,
-    BadRequestError,
-    ProviderError,
-    RateLimitError,
-)
-from or_audio_widgets._wire import (
+from or_audio_widgets.client._error_body import error_for_response, excerpt, parse_error_body, wants_pcm16
+from or_audio_widgets.client._wire import (
     Call,
     JsonBody,
     MaskedKey,
@@ -26,6 +19,13 @@ from or_audio_widgets._wire import (
     content_parts,
     output_format,
     sent_audio_formats,
+)
+from or_audio_widgets.errors import (
+    AudioFormatError,
+    AuthenticationError,
+    BadRequestError,
+    ProviderError,
+    RateLimitError,
 )
 
 
@@ -51,12 +51,18 @@ def test_messages_are_checked() -> None:
         build_messages([])
 
 
-def test_audio_sources_go_through_prepare_audio() -> None:
+def test_audio_sources_become_parts_before_the_body_is_built() -> None:
     from _client_helpers import make_wav
 
-    parts = content_parts([make_wav(0.25)])
-    assert parts[0]["type"] == "input_audio"
-    assert parts[0]["input_audio"]["format"] == "wav"
+    from or_audio_widgets.client._parts import with_audio_parts
+
+    messages = with_audio_parts([{"role": "user", "content": ["hi", make_wav(0.25)]}], "openai/gpt-audio")
+    parts = content_parts(messages[0]["content"])
+    assert parts[0] == {"type": "text", "text": "hi"}
+    assert parts[1]["type"] == "input_audio"
+    assert parts[1]["input_audio"]["format"] == "wav"
+    with pytest.raises(TypeError, match="part dict"):  # the wire itself does no audio I/O
+        content_parts([make_wav(0.25)])
 
 
 def test_audio_output_is_always_streamed_in_the_wire_format() -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._events import (
+from or_audio_widgets.core._events import (
     AudioDelta,
     End,
     ErrorEvent,

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from _audio_samples import make_audio, make_video
 
-from or_audio_widgets._errors import AudioFormatError, AudioInputError
-from or_audio_widgets._formats import format_refusal_hint, formats_for_model, prepare_for_model
-from or_audio_widgets._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, PreparedAudio, prepare_audio
-from or_audio_widgets._probe import wav_header
+from or_audio_widgets.client._parts import prepare_for_model
+from or_audio_widgets.core._formats import format_refusal_hint, formats_for_model
+from or_audio_widgets.core._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, PreparedAudio, prepare_audio
+from or_audio_widgets.core._probe import wav_header
+from or_audio_widgets.errors import AudioFormatError, AudioInputError
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +207,7 @@ def test_model_formats_and_refusal_hint() -> None:
 
 def test_importing_inputs_imports_no_numpy_pydub_or_ipython() -> None:
     code = (
-        "import sys, or_audio_widgets._inputs, or_audio_widgets._batch\n"
+        "import sys, or_audio_widgets.core._inputs, or_audio_widgets.client._batch\n"
         "print(sorted(m for m in ('numpy', 'pydub', 'IPython', 'requests', 'tqdm') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -19,10 +19,9 @@ import pytest
 from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
 from IPython.display import Audio
 
-from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets._errors import AudioInputError
-from or_audio_widgets._inputs import prepare_audio
-from or_audio_widgets._transcode import import_pydub
+from or_audio_widgets import OpenRouterAudio, prepare_audio
+from or_audio_widgets.core._transcode import import_pydub
+from or_audio_widgets.errors import AudioInputError
 
 AudioSegment = import_pydub().AudioSegment  # quietly: pydub imports the deprecated audioop
 

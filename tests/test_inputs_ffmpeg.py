@@ -17,8 +17,8 @@ import imageio_ffmpeg
 import pytest
 from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
 
-from or_audio_widgets import OpenRouterAudio, _ffmpeg
-from or_audio_widgets._inputs import prepare_audio
+from or_audio_widgets import OpenRouterAudio, prepare_audio
+from or_audio_widgets.core import _ffmpeg
 from or_audio_widgets.jupyter import _saved
 
 
@@ -67,8 +67,8 @@ def test_the_saved_record_is_compressed_with_the_wheels_ffmpeg(wheel_ffmpeg_only
 
 _CHILD = """
 import json, shutil, sys
-from or_audio_widgets._ffmpeg import find_ffmpeg, find_ffprobe
-from or_audio_widgets._inputs import prepare_audio
+from or_audio_widgets.core._ffmpeg import find_ffmpeg, find_ffprobe
+from or_audio_widgets import prepare_audio
 prepared = prepare_audio(open(sys.argv[1], "rb").read())
 print(json.dumps({"which": [shutil.which("ffmpeg"), shutil.which("ffprobe")], "found": find_ffmpeg(),
                   "probe": find_ffprobe(), "format": prepared.format, "from": prepared.converted_from,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from _audio_samples import make_audio
 
-from or_audio_widgets._errors import AudioFormatError, AudioInputError
-from or_audio_widgets._probe import Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
+from or_audio_widgets.core._probe import Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
+from or_audio_widgets.errors import AudioFormatError, AudioInputError
 
 
 def info_of(data: bytes) -> tuple[float, int, int, str | None, int | None, int | None, bool]:

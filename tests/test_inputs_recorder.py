@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from _audio_samples import client_fixture  # noqa: F401 - registers the client fixture
 
-from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets._inputs import prepare_audio
+from or_audio_widgets import OpenRouterAudio, prepare_audio
 
 pytestmark = pytest.mark.slow  # starts Chromium and records 1.5 s
 

@@ -13,10 +13,10 @@ import pytest
 from _audio_samples import make_audio
 from IPython.display import Audio
 
-from or_audio_widgets._errors import AudioFormatError, AudioInputError
-from or_audio_widgets._inputs import PreparedAudio, prepare_audio
-from or_audio_widgets._probe import wav_header
-from or_audio_widgets._transcode import import_pydub
+from or_audio_widgets import PreparedAudio, prepare_audio
+from or_audio_widgets.core._probe import wav_header
+from or_audio_widgets.core._transcode import import_pydub
+from or_audio_widgets.errors import AudioFormatError, AudioInputError
 
 AudioSegment = import_pydub().AudioSegment  # quietly: pydub imports the deprecated audioop
 

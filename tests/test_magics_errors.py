@@ -19,7 +19,7 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
 )
 from IPython.core.error import UsageError
 
-from or_audio_widgets._errors import OpenRouterAudioError
+from or_audio_widgets.errors import OpenRouterAudioError
 from or_audio_widgets.jupyter import _display
 
 

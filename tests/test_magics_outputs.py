@@ -105,7 +105,7 @@ shell = InteractiveShell.instance(config=config)
 shell.run_line_magic("load_ext", "or_audio_widgets")
 magics = shell.magics_manager.registry["OrAudioMagics"]
 heavy = ("requests", "urllib3", "pydub", "numpy", "ipywidgets", "anywidget", "tqdm",
-         "or_audio_widgets._client", "or_audio_widgets.emulator", "or_audio_widgets._inputs")
+         "or_audio_widgets.client._client", "or_audio_widgets.emulator", "or_audio_widgets.core._inputs")
 print(json.dumps({"voice": magics.voice, "embed": magics.embed,
                   "magics": sorted(shell.magics_manager.magics["line"]),
                   "heavy": [name for name in heavy if name in sys.modules]}))

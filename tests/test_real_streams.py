@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._events import (
+from or_audio_widgets.core._events import (
     AudioDelta,
     End,
     ErrorEvent,
@@ -19,7 +19,7 @@ from or_audio_widgets._events import (
     TextDelta,
     iter_events,
 )
-from or_audio_widgets._reply import AudioReply
+from or_audio_widgets.core._reply import AudioReply
 
 CAPTURES = [
     "openai-dotnet_gpt-audio-1.5_stream_pcm16_hello.sse",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from or_audio_widgets._replay import main
+from or_audio_widgets.core._replay import main
 
 AUDIO_CAPTURE = "openai-dotnet_gpt-audio-1.5_stream_pcm16_hello.sse"
 ERROR_CAPTURE = "pydantic-ai_openrouter_minimax_stream_midstream_error.sse"

@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 
-from or_audio_widgets import _ffmpeg
-from or_audio_widgets._errors import AudioFormatError, FFmpegNotFoundError
-from or_audio_widgets._events import (
+from or_audio_widgets.core import _ffmpeg
+from or_audio_widgets.core._events import (
     AudioDelta,
     End,
     Event,
     TextDelta,
     Usage,
 )
-from or_audio_widgets._reply import AudioReply
-from or_audio_widgets._transcode import encode_pcm
-from or_audio_widgets._wav import pcm_to_wav
+from or_audio_widgets.core._reply import AudioReply
+from or_audio_widgets.core._transcode import encode_pcm
+from or_audio_widgets.core._wav import pcm_to_wav
+from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError
 
 PCM = bytes(range(256)) * 96  # 24,576 bytes = 0.512 s at 24 kHz mono
 

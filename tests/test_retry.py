@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from or_audio_widgets._defaults import BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_CAP
-from or_audio_widgets._retry import backoff, is_retryable_status, parse_retry_after, retry_delay
+from or_audio_widgets.client._retry import backoff, is_retryable_status, parse_retry_after, retry_delay
+from or_audio_widgets.core._defaults import BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_CAP
 
 NOW = 1_800_000_000.0  # a fixed "now" for HTTP dates
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _audio_samples import make_audio, make_video
 
-from or_audio_widgets._sniff import HEAD_BYTES, Sniffed, check_suffix, sniff
+from or_audio_widgets.core._sniff import HEAD_BYTES, Sniffed, check_suffix, sniff
 
 
 @pytest.fixture(scope="module")

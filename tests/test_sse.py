@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets._sse import Comment, ServerSentEvent, SSEDecoder, SSEItem
+from or_audio_widgets.core._sse import Comment, ServerSentEvent, SSEDecoder, SSEItem
 
 
 def decode(*chunks: bytes) -> list[SSEItem]:

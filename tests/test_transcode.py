@@ -11,8 +11,8 @@ import wave
 
 import pytest
 
-from or_audio_widgets import _ffmpeg, _transcode
-from or_audio_widgets._errors import AudioFormatError, FFmpegNotFoundError
+from or_audio_widgets.core import _ffmpeg, _transcode
+from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError
 
 
 def tone(seconds: float = 0.5, rate: int = 24000, hz: float = 440.0) -> bytes:
@@ -106,7 +106,7 @@ def test_pydub_is_pointed_at_our_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_pydub_imports_quietly_in_a_fresh_interpreter() -> None:
     # pydub imports the deprecated audioop on Python 3.11/3.12; the package's one pydub import hides that
-    code = ("from or_audio_widgets import _transcode\n"
+    code = ("from or_audio_widgets.core import _transcode\n"
             "assert len(_transcode.to_segment(b'\\0\\0' * 240)) == 10\n"
             "_transcode.load_pydub()\n")
     done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],

@@ -8,8 +8,7 @@ import wave
 
 import pytest
 
-from or_audio_widgets._errors import AudioFormatError
-from or_audio_widgets._wav import (
+from or_audio_widgets.core._wav import (
     WAV_HEADER_SIZE,
     looks_like_wav,
     parse_wav_header,
@@ -20,6 +19,7 @@ from or_audio_widgets._wav import (
     wav_header,
     wav_to_pcm16,
 )
+from or_audio_widgets.errors import AudioFormatError
 
 PCM = bytes(range(256)) * 30  # 7,680 bytes = 3,840 samples
 

@@ -18,7 +18,7 @@ import pytest
 from _audio_samples import make_recorder_webm
 
 from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
-from or_audio_widgets._errors import AudioInputError, MissingAPIKeyError
+from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
@@ -376,7 +376,7 @@ class _NoModels:
 
     def models(self) -> list[dict[str, Any]]:
         if self.fail:
-            from or_audio_widgets._errors import APIConnectionError
+            from or_audio_widgets.errors import APIConnectionError
 
             raise APIConnectionError("no route to host")
         return []

@@ -10,9 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from .._errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
-from .._ffmpeg import run_ffmpeg
-from .._wav import to_pcm16, wav_to_pcm16
+from ..core._ffmpeg import run_ffmpeg
+from ..core._wav import to_pcm16, wav_to_pcm16
+from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from ._speech import pcm16_samples
 
 INPUT_FORMATS = ("wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24")

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from .._errors import AudioFormatError
-from .._wav import wav_to_pcm16
+from ..core._wav import wav_to_pcm16
+from ..errors import AudioFormatError
 
 SAMPLE_RATE = 24000
 BYTES_PER_SECOND = SAMPLE_RATE * 2

@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE, OUTPUT_FORMATS
+from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE, OUTPUT_FORMATS
 from ._conversation import Turn, audio_models, default_client, feed, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
@@ -92,7 +92,7 @@ class AudioChat(w.VBox):
             self._say("A reply is still arriving: press Stop first.")
             return None
         text = (self.prompt.value if prompt is None else prompt).strip()
-        from .._errors import OpenRouterAudioError
+        from ..errors import OpenRouterAudioError
 
         try:
             parts, sources = self._audio_inputs()
@@ -168,7 +168,7 @@ class AudioChat(w.VBox):
     # --- panel state ---------------------------------------------------------------------------------------
 
     def _audio_inputs(self) -> tuple[list[dict[str, Any]], list[str]]:
-        from .._inputs import prepare_audio
+        from ..core._inputs import prepare_audio
 
         prepared = []
         if self.recorder.prepared is not None:
@@ -179,7 +179,7 @@ class AudioChat(w.VBox):
         return [p.part for p in prepared], [_describe(p) for p in prepared]
 
     def _model_options(self, wanted: str) -> list[tuple[str, str]]:
-        from .._errors import OpenRouterAudioError
+        from ..errors import OpenRouterAudioError
 
         try:
             found = audio_models(self._client)

@@ -32,7 +32,7 @@ class Turn:
 
 def offline_client() -> Any:
     """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
-    from .._client import OpenRouterAudio
+    from ..client._client import OpenRouterAudio
     from ..emulator import start_emulator
     from ._session import OFFLINE_KEY, emulator_realtime
 
@@ -49,7 +49,7 @@ def default_client() -> tuple[Any, bool]:
     ``OR_AUDIO_OFFLINE=1`` means the emulator (as for the magics); otherwise ``OPENROUTER_API_KEY``, and
     without one :class:`MissingAPIKeyError` says how to set it.
     """
-    from .._client import OpenRouterAudio
+    from ..client._client import OpenRouterAudio
     from ._session import env_offline
 
     if env_offline():
@@ -69,7 +69,7 @@ def audio_models(client: Any) -> list[tuple[str, bool]]:
 
 
 def feed(stream: Any, player: Any) -> None:
-    from .._events import AudioDelta, TextDelta, TranscriptDelta
+    from ..core._events import AudioDelta, TextDelta, TranscriptDelta
 
     for event in stream:
         if isinstance(event, (TranscriptDelta, TextDelta)):

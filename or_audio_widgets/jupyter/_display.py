@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .._events import AudioDelta, End, ErrorEvent, KeepAlive, Started, TextDelta, TranscriptDelta
+from ..core._events import AudioDelta, End, ErrorEvent, KeepAlive, Started, TextDelta, TranscriptDelta
 
 TEXT_RATE = 10.0  # text pieces per second at most
 STATUS_RATE = 5.0  # status line updates per second at most

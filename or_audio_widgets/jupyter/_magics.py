@@ -20,7 +20,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 
-from .._defaults import (
+from ..core._defaults import (
     DEFAULT_BASE_URL,
     DEFAULT_FORMAT,
     DEFAULT_LISTEN_MODEL,
@@ -159,7 +159,7 @@ class OrAudioMagics(Magics):
         )
 
     def _connect(self, timeout: float | None) -> Connection:
-        from .._errors import MissingAPIKeyError
+        from ..errors import MissingAPIKeyError
         from ._run import CellError
 
         try:
@@ -281,7 +281,7 @@ class OrAudioMagics(Magics):
         connection = self._connect(None)
         from IPython.display import display
 
-        from .._errors import OpenRouterAudioError
+        from ..errors import OpenRouterAudioError
         from ._run import error_from
         from ._tables import audio_models, bundle, model_rows
 

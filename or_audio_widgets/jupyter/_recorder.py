@@ -59,8 +59,8 @@ class Recorder(anywidget.AnyWidget):
 
         Raises :class:`AudioInputError` when it cannot be read; the widget shows the reason.
         """
-        from .._errors import OpenRouterAudioError
-        from .._inputs import prepare_audio
+        from ..core._inputs import prepare_audio
+        from ..errors import OpenRouterAudioError
 
         self.recording, self.mime_type = bytes(data), mime_type
         self.prepared, self.error = None, None
@@ -86,7 +86,7 @@ class Recorder(anywidget.AnyWidget):
     def _on_front_end(self, _widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("t") != "recording" or not buffers:
             return
-        from .._errors import OpenRouterAudioError
+        from ..errors import OpenRouterAudioError
 
         try:
             mime = content.get("mime")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import APIError, OpenRouterAudioError
+from ..errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import Connection
@@ -56,12 +56,12 @@ def error_from(exc: BaseException, notice: str | None = None) -> CellError:
     return CellError(type(exc).__name__, str(exc), notice=notice)
 
 
-def build_messages(request: Request) -> list[dict[str, Any]]:
+def cell_messages(request: Request) -> list[dict[str, Any]]:
     """The chat messages: an optional system message, then the prompt and every audio part.
 
     Each source is converted when the model is known not to read its format (wav or mp3 for OpenAI's).
     """
-    from .._formats import prepare_for_model
+    from ..client._parts import prepare_for_model
 
     parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
     parts += [prepare_for_model(source, request.model).part for source in request.sources]
@@ -80,7 +80,7 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
     """
     notice = connection.notice
     try:
-        messages = build_messages(request)  # bad audio fails here, before any network call
+        messages = cell_messages(request)  # bad audio fails here, before any network call
     except OpenRouterAudioError as exc:
         raise error_from(exc, notice) from None
     live = LiveDisplay(request.model, notice=notice, player=player)

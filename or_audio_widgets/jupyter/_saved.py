@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .._wav import pcm_to_wav
+from ..core._wav import pcm_to_wav
 
 EMBED_POLICIES = ("auto", "inline", "file", "none")
 DEFAULT_EMBED_LIMIT = 2_000_000
@@ -57,7 +57,7 @@ def playable_audio(reply: Any) -> tuple[bytes, str, str]:
 
 def compress(reply: Any) -> bytes | None:
     """An MP3 copy of the reply's PCM for inlining, or None when there is no ffmpeg."""
-    from .._ffmpeg import find_ffmpeg, run_ffmpeg
+    from ..core._ffmpeg import find_ffmpeg, run_ffmpeg
 
     if find_ffmpeg() is None or not reply.pcm:
         return None
@@ -125,7 +125,7 @@ def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, no
     With inline audio there is no download link (it would be a second copy of the data URI), so the
     notebook holds the audio once; with ``none`` the player is dropped and a line says where the audio is.
     """
-    from .._html import render_reply
+    from ..core._html import render_reply
 
     page = render_reply(reply, audio_src=placement.src, mime_type=placement.mime, autoplay=autoplay,
                         notice=notice, download=placement.how == "file")

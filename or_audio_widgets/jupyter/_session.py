@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._errors import MissingAPIKeyError
+from ..errors import MissingAPIKeyError
 
 if TYPE_CHECKING:
-    from .._client import OpenRouterAudio
+    from ..client._client import OpenRouterAudio
 
 OFFLINE_KEY = "offline"  # the emulator accepts any non-empty bearer key
 OFFLINE_NOTICE = "offline emulator"
@@ -121,7 +121,7 @@ class Session:
 def _make_client(
     key: str, base_url: str | None, timeout: float | None, headers: dict[str, str] | None
 ) -> OpenRouterAudio:
-    from .._client import OpenRouterAudio
+    from ..client._client import OpenRouterAudio
 
     kwargs: dict[str, Any] = {"base_url": base_url, "app_name": "or-audio-widgets (Jupyter)",
                               "extra_headers": headers or None}

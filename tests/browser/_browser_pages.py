@@ -20,7 +20,7 @@ _client = OpenRouterAudio("offline", base_url=_emu.base_url)
 # When each stream's first audio chunk came out of the client (ms since the epoch): the moment it
 # "reached the kernel", whoever feeds the player afterwards (the magics' display, or stream_into).
 import time
-from or_audio_widgets import _replystream
+from or_audio_widgets.client import _replystream
 first_audio_at = []
 stream_ended_at = []  # when each stream's last event came out of the client
 _plain_iter = _replystream.ReplyStream.__iter__

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ._errors import AudioInputError, FFmpegNotFoundError
+from ..errors import AudioInputError, FFmpegNotFoundError
 from ._wav import pcm_to_wav
 
 if TYPE_CHECKING:

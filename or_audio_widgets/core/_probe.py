@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from ._errors import AudioFormatError, AudioInputError
+from ..errors import AudioFormatError, AudioInputError
 from ._ffmpeg import run_ffmpeg
 from ._wav import PLACEHOLDER_SIZES, Reader, WavInfo, read_wav_info, wav_header
 

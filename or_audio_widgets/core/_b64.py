@@ -12,7 +12,7 @@ import contextlib
 import re
 import sys
 
-from ._errors import StreamDecodeError
+from ..errors import StreamDecodeError
 
 _VALID = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _BAD_CHAR = re.compile(r"[^A-Za-z0-9+/=]")

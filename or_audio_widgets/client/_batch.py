@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExec
 from pathlib import Path
 from typing import Any
 
-from ._sources import display_url
+from ..core._sources import display_url
 
 _KEEP = ("text", "transcript", "model", "id", "usage", "cost", "complete", "error")
 

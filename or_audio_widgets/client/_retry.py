@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 
-from ._defaults import BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_CAP
+from ..core._defaults import BACKOFF_BASE, BACKOFF_MAX, RETRY_AFTER_CAP
 
 # 408 timeout, 409 conflict (a lock held upstream), 429 rate limit and every 5xx are worth another try.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})

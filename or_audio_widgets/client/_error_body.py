@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._errors import APIError, error_class_for_status
+from ..errors import APIError, error_class_for_status
 from ._wire import sent_audio_formats
 
 _EXCERPT_CHARS = 200
@@ -107,7 +107,7 @@ def input_format_hint(
     sent = named if named in formats else next((f for f in formats if f in lowered), formats[0])
     if not any(word in lowered for word in (sent, "format", "unsupported", "mime")):
         return None  # e.g. invalid base64: nothing about the format
-    from ._formats import format_refusal_hint  # lazy, like audio_part
+    from ..core._formats import format_refusal_hint  # lazy, like audio_part
 
     model = request.get("model") if request else None
     return format_refusal_hint(model if isinstance(model, str) else None, sent, message)

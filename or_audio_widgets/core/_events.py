@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import StreamDecodeError
 from ._b64 import Base64DecodeError, Base64Stream
-from ._errors import StreamDecodeError
 from ._sse import Comment, SSEDecoder, SSEItem
 
 

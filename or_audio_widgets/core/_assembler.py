@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from ._errors import AudioFormatError
+from ..errors import AudioFormatError
 from ._wav import WAV_HEADER_SIZE, Bytes, WavInfo, looks_like_wav, parse_wav_header, to_pcm16, wav_header
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from ._events import End, ErrorEvent, Event, iter_events
+from ..core._events import End, ErrorEvent, Event, iter_events
 
 if TYPE_CHECKING:
-    from ._reply import AudioReply, ReplyBuilder
+    from ..core._reply import AudioReply, ReplyBuilder
 
 CANCELLED = "cancelled"
 TIMEOUT = "timeout"

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from ._errors import AudioFormatError, AudioInputError
+from ..errors import AudioFormatError, AudioInputError
+from ._formats import ACCEPTED_FORMATS, RAW_FORMATS
 from ._probe import MP3_BITRATE, AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
 from ._sniff import check_suffix, sniff
 from ._sources import Fetch, load_source, media_head, media_reader, media_size
@@ -24,12 +25,9 @@ from ._sources import Fetch, load_source, media_head, media_reader, media_size
 #: so the check happens here, before the upload; pass ``max_bytes=`` to move it.
 DEFAULT_MAX_BYTES = 20_000_000
 
-#: The formats OpenRouter accepts in ``input_audio.format``. Anything else is converted.
-ACCEPTED_FORMATS = frozenset({"wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24"})
 
 #: Headerless pcm16/pcm24 carry no rate; the API reads them as 24 kHz mono, so other rates go as WAV.
 PCM_RATE = 24000
-RAW_FORMATS = ("pcm16", "pcm24")
 _SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
 _BLOCK = 3 * 64 * 1024

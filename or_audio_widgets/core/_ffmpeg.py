@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 
-from ._errors import AudioInputError, FFmpegNotFoundError
+from ..errors import AudioInputError, FFmpegNotFoundError
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,9 +10,9 @@ import io
 import threading
 from typing import TYPE_CHECKING, Any
 
+from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from . import _transcode
 from ._assembler import PcmAssembler
-from ._errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from ._events import (
     AudioDelta,
     End,

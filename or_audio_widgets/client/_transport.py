@@ -18,10 +18,10 @@ from typing import Any
 import requests
 import urllib3
 
-from . import __version__
-from ._defaults import CONNECT_TIMEOUT, READ_TIMEOUT, WIRE_FORMAT
+from .._version import __version__
+from ..core._defaults import CONNECT_TIMEOUT, READ_TIMEOUT, WIRE_FORMAT
+from ..errors import APIConnectionError, APIError, AudioInputError, RequestTimeoutError
 from ._error_body import error_for_response, short_reason, wants_pcm16
-from ._errors import APIConnectionError, APIError, AudioInputError, RequestTimeoutError
 from ._replystream import CANCELLED, StreamBroken
 from ._retry import delay_before_retry, is_retryable_status
 from ._wire import Call, MaskedKey

@@ -12,8 +12,8 @@ import warnings
 from pathlib import PurePath
 from typing import Any
 
+from ..errors import AudioFormatError, FFmpegNotFoundError
 from . import _ffmpeg
-from ._errors import AudioFormatError, FFmpegNotFoundError
 from ._wav import pcm_to_wav
 
 MIME_TYPES: dict[str, str] = {

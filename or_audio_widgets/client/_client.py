@@ -1,6 +1,6 @@
 """The OpenRouter audio client: OpenRouterAudio's public API and the messages it sends.
 
-HTTP lives in ``_http.py`` (the only module that imports requests). The key lives in a masked holder
+HTTP lives in ``_transport.py`` (the only module that imports requests). The key lives in a masked holder
 and reaches the wire only through an auth hook at request time, so it is in no repr, log line or
 exception text; a pickled client (for Dask or Ray executors) carries the holder, not the key as text.
 """
@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from . import __version__
-from ._defaults import (
+from .._version import __version__
+from ..core._defaults import (
     DEFAULT_BASE_URL,
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
@@ -26,12 +26,13 @@ from ._defaults import (
     READ_TIMEOUT,
     WIRE_FORMAT,
 )
-from ._errors import APIError, MissingAPIKeyError
-from ._events import Event
-from ._http import Session, Transport, download
-from ._reply import AudioReply, ReplyBuilder
+from ..core._events import Event
+from ..core._reply import AudioReply, ReplyBuilder
+from ..errors import APIError, MissingAPIKeyError
+from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
-from ._wire import Call, MaskedKey, Messages, audio_part, build_body, output_format
+from ._transport import Session, Transport, download
+from ._wire import Call, MaskedKey, Messages, build_body, output_format
 
 __all__ = ["OpenRouterAudio", "ReplyStream", "download"]
 
@@ -113,6 +114,7 @@ class OpenRouterAudio:
         stream raise APIError subclasses, after retries; ``headers`` are extra headers for this request.
         """
         fmt = output_format(audio)
+        messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         connection = self._http.open_stream(call)

@@ -1,7 +1,7 @@
 """What goes on the wire: pure functions and small types, no I/O.
 
 The client builds request bodies through these, so the rules (audio output always streamed, pcm16 on
-the wire, content parts converted for the model) are testable without a server. Also here: the masked
+the wire) are testable without a server. Also here: the masked
 holder of the API key, the state of one call across retries, and :class:`JsonBody`, which sends a
 body's base64 audio in slices instead of serialising it whole. Error bodies: ``_error_body.py``.
 """
@@ -16,41 +16,27 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._defaults import OUTPUT_FORMATS, WIRE_FORMAT
-from ._errors import AudioFormatError
+from ..core._defaults import OUTPUT_FORMATS, WIRE_FORMAT
+from ..errors import AudioFormatError
 
 Messages = str | Sequence[Mapping[str, Any]]
 
 
-def audio_part(source: Any, model: str | None = None) -> dict[str, Any]:
-    """An ``input_audio`` content part for ``model``.
-
-    A ready part (a dict, or a ``PreparedAudio`` made with the caller's own options) is sent as it is;
-    any other source goes through ``prepare_for_model``, which also converts it to a format ``model`` is
-    known to read (wav or mp3 for OpenAI's audio models).
-    """
-    if isinstance(source, Mapping):
-        return dict(source)
-    from ._formats import prepare_for_model  # lazy: conversion pulls in ffmpeg helpers
-    from ._inputs import PreparedAudio
-
-    prepared = source if isinstance(source, PreparedAudio) else prepare_for_model(source, model)
-    part: dict[str, Any] = prepared.part
-    return part
-
-
-def content_parts(items: Iterable[Any], model: str | None = None) -> list[dict[str, Any]]:
-    """A list ``content``: str -> text part, dict -> as is, anything else -> an audio source."""
+def content_parts(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """A list ``content``: str -> text part, dict -> as is. Audio sources must already be parts
+    (``_parts.with_audio_parts`` turns them into parts before the body is built)."""
     parts: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, str):
             parts.append({"type": "text", "text": item})
+        elif isinstance(item, Mapping):
+            parts.append(dict(item))
         else:
-            parts.append(audio_part(item, model))
+            raise TypeError(f"a content item must be a str or a part dict, not {type(item).__name__}")
     return parts
 
 
-def build_messages(messages: Messages, model: str | None = None) -> list[dict[str, Any]]:
+def build_messages(messages: Messages) -> list[dict[str, Any]]:
     """Normalise ``messages``: a str is one user message; list contents are turned into parts."""
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
@@ -61,7 +47,7 @@ def build_messages(messages: Messages, model: str | None = None) -> list[dict[st
         entry = dict(message)
         content = entry.get("content")
         if isinstance(content, (list, tuple)):
-            entry["content"] = content_parts(content, model)
+            entry["content"] = content_parts(content)
         built.append(entry)
     if not built:
         raise ValueError("messages is empty: give at least one message")
@@ -92,7 +78,7 @@ def build_body(
     """
     if not model:
         raise ValueError("model is required, e.g. 'openai/gpt-4o-audio-preview'")
-    body: dict[str, Any] = {"model": model, "messages": build_messages(messages, model), **params}
+    body: dict[str, Any] = {"model": model, "messages": build_messages(messages), **params}
     body["stream"] = True
     if audio is not None:
         body["modalities"] = ["text", "audio"]

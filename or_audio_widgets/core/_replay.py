@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._errors import OpenRouterAudioError
+from ..errors import OpenRouterAudioError
 from ._reply import AudioReply
 
 

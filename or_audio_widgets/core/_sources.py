@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ._errors import AudioFormatError, AudioInputError
+from ..errors import AudioFormatError, AudioInputError
 from ._probe import Media, Reader, wav_header
 from ._sniff import HEAD_BYTES
 
@@ -74,10 +74,11 @@ def display_url(url: str) -> str:
 
 
 def _download(url: str, fetch: Fetch | None, limit: int) -> bytes:
-    if fetch is None:
-        from ._client import download  # only the client speaks HTTP
-
-        fetch = download
+    if fetch is None:  # the core does no HTTP: the client passes its downloader in
+        raise AudioInputError(
+            f"cannot download {display_url(url)} here: use or_audio_widgets.prepare_audio (which downloads "
+            "with the client), or pass fetch=, a function fetch(url, max_bytes=N) -> bytes."
+        )
     return bytes(fetch(url, max_bytes=limit))
 
 

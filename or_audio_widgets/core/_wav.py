@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ._errors import AudioFormatError
+from ..errors import AudioFormatError
 
 WAV_HEADER_SIZE = 44
 _UNTIL_THE_END = (0x7FFFFFFF, 0xFFFFFFFF)

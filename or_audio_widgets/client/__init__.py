@@ -1,0 +1,1 @@
+"""The client: the only layer that speaks HTTP (through requests)."""
