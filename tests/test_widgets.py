@@ -1,12 +1,10 @@
-"""The widgets' Python side: what LivePlayer sends (binary, once, replayable), Recorder's conversion,
-AudioChat's conversation against the emulator, and that no secret reaches widget state."""
+"""The widgets' Python side: Recorder's conversion, AudioChat's conversation against the emulator, and that no
+secret reaches widget state (LivePlayer's protocol is in test_live_player.py)."""
 
 from __future__ import annotations
 
 import datetime
 import json
-import math
-import struct
 import subprocess
 import time
 from pathlib import Path
@@ -16,171 +14,15 @@ import ipywidgets
 import ipywidgets.embed
 import pytest
 from _audio_samples import make_recorder_webm
+from _widget_helpers import Sent, front_end
 
 from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
-JS = Path(__file__).resolve().parent.parent / "or_audio_widgets" / "jupyter" / "js"
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
-# Every way a script can turn a string into markup.
-HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment",
-              "DOMParser", "srcdoc")  # fmt: skip
 NOW = datetime.datetime.now(datetime.timezone.utc)
-
-
-class Sent:
-    """Captures what a widget sends to the front end (content, buffers)."""
-
-    def __init__(self, widget: Any) -> None:
-        self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
-        widget.send = self  # instance attribute: the widget's own code calls self.send(...)
-
-    def __call__(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
-        self.messages.append((content, [bytes(b) for b in buffers or ()]))
-
-    def kinds(self) -> list[str]:
-        return [c["t"] for c, _ in self.messages]
-
-
-def tone(seconds: float, rate: int = 24000) -> bytes:
-    n = int(seconds * rate)
-    return b"".join(struct.pack("<h", int(6000 * math.sin(i / 7))) for i in range(n))
-
-
-def front_end(widget: Any, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
-    """Deliver a custom message as if the page had sent it."""
-    widget._handle_custom_msg(content, buffers or [])
-
-
-# --- LivePlayer ------------------------------------------------------------------------------------------
-
-
-def test_pcm_goes_as_binary_buffers_each_chunk_once_with_its_arrival_time() -> None:
-    player = LivePlayer()
-    sent = Sent(player)
-    chunks = [tone(0.4), tone(0.4), tone(0.1)]
-    before = time.time() * 1000
-    for chunk in chunks:
-        player.append_pcm(chunk)
-    assert sent.kinds() == ["pcm", "pcm", "pcm"]
-    assert [b for _, bufs in sent.messages for b in bufs] == chunks
-    assert [c["seq"] for c, _ in sent.messages] == [0, 1, 2]
-    assert all(before - 1 <= c["ts"] <= time.time() * 1000 + 1 for c, _ in sent.messages)
-    assert player.pcm == b"".join(chunks)
-    assert player.traffic["buffers"] == sum(map(len, chunks))
-
-
-def test_an_odd_byte_waits_for_the_rest_of_its_sample() -> None:
-    player = LivePlayer()
-    sent = Sent(player)
-    player.append_pcm(b"\x01\x02\x03")
-    player.append_pcm(b"\x04")
-    player.append_pcm(b"\x05")  # alone: nothing to send yet
-    assert [bufs[0] for _, bufs in sent.messages] == [b"\x01\x02", b"\x03\x04"]
-
-
-def test_transcript_goes_as_deltas_with_offsets_and_is_no_synced_trait() -> None:
-    player = LivePlayer()
-    sent = Sent(player)
-    state_before = json.dumps(player.get_state(), default=str)
-    for word in ["Hello", " <img src=x onerror=alert(1)>", " world"]:
-        player.append_transcript(word)
-    assert [(c["at"], c["text"]) for c, _ in sent.messages] == [
-        (0, "Hello"),
-        (5, " <img src=x onerror=alert(1)>"),
-        (34, " world"),
-    ]
-    assert player.transcript == "Hello <img src=x onerror=alert(1)> world"
-    # The synced state does not grow with the reply: same size after the words and audio.
-    player.append_pcm(tone(1.0))
-    assert json.dumps(player.get_state(), default=str) == state_before
-    assert set(player.get_state()) >= {"sample_rate", "player_id"}
-
-
-def test_a_late_view_learns_the_counts_and_gets_what_it_lacks_replayed() -> None:
-    player = LivePlayer()
-    chunks = [tone(0.4), tone(0.2)]
-    for chunk in chunks:
-        player.append_pcm(chunk)
-    player.append_transcript("Hi there")
-    sent = Sent(player)
-    front_end(player, {"t": "ready", "have": 0, "text_len": 0})
-    assert sent.messages[-1][0] == {"t": "state", "chunks": 2, "text_len": 8, "finished": False}
-    front_end(player, {"t": "need", "from": 1, "text_from": 3})
-    pcm, text = sent.messages[-2:]
-    assert pcm[0] == {"t": "pcm", "seq": 1, "replay": True} and pcm[1] == [chunks[1]]
-    assert text[0] == {"t": "text", "at": 3, "text": "there"}
-
-
-def test_finish_tells_the_page_to_assemble_its_file_and_replays_it_when_asked() -> None:
-    player = LivePlayer()
-    pcm = tone(0.5)
-    player.append_transcript("Done.")
-    player.append_pcm(pcm)
-    sent = Sent(player)
-    player.finish(AudioReply(pcm=pcm, transcript="Done."))
-    end = sent.messages[-1][0]
-    assert end["t"] == "finish" and end["chunks"] == 1 and end["complete"] is True
-    assert end["duration"] == pytest.approx(0.5)
-    assert "transcript" not in end  # the page has it already
-    assert sent.kinds() == ["finish"]  # no audio sent twice
-    front_end(player, {"t": "need", "from": 1, "text_from": 5})
-    assert sent.kinds() == ["finish", "finish"]
-    with pytest.raises(RuntimeError, match="finished"):
-        player.append_pcm(pcm)
-
-
-def test_finish_with_audio_that_differs_from_the_stream_replaces_it_once() -> None:
-    player = LivePlayer()
-    player.append_pcm(tone(0.2))
-    sent = Sent(player)
-    final = tone(0.3)
-    player.finish(AudioReply(pcm=final, transcript="other words"))
-    assert sent.kinds() == ["replace", "finish"]
-    assert sent.messages[0][1] == [final]
-    assert sent.messages[1][0]["transcript"] == "other words"
-
-
-def test_fail_marks_the_reply_incomplete_with_the_reason() -> None:
-    player = LivePlayer()
-    player.append_pcm(tone(0.1))
-    sent = Sent(player)
-    player.fail("connection dropped")
-    end = sent.messages[-1][0]
-    assert end == {"t": "fail", "chunks": 1, "complete": False, "reason": "connection dropped"}
-    assert player.finished
-
-
-def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulator: Any) -> None:
-    client = OpenRouterAudio("k", base_url=emulator.base_url)
-    player = LivePlayer()
-    Sent(player)
-    with client.open(
-        "Speak for a minute.", model="openai/gpt-4o-audio-preview", audio={"voice": "alloy", "format": "wav"},
-        headers={"X-Emulator-Seconds": "60"},
-    ) as stream:  # fmt: skip
-        _conversation.feed(stream, player)
-        reply = stream.reply
-    player.finish(reply)
-    traffic = player.traffic
-    assert traffic["pcm"] == len(reply.pcm) == 60 * 48000
-    assert traffic["buffers"] == traffic["pcm"]  # binary, each byte once
-    assert (traffic["buffers"] + traffic["json"]) / traffic["pcm"] < 1.1
-
-
-def test_the_front_end_code_never_parses_text_as_html() -> None:
-    for name in ("player.js", "recorder.js"):
-        source = (JS / name).read_text()
-        for sink in HTML_SINKS:
-            assert sink not in source, (name, sink)
-    assert "textContent" in (JS / "player.js").read_text()
-
-
-def test_sample_rate_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        LivePlayer(sample_rate=0)
 
 
 # --- Recorder --------------------------------------------------------------------------------------------

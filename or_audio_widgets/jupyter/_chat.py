@@ -42,7 +42,7 @@ class AudioChat(w.VBox):
         self.turns: list[Turn] = []
         self._lock = threading.Lock()
         self._stream: Any = None
-        self._stop_asked = False
+        self._stop_for: LivePlayer | None = None  # the reply whose stop was asked (a late one is stale)
         self._thread: threading.Thread | None = None
         self.player: LivePlayer | None = None  # the latest reply's player
         self._speaks: dict[str, bool] = {}
@@ -53,7 +53,7 @@ class AudioChat(w.VBox):
         self.prompt = w.Textarea(placeholder="Type a message (optional when you send audio)…")
         self.prompt.layout.width = "100%"
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
-        self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self.stop_button = w.Button(description="Stop reply", icon="stop", disabled=True)
         self.send_button.on_click(lambda _b: self.send())
         self.stop_button.on_click(lambda _b: self.stop())
         notes = ["offline emulator" if offline else "", self._load_error or ""]
@@ -106,6 +106,7 @@ class AudioChat(w.VBox):
         messages = [t.message() for t in [*self.turns, turn]]
         self.turns.append(turn)
         self.player = LivePlayer()
+        self.player.on_stop(self._cancel)  # the player's own Stop button, and stop() below
         self.history.children = (*self.history.children, w.HTML(user_box_html(turn)), self.player)
         self.prompt.value = ""
         self.upload.value = ()
@@ -117,12 +118,15 @@ class AudioChat(w.VBox):
         return self._thread
 
     def stop(self) -> None:
-        """Stop the reply now: the connection closes and what arrived is kept (playable, incomplete)."""
-        if self._thread is None or not self._thread.is_alive():
+        """Stop the reply now: the connection closes and what arrived is kept (playable, shown as stopped)."""
+        if self._thread is None or not self._thread.is_alive() or self.player is None:
             return  # nothing streams: a late click must not cancel the next reply
+        self.player.request_stop()  # runs _cancel once, unless the reply has just ended
+
+    def _cancel(self, player: LivePlayer) -> None:
         with self._lock:
-            self._stop_asked = True
-            stream = self._stream
+            self._stop_for = player
+            stream = self._stream if player is self.player else None
         if stream is not None:
             stream.cancel()
 
@@ -144,7 +148,7 @@ class AudioChat(w.VBox):
                 player.fail(f"{type(exc).__name__}: {exc}")
             message = f"Error: {exc}"
         with self._lock:
-            self._stream, self._stop_asked = None, False
+            self._stream = None
         self._busy(False)
         self._say(message)
 
@@ -154,7 +158,7 @@ class AudioChat(w.VBox):
         stream = self._client.open(messages, model=model, audio=audio if self._speaks.get(model) else None)
         with self._lock:
             self._stream = stream
-            if self._stop_asked:
+            if self._stop_for is player:
                 stream.cancel()
         try:
             feed(stream, player)

@@ -1,28 +1,42 @@
 """LivePlayer: hear a reply while it streams, then keep a normal player of the whole file.
 
 PCM goes to the page as binary buffers on custom messages (never base64, never a synced trait that
-grows), each chunk once; the transcript goes as deltas tagged with their offset. The player keeps what it
-sent, so a view that loads late (or a page reloaded while the kernel runs) asks for what it lacks and gets
-it replayed. The page assembles the final WAV from the PCM it already has, so nothing is sent twice.
+grows), each chunk once; the transcript goes as deltas tagged with their offset, counted in UTF-16 code
+units as the page counts them. The player keeps what it sent, so a view that loads late (or a page
+reloaded while the kernel runs) asks for what it lacks and gets it replayed. The page assembles the final
+WAV from the PCM it already has, so nothing is sent twice.
+
+The page's Stop button comes back as a message: :meth:`LivePlayer.on_stop` callbacks run (they cancel the
+stream), and the end of the reply is then shown as stopped, not as an error.
 """
 
 from __future__ import annotations
 
 import json
-import pathlib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
 import traitlets
 
-_JS = pathlib.Path(__file__).parent / "js"
+from ._js import CSS, PLAYER, module_source
 
 
 def _json_size(content: dict[str, Any]) -> int:
     return len(json.dumps(content, separators=(",", ":")))
+
+
+def _utf16_units(text: str) -> int:
+    """The length of ``text`` as JavaScript counts it (UTF-16 code units: 2 for an emoji)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _after_units(text: str, units: int) -> str:
+    """``text`` from its ``units``-th UTF-16 code unit on."""
+    return text.encode("utf-16-le", "surrogatepass")[2 * units :].decode("utf-16-le", "surrogatepass")
 
 
 class LivePlayer(anywidget.AnyWidget):
@@ -31,15 +45,19 @@ class LivePlayer(anywidget.AnyWidget):
 
     ``sample_rate`` is the rate of the pcm16 mono chunks (24 kHz for OpenRouter's audio output). Safe to
     feed from a background thread.
+
+    The page shows mute and volume while the reply streams, and a Stop button once :meth:`on_stop` has a
+    callback that can stop the stream (e.g. ``player.on_stop(lambda _p: stream.cancel())``).
     """
 
-    _esm = _JS / "player.js"
-    _css = _JS / "widgets.css"
+    _esm = module_source(PLAYER)
+    _css = CSS
 
     sample_rate = traitlets.Int(24000, help="Sample rate of the pcm16 mono chunks").tag(sync=True)
-    player_id = traitlets.Unicode(help="Names this player in the page: window.__orAudio.players[id]").tag(
+    player_id = traitlets.Unicode(help="Names this player's debug record: window.__orAudio.players[id]").tag(
         sync=True
     )
+    stoppable = traitlets.Bool(False, help="Show the Stop button (set by on_stop)").tag(sync=True)
 
     def __init__(self, sample_rate: int = 24000, **kwargs: Any) -> None:
         if sample_rate <= 0:
@@ -51,6 +69,8 @@ class LivePlayer(anywidget.AnyWidget):
         self._transcript: list[str] = []
         self._transcript_len = 0
         self._end: dict[str, Any] | None = None
+        self._stop = threading.Event()
+        self._stop_callbacks: list[Callable[[LivePlayer], object]] = []
         self.buffer_bytes = 0  # binary payload sent to the front end
         self.json_bytes = 0  # JSON content sent to the front end
         self.first_chunk_time: float | None = None  # time.time() when the first PCM reached this player
@@ -83,7 +103,7 @@ class LivePlayer(anywidget.AnyWidget):
         with self._lock:
             at = self._transcript_len
             self._transcript.append(text)
-            self._transcript_len += len(text)
+            self._transcript_len += _utf16_units(text)
             self._post({"t": "text", "at": at, "text": text})
 
     def finish(self, reply: Any) -> None:
@@ -108,16 +128,51 @@ class LivePlayer(anywidget.AnyWidget):
             }
             words = getattr(reply, "transcript", "") or getattr(reply, "text", "") or ""
             if words != self.transcript:
-                self._transcript, self._transcript_len = [words], len(words)
+                self._transcript, self._transcript_len = [words], _utf16_units(words)
                 end["transcript"] = words
-            self._end = end
-            self._post(end)
+            self._end_with(end)
 
     def fail(self, reason: str) -> None:
         """Mark the reply incomplete with ``reason``; what arrived stays playable."""
         with self._lock:
-            self._end = {"t": "fail", "chunks": len(self._chunks), "complete": False, "reason": str(reason)}
-            self._post(self._end)
+            chunks = len(self._chunks)
+            self._end_with({"t": "fail", "chunks": chunks, "complete": False, "reason": str(reason)})
+
+    def _end_with(self, end: dict[str, Any]) -> None:
+        if self._stop.is_set() and not end["complete"]:
+            end["stopped"] = True  # the person's own choice: the page says "stopped", not an error
+        self._end = end
+        self._post(end)
+
+    # --- stopping ----------------------------------------------------------------------------------------
+
+    def on_stop(self, callback: Callable[[LivePlayer], object]) -> None:
+        """Call ``callback(player)`` when the person presses Stop in the page (or :meth:`request_stop`).
+
+        The callback should stop the stream (``ReplyStream.cancel()``) and leave the partial reply to
+        :meth:`finish`. It runs at most once, and never after the reply has ended. Registering one shows
+        the Stop button.
+        """
+        self._stop_callbacks.append(callback)
+        self.stoppable = True
+
+    def request_stop(self) -> bool:
+        """Do what the page's Stop button does: run the :meth:`on_stop` callbacks, once.
+
+        Returns False (and does nothing) when the reply has already ended or a stop was already asked.
+        """
+        with self._lock:
+            if self._end is not None or self._stop.is_set():
+                return False
+            self._stop.set()
+        for callback in list(self._stop_callbacks):
+            callback(self)
+        return True
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether Stop was pressed (or :meth:`request_stop` called) before the reply ended."""
+        return self._stop.is_set()
 
     # --- what was sent -----------------------------------------------------------------------------------
 
@@ -175,12 +230,14 @@ class LivePlayer(anywidget.AnyWidget):
                 )
             elif kind == "need":
                 self._replay(_int(content.get("from")), _int(content.get("text_from")))
+        if kind == "stop":
+            self.request_stop()  # outside the lock: the callbacks may wait for the streaming thread
 
     def _replay(self, first: int, text_from: int) -> None:
         if first < len(self._chunks):
             self._post({"t": "pcm", "seq": first, "replay": True}, self._chunks[first:])
         if text_from < self._transcript_len:
-            self._post({"t": "text", "at": text_from, "text": self.transcript[text_from:]})
+            self._post({"t": "text", "at": text_from, "text": _after_units(self.transcript, text_from)})
         if self._end is not None:
             self._post(self._end)
 

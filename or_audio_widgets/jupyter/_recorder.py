@@ -7,7 +7,6 @@ goes through :func:`prepare_audio`, which converts it. The bytes come over as on
 from __future__ import annotations
 
 import dataclasses
-import pathlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,24 +14,25 @@ from typing import Any
 import anywidget
 import traitlets
 
-_JS = pathlib.Path(__file__).parent / "js"
+from ._js import CSS, RECORDER, module_source
 
 
 class Recorder(anywidget.AnyWidget):
     """Record from the microphone with a level meter; the take arrives as :attr:`recording` (bytes) and
     :attr:`prepared` (a :class:`PreparedAudio` in a format the API accepts).
 
-    ``max_seconds`` stops a recording that runs on. Permission refused or no microphone shows a message in
-    the widget. ``on_recording(callback)`` calls ``callback(prepared)`` after each take.
+    ``max_seconds`` stops a recording that runs on (the running clock shows the limit). Permission refused
+    or no microphone shows a message in the widget. ``on_recording(callback)`` calls ``callback(prepared)``
+    after each take.
     """
 
-    _esm = _JS / "recorder.js"
-    _css = _JS / "widgets.css"
+    _esm = module_source(RECORDER)
+    _css = CSS
 
     max_seconds = traitlets.Float(300.0, help="Stop recording after this many seconds (0: no limit)").tag(
         sync=True
     )
-    recorder_id = traitlets.Unicode(help="Names it in the page: window.__orAudio.recorders[id]").tag(
+    recorder_id = traitlets.Unicode(help="Names its debug record: window.__orAudio.recorders[id]").tag(
         sync=True
     )
 

@@ -1,4 +1,5 @@
-"""player.js on a bare page in Chromium, driven message by message through a stand-in for the widget model.
+"""The LivePlayer's front end on a bare page in Chromium, driven message by message through a stand-in for
+the widget model.
 
 JupyterLab decides when messages arrive; here the test does, so the cases that are rare there (a chunk lost
 before the page listened, a gap in the transcript, a reply finished before the view loaded) are exact.
@@ -17,22 +18,30 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from or_audio_widgets.jupyter._js import CSS, PLAYER, module_source
+
 pytestmark = pytest.mark.browser
 
-PLAYER_JS = Path(__file__).resolve().parents[2] / "or_audio_widgets" / "jupyter" / "js" / "player.js"
+PLAYER_JS = module_source(PLAYER)  # the module anywidget is given
 CHUNK = 9600  # bytes: 200 ms of 24 kHz pcm16
 
-# A stand-in for anywidget's model: get(), on/off("msg:custom"), send(); deliver() plays the kernel.
+# A stand-in for anywidget's model: get()/set(), on/off(name, cb), send(); deliver() plays the kernel.
 FAKE_MODEL = """
-window.fakeModel = (id) => {
-    const handlers = [];
+window.fakeModel = (id, extra) => {
+    const handlers = new Map();
+    const values = { player_id: id, recorder_id: id, sample_rate: 24000, stoppable: true, max_seconds: 300,
+                     ...(extra || {}) };
+    const fire = (name, ...args) => (handlers.get(name) || []).slice().forEach((h) => h(...args));
     return {
         sent: [],
-        get: (key) => ({ player_id: id, sample_rate: 24000 })[key],
-        on: (_name, cb) => handlers.push(cb),
-        off: () => {},
+        handlers,
+        get: (key) => values[key],
+        set(key, value) { values[key] = value; fire(`change:${key}`); },
+        on: (name, cb) => handlers.set(name, [...(handlers.get(name) || []), cb]),
+        off: (name, cb) => handlers.set(name, (handlers.get(name) || []).filter((h) => h !== cb)),
         send(msg) { this.sent.push(msg); },
-        deliver: (msg, buffers) => handlers.forEach((h) => h(msg, buffers || [])),
+        deliver: (msg, buffers) => fire("msg:custom", msg, buffers || []),
+        listeners: () => [...handlers.values()].reduce((n, list) => n + list.length, 0),
     };
 };
 window.chunk = (n) => new DataView(new ArrayBuffer(n));
@@ -48,9 +57,9 @@ def open_page(browser: Any) -> Any:
     page = browser.new_page()
     page.set_default_timeout(60_000)
     page.goto("about:blank")
-    page.add_style_tag(content=(PLAYER_JS.parent / "widgets.css").read_text())
+    page.add_style_tag(content=CSS.read_text())
     page.add_script_tag(content=FAKE_MODEL)
-    page.evaluate(HARNESS, PLAYER_JS.read_text())
+    page.evaluate(HARNESS, PLAYER_JS)
     return page
 
 
@@ -65,12 +74,13 @@ def page(bare_browsers: dict[str, Any]) -> Iterator[Any]:
 
 
 def run(page: Any, body: str) -> Any:
-    """Run ``body`` (JS statements with ``model``, ``player`` and ``state`` in scope) on a fresh player."""
+    """Run ``body`` (JS statements with ``model``, ``player``, ``dispose`` (the model's cleanup) and
+    ``debug`` (its debug record) in scope) on a fresh player."""
     return page.evaluate(
         f"""async (id) => {{
             const model = window.fakeModel(id), player = window.__player;
-            player.initialize({{ model }});
-            const state = window.__orAudio.players[id];
+            const dispose = player.initialize({{ model }});
+            const debug = window.__orAudio.players[id];
             {body}
         }}""",
         f"p{abs(hash(body))}",
@@ -82,12 +92,12 @@ def test_chunks_lost_before_the_page_listened_are_replayed_and_played_in_order(p
         page,
         f"""
         model.deliver({{ t: "pcm", seq: 1, ts: Date.now() }}, [chunk({CHUNK})]);  // chunk 0 never came
-        const before = state.debug.schedule.length;
+        const before = debug.schedule.length;
         model.deliver({{ t: "state", chunks: 2, text_len: 0, finished: false }});
         const asked = model.sent[model.sent.length - 1];
         model.deliver({{ t: "pcm", seq: 0, replay: true }}, [chunk({CHUNK}), chunk({CHUNK})]);
         model.deliver({{ t: "pcm", seq: 2, ts: Date.now() }}, [chunk({CHUNK})]);
-        return {{ before, asked, schedule: state.debug.schedule }};
+        return {{ before, asked, schedule: debug.schedule }};
         """,
     )
     assert result["before"] == 0  # nothing plays out of order
@@ -112,7 +122,7 @@ def test_a_reply_finished_before_the_view_loaded_becomes_a_file_not_a_voice(page
         player.render({{ model, el: root }});
         const audio = root.querySelector(".ora-final audio");
         await new Promise((ok, fail) => {{ audio.onloadedmetadata = ok; audio.onerror = fail; }});
-        return {{ schedule: state.debug.schedule, duration: audio.duration, state: root.dataset.state,
+        return {{ schedule: debug.schedule, duration: audio.duration, state: root.dataset.state,
                  text: root.querySelector(".ora-transcript").textContent }};
         """,
     )
@@ -152,8 +162,8 @@ def test_a_browser_that_waits_for_a_gesture_gets_a_click_to_listen_button(
     """
     page = bare_browsers["gesture"].new_page()
     page.set_default_timeout(60_000)
-    html = GESTURE_PAGE.replace("CSS", (PLAYER_JS.parent / "widgets.css").read_text())
-    html = html.replace("FAKE_MODEL", FAKE_MODEL).replace("SOURCE", json.dumps(PLAYER_JS.read_text()))
+    html = GESTURE_PAGE.replace("CSS", CSS.read_text())
+    html = html.replace("FAKE_MODEL", FAKE_MODEL).replace("SOURCE", json.dumps(PLAYER_JS))
     page.route("http://player.test/**", lambda route: route.fulfill(body=html, content_type="text/html"))
     try:
         page.goto("http://player.test/")
@@ -183,13 +193,14 @@ player.render({ model, el: root });
 model.deliver({ t: "text", at: 0, text: "Waiting for you." });
 model.deliver({ t: "pcm", seq: 0, ts: Date.now() }, [window.chunk(9600)]);
 model.deliver({ t: "pcm", seq: 1, ts: Date.now() }, [window.chunk(9600)]);
-const state = window.__orAudio.players.gesture;
+const debug = window.__orAudio.players.gesture;
+const ctx = window.__orAudio.contexts[24000];
 const record = () => {
     const button = root.querySelector(".ora-listen");
-    const seen = { ctx: state.ctx.state, button: !button.hidden, sources: state.sources.length };
+    const seen = { ctx: ctx.state, button: !button.hidden, sources: debug.sources };
     document.getElementById("result").textContent = JSON.stringify(seen);
 };
-state.ctx.addEventListener("statechange", () => setTimeout(record, 0));
+ctx.addEventListener("statechange", () => setTimeout(record, 0));
 record();
 </script></body></html>
 """
