@@ -73,18 +73,26 @@ def chat_request_shape(chat):
 
 
 def players(page: Any) -> list[str]:
+    """The ids of the players whose debug records the page keeps (the most recent ones), oldest first."""
     return list(page.evaluate("() => Object.keys((window.__orAudio || {players: {}}).players)"))
 
 
 def debug(page: Any, player_id: str) -> dict[str, Any]:
-    return dict(page.evaluate("(id) => window.__orAudio.players[id].debug", player_id))
+    """A player's debug record: counts, schedule and transcript (bounded), never its audio."""
+    return dict(page.evaluate("(id) => window.__orAudio.players[id]", player_id))
+
+
+def held_bytes(page: Any) -> int:
+    """The bytes of audio every widget in the page holds right now, by the widgets' own count."""
+    return int(page.evaluate("() => ((window.__orAudio || {}).held || { bytes: 0 }).bytes"))
 
 
 def new_player(page: Any, before: list[str], timeout: float = 60.0) -> str:
     """The id of the first player that appeared in the page after ``before`` was taken."""
     page.wait_for_function(
-        "(n) => window.__orAudio && Object.keys(window.__orAudio.players).length > n",
-        arg=len(before),
+        """(before) => window.__orAudio && window.__orAudio.players
+            && Object.keys(window.__orAudio.players).some((id) => !before.includes(id))""",
+        arg=before,
         timeout=timeout * 1000,
     )
     return next(p for p in players(page) if p not in before)
@@ -142,5 +150,5 @@ def plays(page: Any, audio: Any) -> bool:
 
 def wait_done(page: Any, player_id: str) -> None:
     page.wait_for_function(
-        "(id) => window.__orAudio.players[id].debug.state === 'done'", arg=player_id, timeout=60_000
+        "(id) => window.__orAudio.players[id].state === 'done'", arg=player_id, timeout=60_000
     )

@@ -1,4 +1,4 @@
-"""AudioChat and the Recorder in JupyterLab: Chromium's fake microphone, Send, Stop mid-stream, the
+"""AudioChat and the Recorder in JupyterLab: Chromium's fake microphone, Send, "Stop reply" mid-stream, the
 conversation's context, and the messages for a refused or missing microphone."""
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     cell.locator("button.jupyter-button", has_text="Send").click()
     spoken_id = new_player(page, before)
     page.wait_for_function("(id) => window.__orAudio.players[id].have >= 3", arg=spoken_id, timeout=60_000)
-    cell.locator("button.jupyter-button", has_text="Stop").click()
+    cell.locator("button.jupyter-button", has_text="Stop reply").click()
     spoken = cell.locator(f".ora-player[data-player-id='{spoken_id}']")
-    spoken.locator(".ora-incomplete").wait_for(state="visible", timeout=30_000)
-    assert "cancel" in spoken.locator(".ora-incomplete").inner_text()
+    # The person's own choice: a calm note, not the warning of a reply that broke.
+    spoken.locator(".ora-stopped").wait_for(state="visible", timeout=30_000)
+    assert "Stopped" in spoken.locator(".ora-stopped").inner_text()
+    expect(spoken).to_have_attribute("data-state", "stopped")
+    expect(spoken.locator(".ora-incomplete")).to_be_hidden()
     final = spoken.locator(".ora-final audio")
     duration = audio_duration(final)
     kept = page.evaluate("(id) => window.__orAudio.players[id].bytes / 48000", spoken_id)

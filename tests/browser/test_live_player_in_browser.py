@@ -99,7 +99,7 @@ def oraudio_latency(notebook: Any, artifacts: Path, run: int) -> float:
     player_id = new_player(page, before, timeout=60)
     if run == 0:  # the live state, once its first buffer is scheduled (not to disturb the measurement)
         page.wait_for_function(
-            "(id) => { const d = window.__orAudio.players[id].debug; return d.schedule.length > 0; }",
+            "(id) => { const d = window.__orAudio.players[id]; return d.schedule.length > 0; }",
             arg=player_id,
             timeout=60_000,
         )
@@ -174,7 +174,7 @@ print(json.dumps(p60.traffic))
     index = notebook.run(code)
     notebook.wait(index, timeout=60)
     player_id = next(p for p in players(page) if p not in before)
-    page.wait_for_function("(id) => window.__orAudio.players[id].debug.state === 'done'", arg=player_id)
+    page.wait_for_function("(id) => window.__orAudio.players[id].state === 'done'", arg=player_id)
     ws_bytes = notebook.ws_received - ws_before
     kernel = json.loads(notebook.cell(index).locator(".jp-OutputArea-output").last.inner_text())
     info = debug(page, player_id)
@@ -249,7 +249,7 @@ def test_click_to_listen_when_the_browser_blocks_audio(notebook: Any, artifacts:
     )
     button.click()  # a real click: a user gesture
     button.wait_for(state="hidden", timeout=10_000)
-    state = page.evaluate("(id) => window.__orAudio.players[id].ctx.state", player_id)
+    state = page.evaluate("(id) => window.__orAudio.players[id].contextState", player_id)
     assert state == "running"
     notebook.wait(index)
 

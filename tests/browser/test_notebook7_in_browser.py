@@ -45,7 +45,7 @@ def test_oraudio_streams_live_then_leaves_the_saved_output_in_notebook_7(
     seen = page.wait_for_function(WORDS_WHILE_RUNNING, arg=[player_id, index], timeout=60_000).json_value()
     assert seen["running"] and seen["text"], seen  # words in the page while the cell still runs
     page.wait_for_function(
-        "(id) => window.__orAudio.players[id].debug.schedule.length > 0", arg=player_id, timeout=60_000
+        "(id) => window.__orAudio.players[id].schedule.length > 0", arg=player_id, timeout=60_000
     )
     notebook7.cell(index).screenshot(path=str(artifacts / "notebook7_live.png"))
     notebook7.wait(index)

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from _bare_page import FAKE_MODEL, open_bare_page
+
 from or_audio_widgets.jupyter._js import CSS, PLAYER, module_source
 
 pytestmark = pytest.mark.browser
@@ -25,42 +27,8 @@ pytestmark = pytest.mark.browser
 PLAYER_JS = module_source(PLAYER)  # the module anywidget is given
 CHUNK = 9600  # bytes: 200 ms of 24 kHz pcm16
 
-# A stand-in for anywidget's model: get()/set(), on/off(name, cb), send(); deliver() plays the kernel.
-FAKE_MODEL = """
-window.fakeModel = (id, extra) => {
-    const handlers = new Map();
-    const values = { player_id: id, recorder_id: id, sample_rate: 24000, stoppable: true, max_seconds: 300,
-                     ...(extra || {}) };
-    const fire = (name, ...args) => (handlers.get(name) || []).slice().forEach((h) => h(...args));
-    return {
-        sent: [],
-        handlers,
-        get: (key) => values[key],
-        set(key, value) { values[key] = value; fire(`change:${key}`); },
-        on: (name, cb) => handlers.set(name, [...(handlers.get(name) || []), cb]),
-        off: (name, cb) => handlers.set(name, (handlers.get(name) || []).filter((h) => h !== cb)),
-        send(msg) { this.sent.push(msg); },
-        deliver: (msg, buffers) => fire("msg:custom", msg, buffers || []),
-        listeners: () => [...handlers.values()].reduce((n, list) => n + list.length, 0),
-    };
-};
-window.chunk = (n) => new DataView(new ArrayBuffer(n));
-"""
-
-HARNESS = """async (source) => {
-    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-    window.__player = (await import(url)).default;
-}"""
-
-
 def open_page(browser: Any) -> Any:
-    page = browser.new_page()
-    page.set_default_timeout(60_000)
-    page.goto("about:blank")
-    page.add_style_tag(content=CSS.read_text())
-    page.add_script_tag(content=FAKE_MODEL)
-    page.evaluate(HARNESS, PLAYER_JS)
-    return page
+    return open_bare_page(browser, PLAYER)
 
 
 @pytest.fixture
@@ -78,7 +46,7 @@ def run(page: Any, body: str) -> Any:
     ``debug`` (its debug record) in scope) on a fresh player."""
     return page.evaluate(
         f"""async (id) => {{
-            const model = window.fakeModel(id), player = window.__player;
+            const model = window.fakeModel(id), player = window.__widget;
             const dispose = player.initialize({{ model }});
             const debug = window.__orAudio.players[id];
             {body}

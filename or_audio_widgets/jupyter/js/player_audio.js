@@ -30,7 +30,7 @@ function output(state) {
 function setVolume(state, volume, muted) {
   state.volume = Math.max(0, Math.min(1, Number(volume)));
   state.muted = Boolean(muted);
-  if (state.gain) state.gain.gain.setValueAtTime(gainLevel(state), state.ctx.currentTime);
+  if (state.gain) state.gain.gain.value = gainLevel(state);
 }
 
 function toAudioBuffer(ctx, state, bytes, frames) {
@@ -83,6 +83,7 @@ function play(state, seq, bytes, frames) {
   const entry = { node, size: frames * state.channels * 4 }; // the buffer's float samples
   hold(state.debug, entry.size);
   state.sources.push(entry);
+  state.debug.sources = state.sources.length;
   node.addEventListener("ended", () => forget(state, entry), { once: true });
   state.frames += frames;
   const duration = frames / state.rate;
@@ -103,6 +104,7 @@ function forget(state, entry) {
   const at = state.sources.indexOf(entry);
   if (at < 0) return;
   state.sources.splice(at, 1);
+  state.debug.sources = state.sources.length;
   hold(state.debug, -entry.size);
   entry.node.disconnect();
   if (state.released && !state.sources.length) detachAudio(state);

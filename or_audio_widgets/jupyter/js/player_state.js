@@ -11,7 +11,7 @@
 function newDebug(id) {
   return {
     id, state: "waiting", have: 0, bytes: 0, text: "", textLength: 0, held: 0, sources: 0,
-    contextRate: null, contextState: null, released: false,
+    contextRate: null, contextState: null, gain: null, released: false,
     schedule: [], scheduled: 0, scheduledSeconds: 0, underruns: 0,
     firstChunkKernelTs: null, firstChunkArrived: null, firstScheduled: null, firstLead: null,
     bytesReceived: 0, jsonBytes: 0, messages: 0, textUpdates: [], endedAt: null, replayedChunks: 0,
@@ -198,5 +198,6 @@ function refresh(state) {
   const d = state.debug;
   Object.assign(d, { state: phase(state), have: state.have, bytes: state.bytes, sources: state.sources.length });
   d.contextState = state.ctx ? state.ctx.state : null;
+  d.gain = state.gain ? state.gain.gain.value : null; // what the GainNode really applies
   for (const view of state.views) view();
 }
