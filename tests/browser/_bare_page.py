@@ -62,7 +62,11 @@ TRACKER = """(() => {
         return id;
     };
     window.clearTimeout = (id) => { timers.delete(id); clearT(id); };
-    window.setInterval = (fn, ms, ...args) => { const id = setI(fn, ms, ...args); timers.add(id); return id; };
+    window.setInterval = (fn, ms, ...args) => {
+        const id = setI(fn, ms, ...args);
+        timers.add(id);
+        return id;
+    };
     window.clearInterval = (id) => { timers.delete(id); clearI(id); };
     window.__held = () => ({
         statechange: listeners.filter((l) => l.type === "statechange").length,

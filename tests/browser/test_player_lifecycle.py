@@ -88,7 +88,8 @@ def test_a_view_that_goes_away_lets_go_and_a_new_view_asks_for_everything_again(
             // What Python answers: its counts, then what the page asks for.
             r.model.deliver({{ t: "state", chunks: 3, text_len: 8, finished: true }});
             const need = r.model.sent.slice(-1)[0];
-            r.model.deliver({{ t: "pcm", seq: 0, replay: true }}, [chunk({CHUNK}), chunk({CHUNK}), chunk({CHUNK})]);
+            const three = [chunk({CHUNK}), chunk({CHUNK}), chunk({CHUNK})];
+            r.model.deliver({{ t: "pcm", seq: 0, replay: true }}, three);
             r.model.deliver({{ t: "text", at: 0, text: "A reply." }});
             r.model.deliver({{ t: "finish", chunks: 3, complete: true, reason: null, duration: 0.6 }});
             const audio = root.querySelector(".ora-final audio");

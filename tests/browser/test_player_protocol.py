@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
-
 from _bare_page import FAKE_MODEL, open_bare_page
+from playwright.sync_api import expect
 
 from or_audio_widgets.jupyter._js import CSS, PLAYER, module_source
 

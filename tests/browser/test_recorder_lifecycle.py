@@ -138,5 +138,6 @@ def test_a_take_shows_its_clock_and_plain_disabled_states_then_goes_to_python(pa
     assert recording["labels"] == ["● Record", "■ Stop recording"]
     sent = result["sent"]
     assert sent["msg"]["t"] == "recording" and sent["msg"]["ms"] >= 1000 and sent["bytes"] > 0
-    assert sent["tracks"] == ["ended"] and sent["held"]["urls"] == 1 and sent["held"]["bytes"] == sent["bytes"]
+    assert sent["tracks"] == ["ended"]  # the microphone is off as soon as the take ends
+    assert sent["held"]["urls"] == 1 and sent["held"]["bytes"] == sent["bytes"]  # the take, to play back
     assert result["cleared"]["urls"] == 0 and result["cleared"]["bytes"] == 0
