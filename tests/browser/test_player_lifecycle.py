@@ -178,7 +178,7 @@ def test_mute_and_volume_set_the_players_gain_and_carry_over_to_the_file(page: A
             seen.push(gain());
             const mute = root.querySelector(".ora-mute");
             mute.click();
-            seen.push(gain(), mute.getAttribute("aria-pressed"));
+            seen.push(gain(), mute.getAttribute("aria-pressed"), mute.textContent);
             model.deliver({{ t: "finish", chunks: 1, complete: true, reason: null, duration: 0.2 }});
             const audio = root.querySelector(".ora-final audio");
             return {{ seen, volume: audio.volume, muted: audio.muted }};
@@ -186,5 +186,5 @@ def test_mute_and_volume_set_the_players_gain_and_carry_over_to_the_file(page: A
     )
     assert result["seen"][0] == 1
     assert result["seen"][1] == pytest.approx(0.4)
-    assert result["seen"][2:] == [0, "true"]
+    assert result["seen"][2:] == [0, "true", "Unmute"]
     assert result["volume"] == pytest.approx(0.4) and result["muted"] is True

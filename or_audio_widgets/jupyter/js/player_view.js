@@ -30,7 +30,7 @@ function liveControls(state) {
   const stop = button("ora-stop-reply", "■ Stop reply", "Stop reply");
   stop.title = "Stop this reply: the connection closes and what arrived is kept";
   stop.addEventListener("click", () => requestStop(state));
-  const mute = button("ora-mute", "", "Mute");
+  const mute = button("ora-mute", "Mute");
   mute.addEventListener("click", () => { setVolume(state, state.volume, !state.muted); refresh(state); });
   const volume = el("input", "ora-volume");
   Object.assign(volume, { type: "range", min: "0", max: "1", step: "0.05", title: "Volume" });
@@ -43,10 +43,8 @@ function liveControls(state) {
     stop.hidden = !state.model.get("stoppable");
     stop.disabled = state.stopping;
     stop.textContent = state.stopping ? "Stopping…" : "■ Stop reply";
-    mute.textContent = state.muted ? "🔇" : "🔊";
-    mute.setAttribute("aria-label", state.muted ? "Unmute" : "Mute");
+    mute.textContent = state.muted ? "Unmute" : "Mute"; // words: an emoji needs a font the page may lack
     mute.setAttribute("aria-pressed", String(state.muted));
-    mute.title = state.muted ? "Unmute" : "Mute";
     if (document.activeElement !== volume) volume.value = String(state.volume);
   };
   return { box, update };
@@ -78,7 +76,7 @@ function showEnd(state, p, parts) {
   const reason = state.end.reason || "the stream ended early";
   marker.textContent = `⚠ Incomplete reply: ${reason}. What arrived is kept.`;
   note.hidden = p !== "stopped";
-  note.textContent = state.bytes ? "Stopped. What arrived is kept and plays below." : "Stopped before any audio arrived.";
+  note.textContent = state.bytes ? "Stopped at your request; what arrived is kept." : "Stopped before any audio arrived.";
 }
 
 function buildView(state, root) {
