@@ -17,6 +17,8 @@ class Turn:
     parts: list[dict[str, Any]] = field(default_factory=list)  # input_audio parts sent with a user turn
     sources: list[str] = field(default_factory=list)  # what each part was (for people)
     reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
+    heard: str | None = None  # a user turn's recordings, transcribed (sent instead of them later on)
+    heard_error: str | None = None  # why they could not be transcribed (then they go again as audio)
 
     def message(self) -> dict[str, Any]:
         """This turn as a chat message for the next request."""
