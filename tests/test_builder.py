@@ -9,7 +9,6 @@ import pytest
 
 import or_audio_widgets
 from or_audio_widgets.core import _reply
-from or_audio_widgets.core._builder import ReplyBuilder
 from or_audio_widgets.core._events import (
     AudioDelta,
     End,
@@ -20,6 +19,7 @@ from or_audio_widgets.core._events import (
     TextDelta,
     TranscriptDelta,
 )
+from or_audio_widgets.core._reply import ReplyBuilder
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError
 

@@ -21,7 +21,7 @@ from or_audio_widgets.core._events import (
     TextDelta,
     Usage,
 )
-from or_audio_widgets.core._reply import AudioReply
+from or_audio_widgets.core._reply import AudioReply, ReplyAudio
 from or_audio_widgets.core._transcode import encode_pcm
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError
@@ -196,15 +196,15 @@ def test_to_segment() -> None:
 
 
 def test_direct_construction_from_pcm_and_from_wav() -> None:
-    reply = AudioReply(pcm=PCM, transcript="x")
+    reply = AudioReply(ReplyAudio.from_pcm(PCM), transcript="x")
     assert read_wav(reply.audio) == (24000, 1, PCM) and reply.complete
-    from_wav = AudioReply(audio=pcm_to_wav(PCM, 16000, 2), format="wav")
+    from_wav = AudioReply(ReplyAudio.from_file(pcm_to_wav(PCM, 16000, 2), "wav"))
     assert (from_wav.sample_rate, from_wav.channels, from_wav.pcm) == (16000, 2, PCM)
 
 
 def test_a_24_bit_wav_becomes_pcm16() -> None:
     samples24 = b"".join(b"\x00" + PCM[i : i + 2] for i in range(0, len(PCM), 2))
-    reply = AudioReply(audio=pcm_to_wav(samples24, 16000, 1, 3), format="wav")
+    reply = AudioReply(ReplyAudio.from_file(pcm_to_wav(samples24, 16000, 1, 3), "wav"))
     assert (reply.sample_rate, reply.pcm, reply.duration) == (16000, PCM, len(PCM) / 32000)
     assert read_wav(reply.audio) == (16000, 1, PCM)
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
 from ._models import models_payload
+from ._recorded import RecordedRequest
 from ._request import APIFailure, Plan, header_number, plan_reply
 from ._stream import Context, usage, words
 from ._writer import write_stream
@@ -56,8 +57,6 @@ class Handler(BaseHTTPRequestHandler):
         return urlsplit(self.path).path.rstrip("/")
 
     def _record(self, body: Any) -> None:
-        from ._server import RecordedRequest
-
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         self.server.record(RecordedRequest(self.command, self.path, headers, body))
 

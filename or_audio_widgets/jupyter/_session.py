@@ -38,7 +38,7 @@ def emulator_realtime() -> float:
 
 
 @dataclass(frozen=True)
-class Connection:
+class ReadyClient:
     """A client ready to use, and whether it talks to the offline emulator."""
 
     client: OpenRouterAudio
@@ -50,7 +50,7 @@ class Connection:
         return OFFLINE_NOTICE if self.offline else None
 
 
-class Session:
+class KernelSession:
     """The in-memory key, the offline emulator (started on first use) and cached clients."""
 
     def __init__(self) -> None:
@@ -59,7 +59,8 @@ class Session:
         self._clients: dict[tuple[object, ...], OpenRouterAudio] = {}
 
     def __repr__(self) -> str:
-        return f"<Session key={self.key_source() or 'none'} emulator={'on' if self._emulator else 'off'}>"
+        emulator = "on" if self._emulator else "off"
+        return f"<KernelSession key={self.key_source() or 'none'} emulator={emulator}>"
 
     def login(self, key: str) -> None:
         """Keep ``key`` for this kernel's lifetime (memory only)."""
@@ -82,7 +83,7 @@ class Session:
     def connect(
         self, *, offline: bool, base_url: str | None, timeout: float | None,
         headers: dict[str, str] | None = None,
-    ) -> Connection:
+    ) -> ReadyClient:
         """A client for the emulator when ``offline``, else for ``base_url`` with the key.
 
         Raises :class:`MissingAPIKeyError` (whose text says how to set a key or go offline).
@@ -101,7 +102,7 @@ class Session:
         if client is None:
             client = _make_client(key, url, timeout, headers)
             self._clients[cache_key] = client
-        return Connection(client, offline)
+        return ReadyClient(client, offline)
 
     def _emulator_url(self) -> str:
         if self._emulator is None:
