@@ -7,6 +7,7 @@ import ast
 import math
 import re
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -93,12 +94,13 @@ def test_suffix_checks_use_families() -> None:
 # --- nothing outside the registry keeps its own table --------------------------------------------------
 
 
-def _constants(tree: ast.AST) -> list[ast.Constant]:
+def _strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of every string constant but docstrings."""
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
                   and node.body and isinstance(node.body[0], ast.Expr)}
-    return [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and id(node) not in docstrings]
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
 
 
 def _package_trees() -> list[tuple[str, ast.AST]]:
@@ -106,16 +108,16 @@ def _package_trees() -> list[tuple[str, ast.AST]]:
             for path in sorted(PACKAGE.rglob("*.py")) if path != REGISTRY]
 
 
-def _stray_literals(trees: list[tuple[str, ast.AST]]) -> list[str]:
+def _stray_literals(trees: Sequence[tuple[str, ast.AST]]) -> list[str]:
     """MIME types, ffmpeg codec and muxer names (those that are not also format names) and encoder
     options written out as string constants."""
     codecs = {part for fmt in WRITTEN if fmt.encoder for part in (fmt.encoder.codec, fmt.encoder.muxer)}
     banned = (codecs - set(FORMATS)) | {"-c:a", "-acodec", "-codec:a", "-b:a"}
-    return [f"{where}:{node.lineno}: {node.value!r}" for where, tree in trees for node in _constants(tree)
-            if re.search(r"\b(audio|video)/[a-z]", node.value) or node.value in banned]
+    return [f"{where}:{line}: {text!r}" for where, tree in trees for line, text in _strings(tree)
+            if re.search(r"\b(audio|video)/[a-z]", text) or text in banned]
 
 
-def _format_tables(trees: list[tuple[str, ast.AST]]) -> list[str]:
+def _format_tables(trees: Sequence[tuple[str, ast.AST]]) -> list[str]:
     """Literal tuples, lists, sets and dicts naming three or more formats or suffixes."""
     known = set(FORMATS) | {s for fmt in FORMATS.values() for s in fmt.suffixes}
     tables = []

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar, overload
 
 from . import _transcode
 from ._accumulator import ReplyAccumulator
@@ -31,13 +31,22 @@ class _Part(Generic[T]):
     """A read-only attribute of the reply that one of its parts holds (``reply.cost`` is
     ``reply.origin.cost``)."""
 
-    def __init__(self, part: str) -> None:
+    def __init__(self, part: str, doc: str | None = None) -> None:
         self._part = part
+        self.__doc__ = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
-    def __get__(self, reply: object, owner: type | None = None) -> T:
+    @overload
+    def __get__(self, reply: None, owner: type) -> _Part[T]: ...
+
+    @overload
+    def __get__(self, reply: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, reply: object, owner: type | None = None) -> T | _Part[T]:
+        if reply is None:  # looked up on the class (help(), documentation tools)
+            return self
         value: T = getattr(getattr(reply, self._part), self._name)
         return value
 
@@ -79,27 +88,13 @@ class AudioReply:
     error_kind = _Part["str | None"]("outcome")
     finish_reason = _Part["str | None"]("outcome")
 
-    # --- the audio ---------------------------------------------------------------------------------------
+    # --- the audio, held by ``sound`` ----------------------------------------------------------------------
 
-    @property
-    def pcm(self) -> memoryview:
-        """The pcm16 samples (read-only view). Decoding a compressed-only reply needs ffmpeg."""
-        return self.sound.pcm
-
-    @property
-    def audio(self) -> bytes:
-        """The audio file in ``format`` (wav, pcm16, mp3, ...)."""
-        return self.sound.audio
-
-    @property
-    def mime_type(self) -> str:
-        """MIME type of :attr:`audio`."""
-        return self.sound.mime_type
-
-    @property
-    def duration(self) -> float:
-        """Seconds of audio."""
-        return self.sound.duration
+    pcm = _Part[memoryview]("sound", "The pcm16 samples (read-only view). Decoding a compressed-only reply "
+                            "needs ffmpeg.")
+    audio = _Part[bytes]("sound", "The audio file in ``format`` (wav, pcm16, mp3, ...).")
+    mime_type = _Part[str]("sound", "MIME type of :attr:`audio`.")
+    duration = _Part[float]("sound", "Seconds of audio.")
 
     @property
     def words(self) -> str:
