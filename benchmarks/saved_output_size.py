@@ -42,7 +42,7 @@ def make_reply_wav(folder: Path) -> Path:
 
 
 def child(name: str, folder: Path) -> None:
-    from or_audio_widgets.core._reply import AudioReply, ReplyAudio, ReplyOrigin
+    from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin
     from or_audio_widgets.jupyter import _saved
 
     wav = (folder / "reply.wav").read_bytes()

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 import or_audio_widgets
+from or_audio_widgets import ReplyBuilder
 from or_audio_widgets.core import _reply
 from or_audio_widgets.core._events import (
     AudioDelta,
@@ -19,7 +20,6 @@ from or_audio_widgets.core._events import (
     TextDelta,
     TranscriptDelta,
 )
-from or_audio_widgets.core._reply import ReplyBuilder
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError
 

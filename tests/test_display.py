@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from _magics_support import Recorded, RecordingPublisher, audio_uris, wav_seconds
 
-from or_audio_widgets import AudioReply
+from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core._events import AudioDelta, End, KeepAlive, Started, TranscriptDelta
-from or_audio_widgets.core._reply import ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.jupyter import _display, _saved
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from or_audio_widgets import AudioReply, ReplyAudio
 from or_audio_widgets.core import _ffmpeg
 from or_audio_widgets.core._events import (
     AudioDelta,
@@ -21,7 +22,6 @@ from or_audio_widgets.core._events import (
     TextDelta,
     Usage,
 )
-from or_audio_widgets.core._reply import AudioReply, ReplyAudio
 from or_audio_widgets.core._transcode import encode_pcm
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError

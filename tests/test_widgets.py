@@ -17,8 +17,7 @@ import ipywidgets.embed
 import pytest
 from _audio_samples import make_recorder_webm
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
-from or_audio_widgets.core._reply import ReplyAudio, ReplyOutcome
+from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder

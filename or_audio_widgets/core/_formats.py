@@ -101,11 +101,13 @@ FORMATS: dict[str, AudioFormat] = _table(
                 reply=True, compressed=True, playable=True, mime_aliases=("audio/x-flac",)),
     # Ogg Opus: the API's output format "opus"; not an input format (it goes in as ogg).
     AudioFormat("opus", "audio/ogg", (".opus",), Encoder("libopus", "opus"), output=True, wire=True,
-                reply=True, compressed=True, playable=True, family="ogg", link_suffix=".ogg"),
+                reply=True, compressed=True, playable=True, family="ogg", link_suffix=".ogg",
+                mime_aliases=("audio/opus",)),
     AudioFormat("m4a", "audio/mp4", (".m4a",), Encoder("aac", "ipod"), input=True, compressed=True,
                 playable=True, family="mp4", mime_aliases=("audio/x-m4a",)),
     AudioFormat("pcm16", "audio/L16", (".pcm", ".raw", ".pcm16"), Encoder("pcm_s16le", "s16le"), input=True,
-                output=True, wire=True, reply=True, sample_width=2, aliases=("s16le",)),
+                output=True, wire=True, reply=True, sample_width=2, aliases=("s16le",),
+                mime_aliases=("audio/pcm", "audio/raw")),
     AudioFormat("pcm24", "audio/L24", (".pcm24",), Encoder("pcm_s24le", "s24le"), input=True, wire=True,
                 sample_width=3, aliases=("s24le",)),
     # Formats the sniffer recognises but the API does not take: converted before sending.
