@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import pickle
 import subprocess
 import wave
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from or_audio_widgets import AudioReply, ReplyAudio
+from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core import _ffmpeg
 from or_audio_widgets.core._events import (
     AudioDelta,
@@ -222,3 +223,15 @@ def test_repr_is_short_and_has_no_audio() -> None:
     assert "Hello <world>" in text and "complete" in text and len(text) < 200
     failed = AudioReply.from_sse([sse(done=False)])
     assert "incomplete" in repr(failed)
+
+
+def test_parts_read_through_and_stay_out_of_reprs() -> None:
+    origin = ReplyOrigin(model="openai/gpt-audio", id="gen-9", usage={"total_tokens": 3}, cost=0.25)
+    outcome = ReplyOutcome(complete=False, error="cancelled", error_kind="cancelled")
+    reply = AudioReply(ReplyAudio.from_pcm(PCM, 16000), transcript="hi", origin=origin, outcome=outcome)
+    assert (reply.model, reply.id, reply.usage, reply.cost) == (origin.model, "gen-9", origin.usage, 0.25)
+    assert (reply.complete, reply.error, reply.error_kind) == (False, "cancelled", "cancelled")
+    assert reply.sample_rate == 16000 and reply.duration == len(PCM) / 32000
+    assert repr(reply.sound) == f"<ReplyAudio wav 16000 Hz 1 ch, {len(PCM) / 32000:.2f} s>"
+    again = pickle.loads(pickle.dumps(reply))  # noqa: S301 - our own bytes
+    assert (again.transcript, again.cost, bytes(again.pcm), again.complete) == ("hi", 0.25, PCM, False)

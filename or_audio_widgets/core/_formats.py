@@ -138,14 +138,8 @@ RAW_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.sample_width)
 def audio_format(name: str) -> AudioFormat | None:
     """The format called ``name`` (any case; also ``aif``, ``wave``, ``.oga``, ``s16le``...), else None."""
     key = name.strip().lower()
-    found = FORMATS.get(key)
-    if found is not None:
-        return found
-    dotted = key if key.startswith(".") else f".{key}"
-    for fmt in FORMATS.values():
-        if dotted in fmt.suffixes or key in fmt.aliases:
-            return fmt
-    return None
+    by_alias = next((fmt for fmt in FORMATS.values() if key in fmt.aliases), None)
+    return FORMATS.get(key) or format_for_suffix(key) or by_alias
 
 
 def encoder_of(name: str) -> Encoder:

@@ -72,6 +72,10 @@ class ReplyAudio:
             return cls(fmt, sample_rate, channels, held=bytes(audio))
         return cls(fmt, sample_rate, channels, held=None, encoded=audio)
 
+    def __repr__(self) -> str:  # never the bytes
+        held = f"{self.duration:.2f} s" if self.decoded else f"{len(self._encoded or b'')} bytes encoded"
+        return f"<ReplyAudio {self.format} {self.sample_rate} Hz {self.channels} ch, {held}>"
+
     @property
     def decoded(self) -> bool:
         """Whether the samples are at hand (False for a compressed file not decoded yet)."""
