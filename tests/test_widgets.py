@@ -17,7 +17,7 @@ import ipywidgets.embed
 import pytest
 from _audio_samples import make_recorder_webm
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
+from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
@@ -120,7 +120,7 @@ def test_finish_tells_the_page_to_assemble_its_file_and_replays_it_when_asked() 
     player.append_transcript("Done.")
     player.append_pcm(pcm)
     sent = Sent(player)
-    player.finish(AudioReply(pcm=pcm, transcript="Done."))
+    player.finish(AudioReply(ReplyAudio.from_pcm(pcm), transcript="Done."))
     end = sent.messages[-1][0]
     assert end["t"] == "finish" and end["chunks"] == 1 and end["complete"] is True
     assert end["duration"] == pytest.approx(0.5)
@@ -137,7 +137,7 @@ def test_finish_with_audio_that_differs_from_the_stream_replaces_it_once() -> No
     player.append_pcm(tone(0.2))
     sent = Sent(player)
     final = tone(0.3)
-    player.finish(AudioReply(pcm=final, transcript="other words"))
+    player.finish(AudioReply(ReplyAudio.from_pcm(final), transcript="other words"))
     assert sent.kinds() == ["replace", "finish"]
     assert sent.messages[0][1] == [final]
     assert sent.messages[1][0]["transcript"] == "other words"
@@ -390,13 +390,16 @@ def _descendants(widget: Any) -> list[Any]:
     return found
 
 
+CANCELLED = ReplyOutcome(complete=False, error="cancelled")
+
+
 @pytest.mark.parametrize(
     ("reply", "said"),
     [
-        (AudioReply(pcm=b"\0\0" * 24000, transcript="Hi"), "1.0 s of audio · complete"),
+        (AudioReply(ReplyAudio.from_pcm(b"\0\0" * 24000), transcript="Hi"), "1.0 s of audio · complete"),
         (AudioReply(text="Hello there"), "text reply · complete"),
-        (AudioReply(transcript="Hi", complete=False, error="cancelled"), "words, no audio yet · incomplete"),
-        (AudioReply(complete=False, error="cancelled"), "nothing arrived · incomplete (cancelled)"),
+        (AudioReply(transcript="Hi", outcome=CANCELLED), "words, no audio yet · incomplete"),
+        (AudioReply(outcome=CANCELLED), "nothing arrived · incomplete (cancelled)"),
     ],
 )
 def test_a_turn_summary_says_what_arrived(reply: AudioReply, said: str) -> None:

@@ -52,7 +52,7 @@ def default_client() -> tuple[Any, bool]:
     return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
 
 
-def audio_models(client: Any) -> list[tuple[str, bool]]:
+def model_choices(client: Any) -> list[tuple[str, bool]]:
     """(model id, speaks) for every model that takes or gives audio; speaking models first."""
     found: list[tuple[str, bool]] = []
     for info in client.models():

@@ -29,7 +29,7 @@ def env_offline() -> bool:
 
 
 @dataclass(frozen=True)
-class Connection:
+class ReadyClient:
     """A client ready to use, and whether it talks to the offline emulator."""
 
     client: OpenRouterAudio
@@ -41,7 +41,7 @@ class Connection:
         return OFFLINE_NOTICE if self.offline else None
 
 
-class Session:
+class KernelSession:
     """The in-memory key, the offline emulator (started on first use) and cached clients."""
 
     def __init__(self) -> None:
@@ -49,7 +49,8 @@ class Session:
         self._clients: dict[tuple[object, ...], OpenRouterAudio] = {}
 
     def __repr__(self) -> str:
-        return f"<Session key={self.key_source() or 'none'} emulator={'on' if emulator_running() else 'off'}>"
+        emulator = "on" if emulator_running() else "off"
+        return f"<KernelSession key={self.key_source() or 'none'} emulator={emulator}>"
 
     def login(self, key: str) -> None:
         """Keep ``key`` for this kernel's lifetime (memory only)."""
@@ -77,7 +78,7 @@ class Session:
     def connect(
         self, *, offline: bool, base_url: str | None, timeout: float | None,
         headers: dict[str, str] | None = None,
-    ) -> Connection:
+    ) -> ReadyClient:
         """A client for the emulator when ``offline``, else for ``base_url`` with the key.
 
         Raises :class:`MissingAPIKeyError` (whose text says how to set a key or go offline).
@@ -96,7 +97,7 @@ class Session:
         if client is None:
             client = _make_client(key, url, timeout, headers)
             self._clients[cache_key] = client
-        return Connection(client, offline)
+        return ReadyClient(client, offline)
 
     def close(self) -> None:
         """Stop the kernel's offline emulator and forget the key and the clients."""
