@@ -42,7 +42,7 @@ def make_reply_wav(folder: Path) -> Path:
 
 
 def child(name: str, folder: Path) -> None:
-    from or_audio_widgets import AudioReply
+    from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin
     from or_audio_widgets.jupyter import _saved
 
     wav = (folder / "reply.wav").read_bytes()
@@ -54,7 +54,8 @@ def child(name: str, folder: Path) -> None:
             from IPython.display import Audio
 
             return len(Audio(data=wav)._repr_html_())
-        reply = AudioReply(audio=wav, format="wav", transcript=transcript, id="gen-bench")
+        sound = ReplyAudio.from_file(wav, "wav")
+        reply = AudioReply(sound, transcript=transcript, origin=ReplyOrigin(id="gen-bench"))
         if name == "auto-no-ffmpeg":
             _saved.compress = lambda reply: None  # type: ignore[assignment]
         placement = _saved.place_audio(reply, embed="inline" if name == "inline" else "auto")

@@ -26,6 +26,9 @@ _EXPORTS: dict[str, str] = {
     "End": ".core._events",
     "AudioReply": ".core._reply",
     "ReplyBuilder": ".core._reply",
+    "ReplyAudio": ".core._reply",
+    "ReplyOrigin": ".core._reply",
+    "ReplyOutcome": ".core._reply",
     # audio in
     "prepare_audio": ".client._parts",
     "PreparedAudio": ".core._inputs",
@@ -86,7 +89,10 @@ __all__ = [
     "RateLimitError",
     "ReasoningDelta",
     "Recorder",
+    "ReplyAudio",
     "ReplyBuilder",
+    "ReplyOrigin",
+    "ReplyOutcome",
     "ReplyStream",
     "RequestTimeoutError",
     "Started",
@@ -120,7 +126,7 @@ if TYPE_CHECKING:
         iter_events,
     )
     from .core._inputs import PreparedAudio
-    from .core._reply import AudioReply, ReplyBuilder
+    from .core._reply import AudioReply, ReplyAudio, ReplyBuilder, ReplyOrigin, ReplyOutcome
     from .emulator import EmulatorHandle, start_emulator
     from .errors import (
         APIConnectionError,

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 import or_audio_widgets
+from or_audio_widgets import ReplyBuilder
 from or_audio_widgets.core import _reply
-from or_audio_widgets.core._builder import ReplyBuilder
 from or_audio_widgets.core._events import (
     AudioDelta,
     End,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from _magics_support import Recorded, RecordingPublisher, audio_uris, wav_seconds
 
-from or_audio_widgets import AudioReply
+from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core._events import AudioDelta, End, KeepAlive, Started, TranscriptDelta
 from or_audio_widgets.jupyter import _display, _saved
 
@@ -139,8 +139,9 @@ def test_finish_replaces_the_live_output(shell_rec: Recorded) -> None:
 # --- the saved record -------------------------------------------------------------------------------------
 
 
-def _reply(seconds: float, fmt: str = "wav", **kw: Any) -> AudioReply:
-    return AudioReply(pcm=_speech_pcm(seconds), format=fmt, transcript="Hi <b>there</b>", id="gen-1", **kw)
+def _reply(seconds: float, fmt: str = "wav", outcome: ReplyOutcome | None = None) -> AudioReply:
+    return AudioReply(ReplyAudio.from_pcm(_speech_pcm(seconds), format=fmt), transcript="Hi <b>there</b>",
+                      origin=ReplyOrigin(id="gen-1"), outcome=outcome or ReplyOutcome())
 
 
 def test_auto_inlines_small_audio_once() -> None:
@@ -198,14 +199,14 @@ def test_pcm16_is_wrapped_as_wav_and_text_replies_have_no_player() -> None:
     assert placement.mime == "audio/wav"
     (_mime, data), = audio_uris(_saved.saved_bundle(reply, placement)["text/html"])
     assert wav_seconds(data) == pytest.approx(0.5)
-    text = AudioReply(text="just <i>words</i>", format="wav")
+    text = AudioReply(text="just <i>words</i>")
     page = _saved.saved_bundle(text, _saved.place_audio(text, embed="auto"), notice="offline emulator")
     assert "<audio" not in page["text/html"] and "&lt;i&gt;" in page["text/html"]
     assert "offline emulator" in page["text/plain"]
 
 
 def test_incomplete_replies_say_why() -> None:
-    reply = _reply(0.5, complete=False, error="cancelled by the user")
+    reply = _reply(0.5, outcome=ReplyOutcome(complete=False, error="cancelled by the user"))
     page = _saved.saved_bundle(reply, _saved.place_audio(reply, embed="auto"))
     assert "incomplete: cancelled by the user" in page["text/html"]
     assert "incomplete" in page["text/plain"]

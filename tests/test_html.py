@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
+from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core import _ffmpeg, _html
 from or_audio_widgets.core._html import render_reply, waveform_peaks, waveform_svg
-from or_audio_widgets.core._reply import AudioReply
 from or_audio_widgets.core._wav import pcm_to_wav
 
 PCM = (b"\x00\x10\x00\xf0" * 6000) + (b"\x00\x01" * 12000)  # loud then quiet, 1.0 s
@@ -46,10 +47,14 @@ def tags_named(markup: str, name: str) -> list[dict[str, str | None]]:
     return [attrs for tag, attrs in parse(markup).tags if tag == name]
 
 
-def reply(**kw: object) -> AudioReply:
-    defaults: dict[str, object] = {"pcm": PCM, "transcript": "Hello there", "id": "gen-123"}
-    defaults.update(kw)
-    return AudioReply(**defaults)  # type: ignore[arg-type]
+def reply(**kw: Any) -> AudioReply:
+    """A reply built by hand from flat fields, each put in the part of the reply that holds it."""
+    origin = {name: kw.pop(name) for name in ("model", "id", "provider", "usage", "cost") if name in kw}
+    outcome = {name: kw.pop(name) for name in ("complete", "error", "error_kind") if name in kw}
+    sound = ReplyAudio.from_pcm(kw.pop("pcm", PCM), format=kw.pop("format", "wav"))
+    words = {"transcript": "Hello there", **kw}
+    return AudioReply(sound, **words, origin=ReplyOrigin(**{"id": "gen-123", **origin}),
+                      outcome=ReplyOutcome(**outcome))
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -205,7 +210,7 @@ def test_text_reply_has_no_player() -> None:
 
 
 def test_repr_html_delegates() -> None:
-    r = AudioReply(audio=pcm_to_wav(PCM), format="wav", transcript="<b>hi</b>")
+    r = AudioReply(ReplyAudio.from_file(pcm_to_wav(PCM), "wav"), transcript="<b>hi</b>")
     assert r._repr_html_() == render_reply(r)
     assert "&lt;b&gt;hi&lt;/b&gt;" in r._repr_html_()
     assert not re.search(r"<script", r._repr_html_())

@@ -58,9 +58,9 @@ def test_a_browser_recording_reaches_the_emulator_through_the_wheels_ffmpeg(whee
 
 
 def test_the_saved_record_is_compressed_with_the_wheels_ffmpeg(wheel_ffmpeg_only: str) -> None:
-    from or_audio_widgets import AudioReply
+    from or_audio_widgets import AudioReply, ReplyAudio
 
-    reply = AudioReply(pcm=bytes(range(256)) * 3000, format="wav")  # 16 s of 24 kHz noise-like pcm16
+    reply = AudioReply(ReplyAudio.from_pcm(bytes(range(256)) * 3000))  # 16 s of 24 kHz noise-like pcm16
     mp3 = _saved.compress(reply)
     assert mp3 is not None and mp3[:3] in (b"ID3", b"\xff\xf3", b"\xff\xfb")
 

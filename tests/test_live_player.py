@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from _widget_helpers import Sent, front_end, tone
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
+from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._js import FOLDER, PLAYER, RECORDER, module_source
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer
 
+CANCELLED = ReplyOutcome(complete=False, error="cancelled")
 # Every way a script can turn a string into markup.
 HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment",
               "DOMParser", "srcdoc")  # fmt: skip
@@ -83,7 +84,7 @@ def test_finish_tells_the_page_to_assemble_its_file_and_replays_it_when_asked() 
     player.append_transcript("Done.")
     player.append_pcm(pcm)
     sent = Sent(player)
-    player.finish(AudioReply(pcm=pcm, transcript="Done."))
+    player.finish(AudioReply(ReplyAudio.from_pcm(pcm), transcript="Done."))
     end = sent.messages[-1][0]
     assert end["t"] == "finish" and end["chunks"] == 1 and end["complete"] is True
     assert end["duration"] == pytest.approx(0.5)
@@ -100,7 +101,7 @@ def test_finish_with_audio_that_differs_from_the_stream_replaces_it_once() -> No
     player.append_pcm(tone(0.2))
     sent = Sent(player)
     final = tone(0.3)
-    player.finish(AudioReply(pcm=final, transcript="other words"))
+    player.finish(AudioReply(ReplyAudio.from_pcm(final), transcript="other words"))
     assert sent.kinds() == ["replace", "finish"]
     assert sent.messages[0][1] == [final]
     assert sent.messages[1][0]["transcript"] == "other words"
@@ -218,7 +219,7 @@ def test_stop_from_the_page_runs_the_callbacks_once_and_the_end_says_stopped() -
     front_end(player, {"t": "stop"})  # pressed twice
     assert calls == [player] and player.stop_requested
     assert sent.messages == []  # the stop itself sends nothing: the end of the stream will
-    player.finish(AudioReply(pcm=player.pcm, complete=False, error="cancelled"))
+    player.finish(AudioReply(ReplyAudio.from_pcm(player.pcm), outcome=CANCELLED))
     end = sent.messages[-1][0]
     assert end["t"] == "finish" and end["stopped"] is True and end["complete"] is False
     front_end(player, {"t": "stop"})  # after the end
@@ -230,7 +231,7 @@ def test_a_reply_that_completed_despite_a_late_stop_is_not_marked_stopped() -> N
     player.on_stop(lambda _p: None)
     assert player.request_stop() is True
     sent = Sent(player)
-    player.finish(AudioReply(pcm=tone(0.1), transcript=""))
+    player.finish(AudioReply(ReplyAudio.from_pcm(tone(0.1))))
     assert "stopped" not in sent.messages[-1][0]
 
 

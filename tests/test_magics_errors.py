@@ -21,6 +21,7 @@ from IPython.core.error import UsageError
 
 from or_audio_widgets.errors import OpenRouterAudioError
 from or_audio_widgets.jupyter import _display
+from or_audio_widgets.jupyter._offline import current_emulator
 
 
 def _cell_error(ip: Any, cell: str) -> Any:
@@ -51,7 +52,7 @@ def test_offline_emulator_pacing_follows_the_environment(ip: Any, rec: Recorded,
     monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
     monkeypatch.setenv("OR_AUDIO_EMULATOR_REALTIME", "4")
     ip.run_cell_magic("oraudio", "", "Hi")
-    assert magics(ip)._session._emulator.realtime == 4.0
+    assert current_emulator().realtime == 4.0
 
 
 def test_offline_from_config_wins_over_a_key(ip: Any, rec: Recorded, online: Any) -> None:
@@ -181,7 +182,7 @@ def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
     ip.run_cell_magic("oraudio", "", "Hi")
-    handle = magics(ip)._session._emulator
+    handle = current_emulator()
     assert handle is not None and handle.running
     ip.run_line_magic("unload_ext", "or_audio_widgets")
     assert not handle.running
@@ -189,6 +190,45 @@ def test_unloading_stops_the_offline_emulator(ip: Any, rec: Recorded,
     ip.run_cell_magic("oraudio", "", "Hi again")  # a new emulator starts on demand
     assert "Hi again" in ip.user_ns["_oraudio"].transcript
     magics(ip).close()
+
+
+def test_the_magics_and_audiochat_share_one_offline_emulator(ip: Any, rec: Recorded,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from or_audio_widgets.jupyter._conversation import offline_client
+
+    def servers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "or-audio-emulator" and t.is_alive()}
+
+    monkeypatch.setenv("OR_AUDIO_OFFLINE", "1")
+    before = servers()  # the test suite's own emulators
+    ip.run_cell_magic("oraudio", "", "Hi")
+    chat_client = offline_client()
+    assert chat_client.base_url == current_emulator().base_url
+    assert len(servers() - before) == 1
+    ip.run_line_magic("unload_ext", "or_audio_widgets")  # stops the one both were using
+    assert current_emulator() is None and servers() == before
+    chat_client.close()
+    ip.run_line_magic("load_ext", "or_audio_widgets")
+
+
+def test_forgetting_or_replacing_the_key_closes_the_clients(ip: Any, rec: Recorded, online: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from or_audio_widgets import OpenRouterAudio
+
+    closed: list[object] = []
+    real_close = OpenRouterAudio.close
+    monkeypatch.setattr(OpenRouterAudio, "close", lambda self: (closed.append(self), real_close(self))[1])
+    ip.run_cell_magic("oraudio", "", "Hi")
+    first = list(magics(ip)._session._clients.values())
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "sk-or-v1-another")
+    ip.run_line_magic("oraudio_login", "")
+    assert closed == first and not magics(ip)._session._clients
+    ip.run_cell_magic("oraudio", "", "Hi")
+    second = list(magics(ip)._session._clients.values())
+    ip.run_line_magic("oraudio_login", "--forget")
+    assert closed == first + second
 
 
 def test_a_real_sigint_during_the_stream(ip: Any, rec: Recorded, online: Any,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import pickle
 import subprocess
 import wave
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core import _ffmpeg
 from or_audio_widgets.core._events import (
     AudioDelta,
@@ -21,7 +23,6 @@ from or_audio_widgets.core._events import (
     TextDelta,
     Usage,
 )
-from or_audio_widgets.core._reply import AudioReply
 from or_audio_widgets.core._transcode import encode_pcm
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError
@@ -196,15 +197,15 @@ def test_to_segment() -> None:
 
 
 def test_direct_construction_from_pcm_and_from_wav() -> None:
-    reply = AudioReply(pcm=PCM, transcript="x")
+    reply = AudioReply(ReplyAudio.from_pcm(PCM), transcript="x")
     assert read_wav(reply.audio) == (24000, 1, PCM) and reply.complete
-    from_wav = AudioReply(audio=pcm_to_wav(PCM, 16000, 2), format="wav")
+    from_wav = AudioReply(ReplyAudio.from_file(pcm_to_wav(PCM, 16000, 2), "wav"))
     assert (from_wav.sample_rate, from_wav.channels, from_wav.pcm) == (16000, 2, PCM)
 
 
 def test_a_24_bit_wav_becomes_pcm16() -> None:
     samples24 = b"".join(b"\x00" + PCM[i : i + 2] for i in range(0, len(PCM), 2))
-    reply = AudioReply(audio=pcm_to_wav(samples24, 16000, 1, 3), format="wav")
+    reply = AudioReply(ReplyAudio.from_file(pcm_to_wav(samples24, 16000, 1, 3), "wav"))
     assert (reply.sample_rate, reply.pcm, reply.duration) == (16000, PCM, len(PCM) / 32000)
     assert read_wav(reply.audio) == (16000, 1, PCM)
 
@@ -222,3 +223,15 @@ def test_repr_is_short_and_has_no_audio() -> None:
     assert "Hello <world>" in text and "complete" in text and len(text) < 200
     failed = AudioReply.from_sse([sse(done=False)])
     assert "incomplete" in repr(failed)
+
+
+def test_parts_read_through_and_stay_out_of_reprs() -> None:
+    origin = ReplyOrigin(model="openai/gpt-audio", id="gen-9", usage={"total_tokens": 3}, cost=0.25)
+    outcome = ReplyOutcome(complete=False, error="cancelled", error_kind="cancelled")
+    reply = AudioReply(ReplyAudio.from_pcm(PCM, 16000), transcript="hi", origin=origin, outcome=outcome)
+    assert (reply.model, reply.id, reply.usage, reply.cost) == (origin.model, "gen-9", origin.usage, 0.25)
+    assert (reply.complete, reply.error, reply.error_kind) == (False, "cancelled", "cancelled")
+    assert reply.sample_rate == 16000 and reply.duration == len(PCM) / 32000
+    assert repr(reply.sound) == f"<ReplyAudio wav 16000 Hz 1 ch, {len(PCM) / 32000:.2f} s>"
+    again = pickle.loads(pickle.dumps(reply))  # noqa: S301 - our own bytes
+    assert (again.transcript, again.cost, bytes(again.pcm), again.complete) == ("hi", 0.25, PCM, False)

@@ -1,4 +1,4 @@
-"""Encoding pcm16 to wav/mp3/flac/opus/ogg: no ffmpeg for wav and pcm16, a clear error without it."""
+"""Encoding pcm16 to wav/mp3/flac/opus/ogg/aac: no ffmpeg for wav and pcm16, a clear error without it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import wave
 
 import pytest
 
-from or_audio_widgets.core import _ffmpeg, _transcode
+from or_audio_widgets.core import _ffmpeg, _formats, _transcode
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError
 
 
@@ -39,24 +39,24 @@ def no_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_mime_types() -> None:
-    assert _transcode.mime_type("wav") == "audio/wav"
-    assert _transcode.mime_type("MP3") == "audio/mpeg"
-    assert _transcode.mime_type("opus") == "audio/ogg"
-    assert _transcode.mime_type("flac") == "audio/flac"
-    assert _transcode.mime_type("nonsense") == "application/octet-stream"
+    assert _formats.mime_type("wav") == "audio/wav"
+    assert _formats.mime_type("MP3") == "audio/mpeg"
+    assert _formats.mime_type("opus") == "audio/ogg"
+    assert _formats.mime_type("flac") == "audio/flac"
+    assert _formats.mime_type("nonsense") == "application/octet-stream"
 
 
 @pytest.mark.parametrize(("name", "fmt"), [("a.WAV", "wav"), ("b.mp3", "mp3"), ("c.ogg", "ogg"),
                                            ("d.opus", "opus"), ("e.flac", "flac"), ("f.pcm", "pcm16")])
 def test_format_from_suffix(name: str, fmt: str) -> None:
-    assert _transcode.format_from_suffix(name) == fmt
+    assert _formats.format_from_suffix(name) == fmt
 
 
 def test_unknown_suffix_is_refused() -> None:
     with pytest.raises(AudioFormatError, match=r"'\.xyz'"):
-        _transcode.format_from_suffix("out.xyz")
+        _formats.format_from_suffix("out.xyz")
     with pytest.raises(AudioFormatError, match="no suffix"):
-        _transcode.format_from_suffix("out")
+        _formats.format_from_suffix("out")
 
 
 def test_wav_and_pcm16_need_no_ffmpeg(no_ffmpeg: None) -> None:
@@ -69,12 +69,19 @@ def test_wav_and_pcm16_need_no_ffmpeg(no_ffmpeg: None) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "codec"), [("mp3", "mp3"), ("flac", "flac"), ("opus", "opus"),
-                                            ("ogg", "opus")])
+                                            ("ogg", "vorbis"), ("aac", "aac")])
 def test_compressed_formats_through_ffmpeg(fmt: str, codec: str) -> None:
     data = _transcode.encode_pcm(PCM, fmt, 24000, 1)
     info = probe(data)
     assert info["codec_name"] == codec
     assert info["channels"] == "1"
+
+
+def test_a_mono_copy_at_a_given_bitrate() -> None:
+    stereo = b"".join(PCM[i : i + 2] * 2 for i in range(0, len(PCM), 2))
+    mp3 = _transcode.encode_pcm(stereo, "mp3", 24000, 2, mono=True, bitrate=32_000)
+    assert probe(mp3)["channels"] == "1"
+    assert probe(_transcode.encode_pcm(stereo, "mp3", 24000, 2))["channels"] == "2"
 
 
 def test_flac_round_trip_is_lossless() -> None:
@@ -97,18 +104,20 @@ def test_unknown_output_format() -> None:
 
 
 def test_pydub_is_pointed_at_our_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = _ffmpeg.find_ffmpeg()
-    assert real is not None
-    monkeypatch.setattr(_ffmpeg, "find_ffmpeg", lambda: real)
-    pydub = _transcode.load_pydub()
-    assert pydub.AudioSegment.converter == real
+    monkeypatch.setattr(_ffmpeg, "find_ffmpeg", lambda: "/opt/elsewhere/ffmpeg")
+    pydub = _transcode.import_pydub()
+    try:
+        assert pydub.AudioSegment.converter == "/opt/elsewhere/ffmpeg"
+    finally:
+        monkeypatch.undo()
+        _transcode.import_pydub()  # back to the real one for the tests that follow
 
 
 def test_pydub_imports_quietly_in_a_fresh_interpreter() -> None:
     # pydub imports the deprecated audioop on Python 3.11/3.12; the package's one pydub import hides that
     code = ("from or_audio_widgets.core import _transcode\n"
             "assert len(_transcode.to_segment(b'\\0\\0' * 240)) == 10\n"
-            "_transcode.load_pydub()\n")
+            "_transcode.import_pydub()\n")
     done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

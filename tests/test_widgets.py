@@ -16,7 +16,7 @@ import pytest
 from _audio_samples import make_recorder_webm
 from _widget_helpers import Sent, front_end
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
+from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
@@ -232,13 +232,16 @@ def _descendants(widget: Any) -> list[Any]:
     return found
 
 
+CANCELLED = ReplyOutcome(complete=False, error="cancelled")
+
+
 @pytest.mark.parametrize(
     ("reply", "said"),
     [
-        (AudioReply(pcm=b"\0\0" * 24000, transcript="Hi"), "1.0 s of audio · complete"),
+        (AudioReply(ReplyAudio.from_pcm(b"\0\0" * 24000), transcript="Hi"), "1.0 s of audio · complete"),
         (AudioReply(text="Hello there"), "text reply · complete"),
-        (AudioReply(transcript="Hi", complete=False, error="cancelled"), "words, no audio yet · incomplete"),
-        (AudioReply(complete=False, error="cancelled"), "nothing arrived · incomplete (cancelled)"),
+        (AudioReply(transcript="Hi", outcome=CANCELLED), "words, no audio yet · incomplete"),
+        (AudioReply(outcome=CANCELLED), "nothing arrived · incomplete (cancelled)"),
     ],
 )
 def test_a_turn_summary_says_what_arrived(reply: AudioReply, said: str) -> None:

@@ -15,7 +15,7 @@ from ..core._inputs import PreparedAudio
 from ..core._inputs import prepare_audio as _prepare_audio
 
 
-def download(url: str, *, max_bytes: int) -> bytes:
+def download_source(url: str, *, max_bytes: int) -> bytes:
     """The body at an http(s) URL, refused past ``max_bytes`` (imports requests on first use)."""
     from ._transport import download as fetch
 
@@ -23,7 +23,7 @@ def download(url: str, *, max_bytes: int) -> bytes:
 
 
 def prepare_audio(source: Any, **options: Any) -> PreparedAudio:
-    options.setdefault("fetch", download)
+    options.setdefault("fetch", download_source)
     return _prepare_audio(source, **options)
 
 
@@ -32,7 +32,7 @@ prepare_audio.__doc__ = _prepare_audio.__doc__
 
 def prepare_for_model(source: Any, model: str | None, **options: Any) -> PreparedAudio:
     """:func:`prepare_audio` for ``model``, converted when the model is known not to take the format."""
-    options.setdefault("fetch", download)
+    options.setdefault("fetch", download_source)
     return _prepare_for_model(source, model, **options)
 
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core._defaults import OUTPUT_FORMATS, WIRE_FORMAT
+from ..core._defaults import WIRE_FORMAT
+from ..core._formats import OUTPUT_FORMATS
 from ..errors import AudioFormatError
 
 Messages = str | Sequence[Mapping[str, Any]]

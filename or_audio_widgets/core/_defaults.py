@@ -10,7 +10,6 @@ DEFAULT_FORMAT = "wav"
 
 # The only streamed audio format OpenAI's audio models accept; other formats are built locally.
 WIRE_FORMAT = "pcm16"
-OUTPUT_FORMATS = ("wav", "mp3", "flac", "opus", "pcm16")
 
 # Seconds to wait for the connection, and between two bytes of a reply (keep-alive comments reset it).
 CONNECT_TIMEOUT = 10.0

@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AudioInputError, FFmpegNotFoundError
+from ._formats import format_for_mime, is_playable, mime_type, suffix_for
 from ._wav import pcm_to_wav
 
 if TYPE_CHECKING:
@@ -24,11 +25,6 @@ _SAMPLES_PER_BAR = 600  # samples looked at per bar: enough to find peaks, cheap
 # Above this, the data URI is not repeated in a download link (it would double the notebook's size);
 # the player's own menu and AudioReply.save() remain.
 INLINE_DOWNLOAD_LIMIT = 4_000_000
-_PLAYABLE = frozenset({"wav", "mp3", "flac", "opus", "ogg", "aac"})
-# file suffix for the download link of audio given by MIME type (a copy placed elsewhere, say an MP3)
-_MIME_SUFFIX = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/mpeg": "mp3",
-                "audio/ogg": "ogg", "audio/flac": "flac", "audio/aac": "aac", "audio/mp4": "m4a",
-                "audio/webm": "webm"}
 _BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:48em"
 _MUTED = "color:#666;font-size:12px"
 # what reading a reply's compressed audio raises when it cannot be decoded or encoded here (no ffmpeg)
@@ -85,9 +81,10 @@ def _audio_parts(reply: AudioReply, pcm: memoryview | bytes, audio_src: str | No
         link = len(data) <= INLINE_DOWNLOAD_LIMIT
     elif mime_type is not None:
         src, mime, link = _e(audio_src), mime_type, True
-        ext = _MIME_SUFFIX.get(mime_type.split(";")[0].strip().lower(), _ext(reply.format))
+        placed = format_for_mime(mime_type)  # a copy placed elsewhere, say an MP3: its own suffix
+        ext = suffix_for(placed.name if placed is not None else reply.format)
     else:
-        src, mime, ext, link = _e(audio_src), reply.mime_type, _ext(reply.format), True
+        src, mime, ext, link = _e(audio_src), reply.mime_type, suffix_for(reply.format), True
     auto = " autoplay" if autoplay else ""
     out = [
         f'<audio controls preload="metadata"{auto} style="width:100%;max-width:32em">'
@@ -114,16 +111,12 @@ def _pcm(reply: AudioReply) -> memoryview | bytes:
 def _playable(reply: AudioReply, pcm: memoryview | bytes) -> tuple[bytes, str, str]:
     """Bytes a browser can play, with their MIME type and file extension: the reply's own audio when the
     format is one browsers play (and can be produced here), else a WAV of the samples."""
-    if reply.format in _PLAYABLE:
+    if is_playable(reply.format):
         try:
-            return reply.audio, reply.mime_type, _ext(reply.format)
+            return reply.audio, reply.mime_type, suffix_for(reply.format)
         except _UNDECODABLE:
             pass
-    return pcm_to_wav(pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
-
-
-def _ext(fmt: str) -> str:
-    return {"opus": "ogg", "pcm16": "pcm"}.get(fmt, fmt)
+    return pcm_to_wav(pcm, reply.sample_rate, reply.channels), mime_type("wav"), "wav"
 
 
 def _safe_name(name: str) -> str:

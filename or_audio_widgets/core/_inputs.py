@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..errors import AudioFormatError, AudioInputError
-from ._formats import ACCEPTED_FORMATS, RAW_FORMATS
-from ._probe import MP3_BITRATE, AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
+from ._formats import ACCEPTED_FORMATS, FORMATS, RAW_FORMATS, RAW_SAMPLE_RATE, canonical_name, encoder_of
+from ._probe import AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
 from ._sniff import check_suffix, sniff
 from ._sources import Fetch, load_source, media_head, media_reader, media_size
 
@@ -27,8 +27,7 @@ DEFAULT_MAX_BYTES = 20_000_000
 
 
 #: Headerless pcm16/pcm24 carry no rate; the API reads them as 24 kHz mono, so other rates go as WAV.
-PCM_RATE = 24000
-_SNIFF_ALIASES = {"aif": "aiff", "wave": "wav", "oga": "ogg", "pcm": "pcm16", "s16le": "pcm16"}
+PCM_RATE = RAW_SAMPLE_RATE
 # Base64 turns every 3 bytes into 4 characters: blocks of a multiple of 3 encode without padding.
 _BLOCK = 3 * 64 * 1024
 
@@ -90,7 +89,7 @@ def prepare_audio(
     media = load_source(source, sample_rate=sample_rate, fetch=fetch, fetch_limit=fetch_limit)
     if media.rate_consumed:
         sample_rate = None  # it described the array; nothing to resample
-    declared = _normalise(format) if format else None
+    declared = canonical_name(format) if format else None
     if declared in RAW_FORMATS:
         if not sample_rate:
             raise AudioInputError(f"{media.name}: {declared} has no header, so pass its sample_rate=.")
@@ -121,11 +120,6 @@ def _convert(media: Media, info: AudioInfo, out_format: str, sample_rate: int | 
     return _finish(out, out_format, out_info, max_bytes, converted_from=media.format)
 
 
-def _normalise(name: str) -> str:
-    lowered = name.lower().lstrip(".")
-    return _SNIFF_ALIASES.get(lowered, lowered)
-
-
 def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
     """The content's format; None when unknown (ffmpeg may still read it)."""
     found = sniff(head)
@@ -149,7 +143,7 @@ def _identify(media: Media, head: bytes, declared: str | None) -> str | None:
 
 def _info(media: Media) -> AudioInfo:
     if media.format in RAW_FORMATS:
-        width = 2 if media.format == "pcm16" else 3
+        width = FORMATS[media.format].sample_width
         size = media_size(media)
         rate = media.raw_rate or 0
         if size % width:
@@ -183,7 +177,7 @@ def _choose_target(media: Media, info: AudioInfo, target: str | None, sample_rat
     """The format to convert to, or None to send the content as it is."""
     current = media.format
     if target is not None:
-        target = _normalise(target)
+        target = canonical_name(target)
         if target not in ACCEPTED_FORMATS:
             raise AudioFormatError(f"target={target!r} is not a format the API accepts: "
                                    f"{', '.join(sorted(ACCEPTED_FORMATS))}.")
@@ -229,7 +223,8 @@ def _size_text(size: float) -> str:
 
 def _too_large(name: str, fmt: str, info: AudioInfo | None, size: int, max_bytes: int) -> str:
     length = f" ({info.duration:.1f} s)" if info else ""
-    mp3 = f" (about {_size_text(info.duration * MP3_BITRATE[1] / 8)})" if info else ""
+    mono_mp3 = encoder_of("mp3").bitrate(1) or 0
+    mp3 = f" (about {_size_text(info.duration * mono_mp3 / 8)})" if info else ""
     return (
         f"{name} is {_size_text(size)} as {fmt}{length}, over the limit of max_bytes="
         f"{_size_text(max_bytes)}. Make it smaller: prepare_audio(..., target='mp3', mono=True){mp3}, "

@@ -7,37 +7,21 @@ whose durations add up to the exact number of samples. ffmpeg is found through :
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from ..errors import AudioFormatError, AudioInputError
-from ._ffmpeg import run_ffmpeg
+from ._ffmpeg import encode, raw_input_args, run_ffmpeg
+from ._formats import ACCEPTED_FORMATS, RAW_FORMATS, encoder_of
 from ._wav import PLACEHOLDER_SIZES, Reader, WavInfo, read_wav_info, wav_header
 
 # wav_header and Reader are re-exported from _wav: the inputs modules reach WAV through this module
-__all__ = [
-    "MP3_BITRATE", "RAW_INPUT", "AudioInfo", "Media", "Reader", "convert", "ffmpeg_info", "plain_wav",
-    "wav_header", "wav_info",
-]
-
-# output format -> ffmpeg codec and muxer arguments
-_ENCODERS: dict[str, list[str]] = {
-    "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
-    "mp3": ["-c:a", "libmp3lame", "-f", "mp3"],
-    "flac": ["-c:a", "flac", "-f", "flac"],
-    "ogg": ["-c:a", "libvorbis", "-f", "ogg"],
-    "aac": ["-c:a", "aac", "-f", "adts"],
-    "m4a": ["-c:a", "aac", "-f", "ipod"],
-    "aiff": ["-c:a", "pcm_s16be", "-f", "aiff"],
-    "pcm16": ["-c:a", "pcm_s16le", "-f", "s16le"],
-    "pcm24": ["-c:a", "pcm_s24le", "-f", "s24le"],
-}
-RAW_INPUT = {"pcm16": "s16le", "pcm24": "s24le"}
-# mp3 is encoded at a constant rate so that its size can be known before encoding.
-MP3_BITRATE = {1: 64_000, 2: 128_000}
+__all__ = ["AudioInfo", "Media", "Reader", "convert", "ffmpeg_info", "plain_wav", "wav_header", "wav_info"]
 
 
 @dataclass(frozen=True)
@@ -102,10 +86,13 @@ class Media:
 
 def ffmpeg_info(media: Media) -> AudioInfo:
     """Decode ``media`` once with ffmpeg and count its samples; AudioInputError when it cannot be decoded."""
-    args = ["-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "framecrc", "pipe:1"]
-    text = _run(media, args, purpose=f"reading {media.name}").decode("ascii", "replace")
+    # framecrc: one short line per packet, whatever the length of the audio
+    args = ["-vn", "-map", "0:a:0", *encoder_of("pcm16").codec_args(), "-f", "framecrc", "pipe:1"]
+    with _named_source(media) as source:
+        text = run_ffmpeg([*source, *args], purpose=f"reading {media.name}", name=media.name)
+    lines = text.decode("ascii", "replace").splitlines()
     rate, timebase, ticks, size = 0, Fraction(1), 0, 0
-    for line in text.splitlines():
+    for line in lines:
         if line.startswith("#tb 0:"):
             timebase = Fraction(line.split(":", 1)[1].strip())
         elif line.startswith("#sample_rate 0:"):
@@ -126,36 +113,28 @@ def ffmpeg_info(media: Media) -> AudioInfo:
 
 def convert(media: Media, target: str, *, sample_rate: int | None, channels: int | None) -> bytes:
     """Encode ``media`` as ``target`` (one of the API's input formats) through ffmpeg."""
-    encoder = _ENCODERS.get(target)
-    if encoder is None:
-        raise AudioFormatError(f"cannot produce {target!r} audio; choose one of {', '.join(_ENCODERS)}.")
-    args = ["-map", "0:a:0"]
-    if sample_rate:
-        args += ["-ar", str(sample_rate)]
-    if channels:
-        args += ["-ac", str(channels)]
-    if target == "mp3":
-        args += ["-b:a", str(MP3_BITRATE[1 if channels == 1 else 2])]
-    with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
-        # A file, not a pipe: the m4a and aiff muxers seek back to write their sizes.
-        out = Path(tmp) / f"out.{target}"
-        _run(media, [*args, *encoder, "-y", f"file:{out}"], purpose=f"converting {media.name} to {target}")
-        return out.read_bytes()
+    if target not in ACCEPTED_FORMATS:
+        choices = ", ".join(sorted(ACCEPTED_FORMATS))
+        raise AudioFormatError(f"cannot produce {target!r} audio; choose one of {choices}.")
+    with _named_source(media) as source:
+        return encode(source, target, sample_rate=sample_rate, channels=channels,
+                      purpose=f"converting {media.name} to {target}", name=media.name)
 
 
-def _run(media: Media, args: list[str], *, purpose: str) -> bytes:
-    before: list[str] = []
-    if media.format in RAW_INPUT:
-        before = ["-f", RAW_INPUT[media.format], "-ar", str(media.raw_rate), "-ac", "1"]
+@contextlib.contextmanager
+def _named_source(media: Media) -> Iterator[list[str]]:
+    """ffmpeg input options for ``media``; an error from ffmpeg inside names the source, not a temporary
+    file."""
+    before = raw_input_args(media.format, media.raw_rate or 0) if media.format in RAW_FORMATS else []
     if media.path is not None:
-        return run_ffmpeg([*before, "-i", f"file:{os.fspath(media.path)}", "-vn", *args],
-                          purpose=purpose, name=media.name)
+        yield [*before, "-i", f"file:{os.fspath(media.path)}"]
+        return
     # Bytes go through a temporary file, not a pipe: MP4 keeps its index ("moov") wherever the writer
     # put it, often at the end, and MP3's gapless trimming needs the length; both need ffmpeg to seek.
     with tempfile.TemporaryDirectory(prefix="or-audio-") as tmp:
         path = Path(tmp) / "input"
         path.write_bytes(media.data or b"")
         try:
-            return run_ffmpeg([*before, "-i", f"file:{path}", "-vn", *args], purpose=purpose, name=media.name)
-        except AudioInputError as exc:  # name the source, not the temporary file, in ffmpeg's words
+            yield [*before, "-i", f"file:{path}"]
+        except AudioInputError as exc:  # in ffmpeg's words, but naming the source
             raise AudioInputError(str(exc).replace(f"file:{path}", media.name)) from None

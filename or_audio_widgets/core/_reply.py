@@ -2,28 +2,58 @@
 
 The audio is held once. pcm16 deltas are written into one buffer that starts with room for a WAV header;
 ``build()`` fills the header in and hands the buffer over without a copy, so ``AudioReply.audio`` is the WAV
-file and ``AudioReply.pcm`` a read-only view of the samples inside it. ``ReplyBuilder`` lives in
-``_builder.py`` and is importable from here too.
+file and ``AudioReply.pcm`` a read-only view of the samples inside it. The stream's state is kept by
+``_accumulator.ReplyAccumulator``, which knows nothing of this module; the reply's parts (audio, origin,
+outcome) are in ``_reply_parts``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar, overload
 
 from . import _transcode
-from ._builder import ReplyBuilder
+from ._accumulator import ReplyAccumulator
 from ._events import Event, iter_events
-from ._wav import WAV_HEADER_SIZE, pcm_to_wav, wav_header, wav_to_pcm16
+from ._formats import format_from_suffix
+from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
+from ._wav import wav_header
 
-__all__ = ["AudioReply", "ReplyBuilder"]
+__all__ = ["AudioReply", "ReplyAudio", "ReplyBuilder", "ReplyOrigin", "ReplyOutcome"]
 _READ_SIZE = 1 << 16
+T = TypeVar("T")
 
 
+class _Part(Generic[T]):
+    """A read-only attribute of the reply that one of its parts holds (``reply.cost`` is
+    ``reply.origin.cost``)."""
+
+    def __init__(self, part: str, doc: str | None = None) -> None:
+        self._part = part
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, reply: None, owner: type) -> _Part[T]: ...
+
+    @overload
+    def __get__(self, reply: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, reply: object, owner: type | None = None) -> T | _Part[T]:
+        if reply is None:  # looked up on the class (help(), documentation tools)
+            return self
+        value: T = getattr(getattr(reply, self._part), self._name)
+        return value
+
+
+@dataclass(eq=False, repr=False)
 class AudioReply:
-    """A whole reply: words, audio, usage, and whether it arrived complete.
+    """A whole reply: words, audio, where it came from, and whether it arrived complete.
 
     ``audio`` is the file in ``format`` (bytes; compressed formats are encoded on first access, which
     needs ffmpeg). ``pcm`` is the raw pcm16 little-endian samples as a read-only ``memoryview`` (no
@@ -31,76 +61,40 @@ class AudioReply:
     (kept apart from ``transcript`` and ``text``, the reply itself). ``complete`` is False when the
     stream broke, was cancelled or reported an error; ``error`` then says what happened and
     ``error_kind`` how ("api", "protocol", "connection", "cancelled", "timeout").
+
+    Built by hand: ``AudioReply(ReplyAudio.from_pcm(samples), transcript="Hi")``, with
+    ``origin=ReplyOrigin(model=..., cost=...)`` and ``outcome=ReplyOutcome(complete=False, error=...)``
+    where they matter.
     """
 
-    def __init__(  # one keyword per field, so that replies can also be built by hand
-        self, *, pcm: bytes | bytearray | memoryview = b"", sample_rate: int = 24000, channels: int = 1,
-        format: str = "wav", audio: bytes | None = None, transcript: str = "", text: str = "",
-        reasoning: str = "", usage: dict[str, Any] | None = None, cost: float | None = None,
-        model: str | None = None, id: str | None = None, provider: str | None = None, complete: bool = True,
-        error: str | None = None,
-        error_code: int | str | None = None, error_kind: str | None = None, finish_reason: str | None = None,
-        _buffer: tuple[bytes, int] | None = None,
-    ) -> None:
-        self.format = format.lower()
-        self.sample_rate, self.channels = sample_rate, channels
-        self.transcript, self.text, self.reasoning = transcript, text, reasoning
-        self.usage, self.cost = usage, cost
-        self.model, self.id, self.provider = model, id, provider
-        self.complete, self.error, self.error_code = complete, error, error_code
-        self.error_kind, self.finish_reason = error_kind, finish_reason
-        # _owner holds the samples at _offset: a whole WAV file (offset 44) or bare pcm16 (offset 0).
-        self._owner: bytes | None
-        self._owner, self._offset = _buffer if _buffer is not None else (bytes(pcm), 0)
-        self._encoded = audio  # the audio in self.format when that is not wav/pcm16
-        if audio is not None and not pcm and _buffer is None:
-            if self.format == "wav":  # any integer-PCM WAV, held as a canonical pcm16 one
-                info, samples = wav_to_pcm16(audio)
-                self.sample_rate, self.channels = info.sample_rate, info.channels
-                self._owner = pcm_to_wav(samples, info.sample_rate, info.channels)
-                self._offset, self._encoded = WAV_HEADER_SIZE, None
-            elif self.format == "pcm16":
-                self._owner, self._encoded = bytes(audio), None
-            else:
-                self._owner = None  # samples are decoded from `audio` when first needed
+    sound: ReplyAudio = field(default_factory=ReplyAudio)
+    transcript: str = ""
+    text: str = ""
+    reasoning: str = ""
+    origin: ReplyOrigin = field(default_factory=ReplyOrigin)
+    outcome: ReplyOutcome = field(default_factory=ReplyOutcome)
 
-    # --- the audio ---------------------------------------------------------------------------------------
+    format = _Part[str]("sound")
+    sample_rate = _Part[int]("sound")
+    channels = _Part[int]("sound")
+    model = _Part["str | None"]("origin")
+    id = _Part["str | None"]("origin")
+    provider = _Part["str | None"]("origin")
+    usage = _Part["dict[str, Any] | None"]("origin")
+    cost = _Part["float | None"]("origin")
+    complete = _Part[bool]("outcome")
+    error = _Part["str | None"]("outcome")
+    error_code = _Part["int | str | None"]("outcome")
+    error_kind = _Part["str | None"]("outcome")
+    finish_reason = _Part["str | None"]("outcome")
 
-    @property
-    def pcm(self) -> memoryview:
-        """The pcm16 samples (read-only view). Decoding a compressed-only reply needs ffmpeg."""
-        if self._owner is None:
-            assert self._encoded is not None
-            self._owner = _transcode.decode_to_pcm16(self._encoded, self.format, self.sample_rate,
-                                                     self.channels)
-            self._offset = 0
-        return memoryview(self._owner)[self._offset :]
+    # --- the audio, held by ``sound`` ----------------------------------------------------------------------
 
-    @property
-    def audio(self) -> bytes:
-        """The audio file in ``format`` (wav, pcm16, mp3, ...)."""
-        if self.format == "wav":
-            if self._owner is None or self._offset != WAV_HEADER_SIZE:
-                self._owner = pcm_to_wav(self.pcm, self.sample_rate, self.channels)
-                self._offset = WAV_HEADER_SIZE
-            return self._owner
-        if self.format == "pcm16":
-            if self._owner is None or self._offset:
-                return bytes(self.pcm)
-            return self._owner
-        if self._encoded is None:
-            self._encoded = _transcode.encode_pcm(self.pcm, self.format, self.sample_rate, self.channels)
-        return self._encoded
-
-    @property
-    def mime_type(self) -> str:
-        """MIME type of :attr:`audio`."""
-        return _transcode.mime_type(self.format)
-
-    @property
-    def duration(self) -> float:
-        """Seconds of audio."""
-        return len(self.pcm) / (2 * self.channels * self.sample_rate) if self.sample_rate else 0.0
+    pcm = _Part[memoryview]("sound", "The pcm16 samples (read-only view). Decoding a compressed-only reply "
+                            "needs ffmpeg.")
+    audio = _Part[bytes]("sound", "The audio file in ``format`` (wav, pcm16, mp3, ...).")
+    mime_type = _Part[str]("sound", "MIME type of :attr:`audio`.")
+    duration = _Part[float]("sound", "Seconds of audio.")
 
     @property
     def words(self) -> str:
@@ -110,7 +104,7 @@ class AudioReply:
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
         """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path."""
         target = Path(path)
-        fmt = (format or _transcode.format_from_suffix(target)).lower()
+        fmt = (format or format_from_suffix(target)).lower()
         with open(target, "wb") as out:
             if fmt == self.format:
                 out.write(self.audio)
@@ -136,7 +130,7 @@ class AudioReply:
     def __repr__(self) -> str:
         words = self.words if len(self.words) <= 60 else self.words[:57] + "..."
         state = "complete" if self.complete else f"incomplete: {self.error}"
-        seconds = f"{self.duration:.2f}s" if self._owner is not None else "encoded"
+        seconds = f"{self.duration:.2f}s" if self.sound.decoded else "encoded"
         return f"<AudioReply {self.format} {seconds} {words!r} ({state})>"
 
     # --- building ----------------------------------------------------------------------------------------
@@ -144,13 +138,13 @@ class AudioReply:
     @classmethod
     def from_events(cls, events: Iterable[Event], **builder_kwargs: Any) -> AudioReply:
         """Assemble a reply from events; an OSError raised while reading them ends it incomplete."""
-        builder = ReplyBuilder(**builder_kwargs)
+        accumulator = ReplyAccumulator(**builder_kwargs)
         try:
             for event in events:
-                builder.feed(event)
+                accumulator.feed(event)
         except OSError as exc:  # a dropped connection or unreadable file: keep what arrived
-            builder.fail(f"reading the stream failed: {exc}", kind="connection")
-        return builder.build()
+            accumulator.fail(f"reading the stream failed: {exc}", kind="connection")
+        return accumulator.assemble(cls, final=True)
 
     @classmethod
     def from_sse(cls, source: Iterable[bytes] | IO[bytes] | bytes | str | os.PathLike[str],
@@ -162,6 +156,22 @@ class AudioReply:
                 return cls.from_sse(file, sample_rate, format, **builder_kwargs)
         events = iter_events(_chunks_of(source))
         return cls.from_events(events, sample_rate=sample_rate, format=format, **builder_kwargs)
+
+
+class ReplyBuilder(ReplyAccumulator):
+    """Feed it the events of one stream; ``build()`` gives the :class:`AudioReply`.
+
+    ``format`` is the audio format the reply should have, ``wire_format`` what the server streams.
+    Thread-safe enough for one feeding thread and others calling ``snapshot()`` or the properties.
+    """
+
+    def snapshot(self) -> AudioReply:
+        """The reply so far (a copy of the audio; the stream may go on). After build(), the built reply."""
+        return self.assemble(AudioReply, final=False)
+
+    def build(self) -> AudioReply:
+        """The final reply; the audio buffer is handed over without a copy. Later calls return it again."""
+        return self.assemble(AudioReply, final=True)
 
 
 def _chunks_of(source: Iterable[bytes] | IO[bytes] | bytes) -> Iterator[bytes]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+from ._formats import kin_of_suffix
+
 #: How many leading bytes :func:`sniff` looks at (an ID3 tag longer than this hides what follows it).
 HEAD_BYTES = 4096
 
@@ -148,18 +150,6 @@ def _frame_sync(head: bytes) -> Sniffed | None:
     return None
 
 
-# suffix -> the formats content with that suffix may sniff as
-_SUFFIXES: dict[str, frozenset[str]] = {
-    suffix: frozenset(formats.split())
-    for suffix, formats in {
-        ".wav": "wav rf64", ".wave": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg",
-        ".opus": "ogg", ".aiff": "aiff aifc", ".aif": "aiff aifc", ".aifc": "aifc aiff", ".aac": "aac",
-        ".m4a": "m4a mp4", ".mp4": "mp4 m4a", ".webm": "webm mkv", ".mkv": "mkv webm", ".mka": "mkv webm",
-        ".wma": "wma", ".asf": "wma", ".caf": "caf", ".amr": "amr", ".au": "au", ".snd": "au",
-    }.items()
-}
-
-
 def check_suffix(name: str, found: str | None, *, stacklevel: int = 2) -> bool:
     """Warn (``UserWarning``) when ``name``'s suffix promises another format than the content's.
 
@@ -168,7 +158,7 @@ def check_suffix(name: str, found: str | None, *, stacklevel: int = 2) -> bool:
     """
     dot = name.rfind(".")
     suffix = name[dot:].lower() if dot > max(name.rfind("/"), name.rfind("\\")) else ""
-    expected = _SUFFIXES.get(suffix)
+    expected = kin_of_suffix(suffix) if suffix else None
     if expected is None or found is None or found in expected:
         return True
     warnings.warn(

@@ -16,9 +16,9 @@ import signal
 import sys
 from types import FrameType
 
-from ._handler import MAX_BODY_BYTES
 from ._models import MODELS
-from ._server import EmulatorHandle, RecordedRequest, start_emulator
+from ._recording import MAX_BODY_BYTES, RecordedRequest
+from ._server import EmulatorHandle, start_emulator
 
 __all__ = ["MAX_BODY_BYTES", "MODELS", "EmulatorHandle", "RecordedRequest", "main", "start_emulator"]
 

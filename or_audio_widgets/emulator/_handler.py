@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
 from ._models import models_payload
+from ._recording import RecordedRequest
 from ._request import APIFailure, Plan, header_number, plan_reply
 from ._stream import Context, usage, words
 from ._writer import write_stream
@@ -16,8 +17,6 @@ from ._writer import write_stream
 if TYPE_CHECKING:
     from ._server import EmulatorServer
 
-# The default limit (start_emulator's max_body_bytes): larger bodies get 413, as the live API refuses them.
-MAX_BODY_BYTES = 32 * 1024 * 1024
 _DRAIN_LIMIT = 256 * 1024 * 1024  # a refused body beyond this is not even read: the connection is closed
 PREFIX = "/api/v1"
 _SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")  # never recorded
@@ -56,8 +55,6 @@ class Handler(BaseHTTPRequestHandler):
         return urlsplit(self.path).path.rstrip("/")
 
     def _record(self, body: Any) -> None:
-        from ._server import RecordedRequest
-
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         self.server.record(RecordedRequest(self.command, self.path, headers, body))
 

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core._ffmpeg import run_ffmpeg
+from ..core._formats import FORMATS, INPUT_FORMATS, RAW_SAMPLE_RATE, encoder_of
 from ..core._wav import to_pcm16, wav_to_pcm16
 from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from ._speech import pcm16_samples
-
-INPUT_FORMATS = ("wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24")
-RAW_RATE = 24000  # headerless pcm16/pcm24 input is taken as 24 kHz mono, as the live API does
 
 
 class InputAudioError(ValueError):
@@ -82,12 +80,12 @@ def describe(part: AudioPart) -> Heard:
         )
     fmt = fmt.lower()
     raw = _b64(part, fmt)
-    if fmt in ("pcm16", "pcm24"):
-        width = 2 if fmt == "pcm16" else 3
+    width = FORMATS[fmt].sample_width
+    if width:
         if len(raw) % width:
             raise _bad(part, fmt, f"{len(raw)} bytes is not a whole number of {width}-byte samples")
         pcm = raw if width == 2 else to_pcm16(raw, 3)
-        return Heard(fmt, len(pcm) / 2 / RAW_RATE, RAW_RATE, 1, loudness(pcm))
+        return Heard(fmt, len(pcm) / 2 / RAW_SAMPLE_RATE, RAW_SAMPLE_RATE, 1, loudness(pcm))
     rate, channels, pcm = _decode(part, fmt, raw)
     frames = len(pcm) // (2 * channels)
     if frames == 0:
@@ -120,7 +118,7 @@ def _decode(part: AudioPart, fmt: str, raw: bytes) -> tuple[int, int, bytes]:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         # No -ar/-ac: ffmpeg keeps the source's rate and channels and writes them in the WAV header.
-        args = ["-i", path, "-vn", "-map", "0:a:0", "-f", "wav", "-acodec", "pcm_s16le", "pipe:1"]
+        args = ["-i", path, "-vn", "-map", "0:a:0", *encoder_of("wav").args(), "pipe:1"]
         wav = run_ffmpeg(args, purpose=f"decoding {part.where}", name=part.where)
     except FFmpegNotFoundError:
         if fmt != "wav":

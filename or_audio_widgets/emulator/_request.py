@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..core._formats import OUTPUT_FORMATS
 from ._inputs import Heard, InputAudioError, describe, find_audio_parts
 from ._models import ModelInfo, find_model
 
-OUTPUT_FORMATS = ("wav", "mp3", "flac", "opus", "pcm16")
 MAX_SECONDS = 3600.0  # X-Emulator-Seconds cap: an hour of pcm16 is 173 MB
 
 

@@ -8,23 +8,13 @@ import socket
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from ._faults import FaultCounter
-from ._handler import MAX_BODY_BYTES
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request the emulator received. ``headers`` never include ``Authorization`` (nor cookies)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: Any
+from ._handler import Handler
+from ._recording import MAX_BODY_BYTES, RecordedRequest
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -41,8 +31,6 @@ class EmulatorServer(ThreadingHTTPServer):
         max_requests: int = 256,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
-        from ._handler import Handler
-
         self.realtime = realtime
         self.max_body_bytes = max_body_bytes
         self.verbose = verbose

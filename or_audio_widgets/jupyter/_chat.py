@@ -13,13 +13,14 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE, OUTPUT_FORMATS
-from ._conversation import Turn, audio_models, default_client, feed, summary, user_box_html
+from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE
+from ..core._formats import OUTPUT_FORMATS, picker_suffixes
+from ._conversation import Turn, default_client, feed, model_choices, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
 
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
-_ACCEPT = "audio/*,.wav,.mp3,.flac,.ogg,.m4a,.aac,.aiff,.webm"
+_ACCEPT = ",".join(["audio/*", *picker_suffixes()])
 
 
 class AudioChat(w.VBox):
@@ -186,7 +187,7 @@ class AudioChat(w.VBox):
         from ..errors import OpenRouterAudioError
 
         try:
-            found = audio_models(self._client)
+            found = model_choices(self._client)
         except OpenRouterAudioError as exc:
             self._load_error = f"Could not list models: {exc}"
             found = []

@@ -4,12 +4,8 @@ loop that feeds a stream into a LivePlayer."""
 from __future__ import annotations
 
 import html
-import threading
 from dataclasses import dataclass, field
 from typing import Any
-
-_OFFLINE: dict[str, Any] = {}  # the shared in-process emulator, started on first offline use
-_OFFLINE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -21,6 +17,8 @@ class Turn:
     parts: list[dict[str, Any]] = field(default_factory=list)  # input_audio parts sent with a user turn
     sources: list[str] = field(default_factory=list)  # what each part was (for people)
     reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
+    heard: str | None = None  # a user turn's recordings, transcribed (sent instead of them later on)
+    heard_error: str | None = None  # why they could not be transcribed (then they go again as audio)
 
     def message(self) -> dict[str, Any]:
         """This turn as a chat message for the next request."""
@@ -31,16 +29,13 @@ class Turn:
 
 
 def offline_client() -> Any:
-    """A client for the shared in-process emulator (pacing from ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
+    """A client for the kernel's offline emulator, the one the magics use (pacing from
+    ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
     from ..client._client import OpenRouterAudio
-    from ..emulator import start_emulator
-    from ._session import OFFLINE_KEY, emulator_realtime
+    from ._offline import emulator_url
+    from ._session import OFFLINE_KEY
 
-    with _OFFLINE_LOCK:
-        handle = _OFFLINE.get("emulator")
-        if handle is None or not handle.running:
-            handle = _OFFLINE["emulator"] = start_emulator(port=0, realtime=emulator_realtime())
-        return OpenRouterAudio(OFFLINE_KEY, base_url=handle.base_url, app_name="or-audio-widgets (AudioChat)")
+    return OpenRouterAudio(OFFLINE_KEY, base_url=emulator_url(), app_name="or-audio-widgets (AudioChat)")
 
 
 def default_client() -> tuple[Any, bool]:
@@ -57,7 +52,7 @@ def default_client() -> tuple[Any, bool]:
     return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
 
 
-def audio_models(client: Any) -> list[tuple[str, bool]]:
+def model_choices(client: Any) -> list[tuple[str, bool]]:
     """(model id, speaks) for every model that takes or gives audio; speaking models first."""
     found: list[tuple[str, bool]] = []
     for info in client.models():

@@ -26,11 +26,11 @@ from ..core._defaults import (
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
     DEFAULT_VOICE,
-    OUTPUT_FORMATS,
 )
+from ..core._formats import OUTPUT_FORMATS
 from ._prompt import check_options, refuse_key, resolve_sources, substitute, unquote_options
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
-from ._session import OFFLINE_NOTICE, Connection, Session, env_offline
+from ._session import OFFLINE_NOTICE, KernelSession, ReadyClient, env_offline
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
 DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
@@ -62,7 +62,7 @@ class OrAudioMagics(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self._session = Session()
+        self._session = KernelSession()
 
     def close(self) -> None:
         """Stop the offline emulator and forget the in-memory key."""
@@ -158,7 +158,7 @@ class OrAudioMagics(Magics):
             autoplay=args.autoplay,
         )
 
-    def _connect(self, timeout: float | None) -> Connection:
+    def _connect(self, timeout: float | None) -> ReadyClient:
         from ..errors import MissingAPIKeyError
         from ._run import CellError
 
@@ -283,10 +283,10 @@ class OrAudioMagics(Magics):
 
         from ..errors import OpenRouterAudioError
         from ._run import error_from
-        from ._tables import audio_models, bundle, model_rows
+        from ._tables import audio_model_entries, bundle, model_rows
 
         try:
-            models = audio_models(connection.client, want_in=args.input, want_out=args.output)
+            models = audio_model_entries(connection.client, want_in=args.input, want_out=args.output)
         except OpenRouterAudioError as exc:
             raise error_from(exc, connection.notice) from None
         what = {(True, False): "audio in", (False, True): "audio out", (True, True): "audio in and out"}.get(

@@ -127,7 +127,7 @@ def check_options(args: Any) -> None:
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive, not {value}.")
     if args.save:
-        from ..core._transcode import format_from_suffix
+        from ..core._formats import format_from_suffix
         from ..errors import AudioFormatError
 
         try:

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
-from ._session import Connection
+from ._session import ReadyClient
 
 
 class CellError(OpenRouterAudioError):
@@ -72,7 +72,7 @@ def cell_messages(request: Request) -> list[dict[str, Any]]:
     return messages
 
 
-def execute(request: Request, connection: Connection, *, player: Any = None) -> tuple[Any, bool]:
+def execute(request: Request, connection: ReadyClient, *, player: Any = None) -> tuple[Any, bool]:
     """Stream the reply with a live display, then leave the saved record; return (reply, interrupted).
 
     Errors before any output raise :class:`CellError`; a broken or interrupted stream still leaves the
@@ -91,7 +91,7 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
 
 
 def _stream(
-    request: Request, connection: Connection, messages: list[dict[str, Any]], live: LiveDisplay
+    request: Request, connection: ReadyClient, messages: list[dict[str, Any]], live: LiveDisplay
 ) -> tuple[Any, bool]:
     notice = connection.notice
     live.start()

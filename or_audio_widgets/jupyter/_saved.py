@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..core._formats import is_playable, mime_type, suffix_for
 from ..core._wav import pcm_to_wav
 
 EMBED_POLICIES = ("auto", "inline", "file", "none")
 DEFAULT_EMBED_LIMIT = 2_000_000
 FILES_DIR = "oraudio-files"
-COMPRESSED_BITRATE = "48k"
-_PLAYABLE = {"wav", "mp3", "flac", "opus", "ogg", "aac", "m4a", "webm"}
+COMPRESSED_BITRATE = 48_000  # bits per second, mono
 _MUTED = "color:#666;font-size:12px"
 
 
@@ -50,20 +50,20 @@ class Placement:
 def playable_audio(reply: Any) -> tuple[bytes, str, str]:
     """(audio bytes, MIME type, file suffix) a browser can play: raw pcm16 is wrapped as WAV."""
     fmt = str(reply.format)
-    if fmt in _PLAYABLE:
-        return bytes(reply.audio), str(reply.mime_type), "ogg" if fmt == "opus" else fmt
-    return pcm_to_wav(reply.pcm, reply.sample_rate, reply.channels), "audio/wav", "wav"
+    if is_playable(fmt):
+        return bytes(reply.audio), str(reply.mime_type), suffix_for(fmt)
+    return pcm_to_wav(reply.pcm, reply.sample_rate, reply.channels), mime_type("wav"), "wav"
 
 
 def compress(reply: Any) -> bytes | None:
     """An MP3 copy of the reply's PCM for inlining, or None when there is no ffmpeg."""
-    from ..core._ffmpeg import find_ffmpeg, run_ffmpeg
+    from ..core._ffmpeg import find_ffmpeg
+    from ..core._transcode import encode_pcm
 
     if find_ffmpeg() is None or not reply.pcm:
         return None
-    args = ["-f", "s16le", "-ar", str(reply.sample_rate), "-ac", str(reply.channels), "-i", "pipe:0",
-            "-ac", "1", "-c:a", "libmp3lame", "-b:a", COMPRESSED_BITRATE, "-f", "mp3", "pipe:1"]
-    return run_ffmpeg(args, bytes(reply.pcm), purpose="compressing the saved audio", name="the reply")
+    return encode_pcm(reply.pcm, "mp3", reply.sample_rate, reply.channels, mono=True,
+                      bitrate=COMPRESSED_BITRATE)
 
 
 def place_audio(
@@ -79,8 +79,9 @@ def place_audio(
     if embed == "auto":
         small = compress(reply)
         if small is not None and len(small) <= limit:
-            return Placement("compressed", data_uri(small, "audio/mpeg"), "audio/mpeg", len(small))
-    if save_path is not None and _servable(save_path) and save_path.suffix.lstrip(".").lower() in _PLAYABLE:
+            mp3 = mime_type("mp3")
+            return Placement("compressed", data_uri(small, mp3), mp3, len(small))
+    if save_path is not None and _servable(save_path) and is_playable(save_path.suffix.lstrip(".")):
         return Placement("file", _relative_src(save_path), mime, 0, save_path)
     path = (directory or Path.cwd()) / FILES_DIR / f"{_stem(reply)}.{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingAPIKeyError
+from ._offline import emulator_running, emulator_url, stop_emulator
 
 if TYPE_CHECKING:
     from ..client._client import OpenRouterAudio
@@ -27,18 +28,8 @@ def env_offline() -> bool:
     return os.environ.get("OR_AUDIO_OFFLINE", "").strip().lower() in _TRUE
 
 
-def emulator_realtime() -> float:
-    """Pacing of the offline emulator from ``OR_AUDIO_EMULATOR_REALTIME`` (1 = speed of speech; default
-    0, as fast as possible); a value that is not a number >= 0 counts as 0."""
-    try:
-        value = float(os.environ.get("OR_AUDIO_EMULATOR_REALTIME", "0") or 0)
-    except ValueError:
-        return 0.0
-    return value if 0 <= value < float("inf") else 0.0
-
-
 @dataclass(frozen=True)
-class Connection:
+class ReadyClient:
     """A client ready to use, and whether it talks to the offline emulator."""
 
     client: OpenRouterAudio
@@ -50,26 +41,31 @@ class Connection:
         return OFFLINE_NOTICE if self.offline else None
 
 
-class Session:
+class KernelSession:
     """The in-memory key, the offline emulator (started on first use) and cached clients."""
 
     def __init__(self) -> None:
         self._key: str | None = None
-        self._emulator: Any = None
         self._clients: dict[tuple[object, ...], OpenRouterAudio] = {}
 
     def __repr__(self) -> str:
-        return f"<Session key={self.key_source() or 'none'} emulator={'on' if self._emulator else 'off'}>"
+        emulator = "on" if emulator_running() else "off"
+        return f"<KernelSession key={self.key_source() or 'none'} emulator={emulator}>"
 
     def login(self, key: str) -> None:
         """Keep ``key`` for this kernel's lifetime (memory only)."""
         self._key = key.strip() or None
-        self._clients.clear()
+        self._close_clients()  # none may go on using the previous key
 
     def logout(self) -> None:
-        """Forget the key given to ``%oraudio_login``."""
+        """Forget the key given to ``%oraudio_login``, and close the clients that held it."""
         self._key = None
-        self._clients.clear()
+        self._close_clients()
+
+    def _close_clients(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def key_source(self) -> str | None:
         """Where the key comes from ("%oraudio_login", "OPENROUTER_API_KEY") or None; never the key."""
@@ -82,13 +78,13 @@ class Session:
     def connect(
         self, *, offline: bool, base_url: str | None, timeout: float | None,
         headers: dict[str, str] | None = None,
-    ) -> Connection:
+    ) -> ReadyClient:
         """A client for the emulator when ``offline``, else for ``base_url`` with the key.
 
         Raises :class:`MissingAPIKeyError` (whose text says how to set a key or go offline).
         """
         if offline:
-            url: str | None = self._emulator_url()
+            url: str | None = emulator_url()
             key = OFFLINE_KEY
         else:
             url = base_url or os.environ.get("OPENROUTER_BASE_URL") or None
@@ -101,21 +97,12 @@ class Session:
         if client is None:
             client = _make_client(key, url, timeout, headers)
             self._clients[cache_key] = client
-        return Connection(client, offline)
-
-    def _emulator_url(self) -> str:
-        if self._emulator is None:
-            from ..emulator import start_emulator
-
-            self._emulator = start_emulator(port=0, realtime=emulator_realtime())
-        return str(self._emulator.base_url)
+        return ReadyClient(client, offline)
 
     def close(self) -> None:
-        """Stop the emulator and forget the key and the clients."""
-        emulator, self._emulator = self._emulator, None
-        if emulator is not None:
-            emulator.stop()
+        """Stop the kernel's offline emulator and forget the key and the clients."""
         self.logout()
+        stop_emulator()
 
 
 def _make_client(

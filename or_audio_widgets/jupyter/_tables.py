@@ -64,7 +64,7 @@ def _per_million(price: object) -> str:
     return f"${value * 1_000_000:.2f}"
 
 
-def audio_models(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
+def audio_model_entries(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
     """Models with audio in, out, both (both flags), or either (no flag), sorted by id."""
     if want_in or want_out:
         models = client.models(input_modality="audio" if want_in else None,

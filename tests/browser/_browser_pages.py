@@ -57,8 +57,8 @@ def stream_into(player, prompt, **headers):
 CHAT_REQUEST_SHAPE = """
 def chat_request_shape(chat):
     # What the offline emulator received for the chat's last turn, and what the chat kept.
-    from or_audio_widgets.jupyter import _conversation
-    posts = [r for r in _conversation._OFFLINE["emulator"].requests if r.path.endswith("/chat/completions")]
+    from or_audio_widgets.jupyter import _offline
+    posts = [r for r in _offline.current_emulator().requests if r.path.endswith("/chat/completions")]
     messages = posts[-1].json["messages"]
     first = messages[0]["content"]
     return {

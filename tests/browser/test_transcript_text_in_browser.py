@@ -54,9 +54,9 @@ def test_emoji_combining_marks_and_right_to_left_text_reach_the_page_exactly(
 pd = LivePlayer(); display(pd)
 for piece in {PIECES!r}:
     pd.append_transcript(piece)
-pd.finish(AudioReply(pcm=b"\\0\\0" * 4800, transcript=pd.transcript))
+pd.finish(AudioReply(ReplyAudio.from_pcm(b"\\0\\0" * 4800), transcript=pd.transcript))
 """
-    notebook.execute("from or_audio_widgets import AudioReply\n" + code)
+    notebook.execute("from or_audio_widgets import AudioReply, ReplyAudio\n" + code)
     cut = new_player(page, before)
     wait_done(page, cut)
     assert page_text(page, cut) == "".join(PIECES)

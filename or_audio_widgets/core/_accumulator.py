@@ -1,14 +1,17 @@
-"""``ReplyBuilder``: consumes the events of one stream and builds its :class:`AudioReply`.
+"""``ReplyAccumulator``: the state of one stream as its events arrive, turned into a reply's parts.
 
 pcm16 deltas go straight into one buffer with room for a WAV header in front (see ``PcmAssembler``);
-compressed wire formats are kept as they came and decoded only when another format was asked for.
+compressed wire formats are kept as they came and decoded only when another format was asked for. It
+knows nothing of :class:`~._reply.AudioReply`: :meth:`ReplyAccumulator.assemble` hands the parts to
+whatever builds the reply (``ReplyBuilder`` and ``AudioReply.from_events`` give ``AudioReply``).
 """
 
 from __future__ import annotations
 
 import io
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from . import _transcode
@@ -24,33 +27,32 @@ from ._events import (
     TranscriptDelta,
     Usage,
 )
+from ._formats import REPLY_FORMATS, WIRE_FORMATS, is_compressed
+from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
 from ._wav import WAV_HEADER_SIZE
 
-if TYPE_CHECKING:
-    from ._reply import AudioReply
-
-OUTPUT_FORMATS = frozenset({"wav", "pcm16"}) | _transcode.COMPRESSED_FORMATS
-WIRE_FORMATS = OUTPUT_FORMATS | _transcode.PCM_FORMATS
+R = TypeVar("R")
 
 
-class ReplyBuilder:
-    """Feed it the events of one stream; ``build()`` gives the :class:`AudioReply`.
+class ReplyAccumulator:
+    """Feed it the events of one stream; :meth:`assemble` gives the parts of the reply so far or, once
+    ``final``, for good (later events are then ignored).
 
     ``format`` is the audio format the reply should have, ``wire_format`` what the server streams.
-    Thread-safe enough for one feeding thread and others calling ``snapshot()`` or the properties.
+    Thread-safe enough for one feeding thread and others reading the parts or the properties.
     """
 
     def __init__(self, *, format: str = "wav", wire_format: str = "pcm16", sample_rate: int = 24000,
                  channels: int = 1, model: str | None = None) -> None:
         format, wire_format = format.lower(), wire_format.lower()
-        if format not in OUTPUT_FORMATS:
-            raise AudioFormatError(f"unknown reply format {format!r}; use one of {sorted(OUTPUT_FORMATS)}")
+        if format not in REPLY_FORMATS:
+            raise AudioFormatError(f"unknown reply format {format!r}; use one of {sorted(REPLY_FORMATS)}")
         if wire_format not in WIRE_FORMATS:
             raise AudioFormatError(f"unknown wire format {wire_format!r}; use one of {sorted(WIRE_FORMATS)}")
         self.format, self.wire_format = format, wire_format
         self._pcm: PcmAssembler | None = None
         self._encoded: io.BytesIO | None = None
-        if wire_format in _transcode.COMPRESSED_FORMATS:
+        if is_compressed(wire_format):
             self._encoded = io.BytesIO()
         else:
             self._pcm = PcmAssembler(wire_format, sample_rate, channels, header=format != "pcm16")
@@ -59,15 +61,16 @@ class ReplyBuilder:
         self._transcript: list[str] = []
         self._text: list[str] = []
         self._reasoning: list[str] = []
-        self._meta: dict[str, Any] = {"model": model, "id": None, "provider": None, "usage": None,
-                                      "cost": None, "finish_reason": None}
+        self._origin: dict[str, Any] = {"model": model, "id": None, "provider": None, "usage": None,
+                                        "cost": None}
+        self._finish_reason: str | None = None
         self._error: tuple[str, int | str | None, str] | None = None
-        self._ended = self._done = self._audio_failed = False
-        self._built: AudioReply | None = None
+        self._ended = self._done = self._audio_failed = self.final = False
+        self._product: Any = None  # what the final assemble() made
 
     def feed(self, event: Event) -> None:
-        """Take one event. Events arriving after ``build()`` are ignored (the reply is final)."""
-        if self._built is not None:
+        """Take one event. Events arriving after the final parts are ignored (the reply is final)."""
+        if self.final:
             return
         if isinstance(event, AudioDelta):
             self._audio(event.data)
@@ -78,15 +81,15 @@ class ReplyBuilder:
         elif isinstance(event, ReasoningDelta):
             self._reasoning.append(event.text)
         elif isinstance(event, Started):
-            self._meta.update(id=event.id, provider=event.provider)
-            self._meta["model"] = event.model or self._meta["model"]
+            self._origin.update(id=event.id, provider=event.provider)
+            self._origin["model"] = event.model or self._origin["model"]
         elif isinstance(event, Usage):
-            self._meta.update(usage=event.usage, cost=event.cost)
+            self._origin.update(usage=event.usage, cost=event.cost)
         elif isinstance(event, ErrorEvent):
             self._record_error(event.message, event.code, event.kind)
         elif isinstance(event, End):
             self._ended, self._done = True, event.done
-            self._meta["finish_reason"] = event.finish_reason
+            self._finish_reason = event.finish_reason
 
     def _audio(self, data: bytes) -> None:
         # Called from inside stream generators: audio that cannot be read ends the audio, it raises nothing.
@@ -102,7 +105,7 @@ class ReplyBuilder:
 
     def fail(self, message: str, kind: str = "error") -> None:
         """Mark the reply incomplete (e.g. ``"cancelled"``), keeping everything received so far."""
-        if self._built is None:
+        if not self.final:
             self._record_error(message, None, kind)
 
     def _record_error(self, message: str, code: int | str | None, kind: str) -> None:
@@ -136,57 +139,49 @@ class ReplyBuilder:
             return 0.0
         return self._pcm.pcm_bytes / (2 * self._pcm.channels * self._pcm.sample_rate)
 
-    def snapshot(self) -> AudioReply:
-        """The reply so far (a copy of the audio; the stream may go on). After build(), the built reply."""
-        if self._built is not None:
-            return self._built
+    def assemble(self, make: Callable[..., R], *, final: bool) -> R:
+        """``make(sound=, transcript=, text=, reasoning=, origin=, outcome=)`` with the parts so far: a copy
+        of the audio while the stream goes on, or (``final``) the audio buffer itself, handed over without
+        a copy. After the final parts, the accumulator takes no more events and every call returns what
+        the final ``make`` returned."""
         with self._lock:
-            if self._pcm is not None:
-                buffer = (self._pcm.snapshot(), WAV_HEADER_SIZE if self.format != "pcm16" else 0)
-                return self._reply(buffer, None, final=False)
-            assert self._encoded is not None
-            return self._reply(None, self._encoded.getvalue(), final=False)
-
-    def build(self) -> AudioReply:
-        """The final reply; the audio buffer is handed over without a copy. Later calls return it again."""
-        with self._lock:
-            if self._built is None:
+            if self.final:
+                product: R = self._product
+                return product
+            if final:
                 if not self._ended:
                     self._record_error("the stream stopped before its end", None, "protocol")
                 elif not self._done:
                     self._record_error("the stream ended without 'data: [DONE]'", None, "protocol")
-                if self._pcm is not None:
-                    self._built = self._reply(self._pcm.finish(), None, final=True)
-                else:
-                    assert self._encoded is not None
-                    self._built = self._reply(None, self._encoded.getvalue(), final=True)
-            return self._built
+            message, code, kind = self._error or (None, None, None)
+            outcome = ReplyOutcome(complete=final and self._error is None and self._done, error=message,
+                                   error_code=code, error_kind=kind, finish_reason=self._finish_reason)
+            made = make(sound=self._sound(final), transcript=self.transcript, text=self.text,
+                        reasoning=self.reasoning, origin=ReplyOrigin(**self._origin), outcome=outcome)
+            if final:
+                self.final, self._product = True, made
+            return made
 
-    def _reply(self, buffer: tuple[bytes, int] | None, encoded: bytes | None, *, final: bool) -> AudioReply:
-        from ._reply import AudioReply  # _reply imports this module at its top
+    def _sound(self, final: bool) -> ReplyAudio:
+        if self._pcm is not None:
+            rate, channels = self._pcm.sample_rate, self._pcm.channels
+            if final:
+                held, offset = self._pcm.finish()
+            else:
+                held, offset = self._pcm.snapshot(), WAV_HEADER_SIZE if self.format != "pcm16" else 0
+            return ReplyAudio(self.format, rate, channels, held=held, offset=offset)
+        assert self._encoded is not None
+        encoded = self._encoded.getvalue()
+        if self.format == self.wire_format:
+            return ReplyAudio(self.format, self._sample_rate, self._channels, held=None, encoded=encoded)
+        return self._convert_wire(encoded)
 
-        rate = self._pcm.sample_rate if self._pcm is not None else self._sample_rate
-        channels = self._pcm.channels if self._pcm is not None else self._channels
-        fmt = self.format
-        if encoded is not None and fmt != self.wire_format:
-            buffer, encoded, fmt = self._convert_wire(encoded, rate, channels)
-        error = self._error
-        return AudioReply(
-            format=fmt, sample_rate=rate, channels=channels, audio=encoded, _buffer=buffer,
-            transcript=self.transcript, text=self.text, reasoning=self.reasoning,
-            usage=self._meta["usage"], cost=self._meta["cost"],
-            model=self._meta["model"], id=self._meta["id"], provider=self._meta["provider"],
-            complete=final and error is None and self._done,
-            error=error[0] if error else None, error_code=error[1] if error else None,
-            error_kind=error[2] if error else None, finish_reason=self._meta["finish_reason"],
-        )
-
-    def _convert_wire(self, encoded: bytes, rate: int, channels: int
-                      ) -> tuple[tuple[bytes, int] | None, bytes | None, str]:
+    def _convert_wire(self, encoded: bytes) -> ReplyAudio:
         """Compressed audio on the wire but another format asked: decode it, or keep it as it came when
         it cannot be decoded (no ffmpeg, or a stream cut mid-frame)."""
+        rate, channels = self._sample_rate, self._channels
         try:
             pcm = _transcode.decode_to_pcm16(encoded, self.wire_format, rate, channels)
         except (FFmpegNotFoundError, AudioInputError):
-            return None, encoded, self.wire_format
-        return (pcm, 0), None, self.format
+            return ReplyAudio(self.wire_format, rate, channels, held=None, encoded=encoded)
+        return ReplyAudio(self.format, rate, channels, held=pcm)
