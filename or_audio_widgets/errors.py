@@ -85,10 +85,14 @@ class APIError(OpenRouterAudioError):
 
 
 class BadRequestError(APIError):
+    """400: the request was refused as malformed (a model, a parameter or an audio format)."""
+
     hint = "Check the model name, the parameters and the audio format the model accepts."
 
 
 class AuthenticationError(APIError):
+    """401: the API key is missing, wrong or revoked."""
+
     hint = (
         "The API key was refused: set a valid OPENROUTER_API_KEY (or run %oraudio_login); "
         "keys are at https://openrouter.ai/keys."
@@ -96,30 +100,44 @@ class AuthenticationError(APIError):
 
 
 class InsufficientCreditsError(APIError):
+    """402: the account has no credits left for this request."""
+
     hint = "Add credits at https://openrouter.ai/credits, or choose a cheaper model."
 
 
 class ModerationError(APIError):
+    """403: the input was flagged by moderation or a guardrail."""
+
     hint = "The input was flagged by moderation; the metadata names the reasons. Rephrase the prompt."
 
 
 class RequestTimeoutError(APIError):
+    """408: the request (or the wait for the reply) timed out."""
+
     hint = "The request timed out; try again, raise the timeout, or send shorter audio."
 
 
 class PayloadTooLargeError(APIError):
+    """413: the request body, usually its audio, is too large."""
+
     hint = "The request is too large: send shorter audio, or compress it (target='mp3', mono=True)."
 
 
 class RateLimitError(APIError):
+    """429: too many requests; retried with backoff before this is raised."""
+
     hint = "Too many requests: wait a moment and try again, or lower the concurrency."
 
 
 class ProviderError(APIError):
+    """502 or 503: the model's provider is down, or no provider can serve the request."""
+
     hint = "The provider is unavailable right now: try again shortly, or pick another model."
 
 
 class APIConnectionError(APIError):
+    """The API could not be reached, or the connection broke before a reply began."""
+
     hint = "Could not reach the API: check the network and the base URL (OPENROUTER_BASE_URL)."
 
 

@@ -45,3 +45,14 @@ def test_a_collision_is_found() -> None:
              "jupyter/_b.py": ast.parse("Session = object\n_private = 2\nmain = print\n"),
              "_c.py": ast.parse("def main() -> None: ...\n")}
     assert collisions(files) == {"Session": ["client/_a.py", "jupyter/_b.py"]}
+
+
+def test_every_public_name_imports_from_the_top_and_has_a_docstring() -> None:
+    import or_audio_widgets
+
+    undocumented = [
+        name for name in or_audio_widgets.__all__
+        if name != "__version__" and not (getattr(or_audio_widgets, name).__doc__ or "").strip()
+    ]
+    assert not undocumented, f"public names without a docstring: {undocumented}"
+    assert isinstance(or_audio_widgets.__version__, str)
