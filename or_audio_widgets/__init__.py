@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderError": ".errors",
     "APIConnectionError": ".errors",
     "MissingAPIKeyError": ".errors",
+    "ModelCapabilityError": ".errors",
 }
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "KeepAlive",
     "LivePlayer",
     "MissingAPIKeyError",
+    "ModelCapabilityError",
     "ModerationError",
     "OpenRouterAudio",
     "OpenRouterAudioError",
@@ -132,6 +134,7 @@ if TYPE_CHECKING:
         FFmpegNotFoundError,
         InsufficientCreditsError,
         MissingAPIKeyError,
+        ModelCapabilityError,
         ModerationError,
         OpenRouterAudioError,
         PayloadTooLargeError,
