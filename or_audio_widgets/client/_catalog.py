@@ -47,7 +47,9 @@ class ModelsMixin:
     def _listed(self, refresh: bool, *, quick: bool) -> list[dict[str, Any]]:
         with self._models_lock:
             if refresh or self._models is None or time.monotonic() - self._models[0] > MODELS_TTL:
-                self._models = (time.monotonic(), self._get_list("/models", quick=quick))
+                # "all": the live API lists only text models when no output modality is named
+                listed = self._get_list("/models?output_modalities=all", quick=quick)
+                self._models = (time.monotonic(), listed)
             return self._models[1]
 
     def catalogue(self, *, refresh: bool = False) -> Catalogue:

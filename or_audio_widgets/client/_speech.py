@@ -58,6 +58,10 @@ class SpeechChain:
         self._aborted = False
         self.sent = 1
 
+    def said(self) -> list[str]:
+        """The pieces of text sent so far."""
+        return self._pieces[: self.sent]
+
     def chunks(self) -> Iterator[bytes]:
         yield from self._current.chunks()
         for index, piece in enumerate(self._pieces[1:], 2):
@@ -159,7 +163,7 @@ class SpeechMixin:
                                channels=layout.channels, model=model)
 
         def decode(chunks: Iterable[bytes]) -> Iterator[Event]:
-            return iter_audio_events(chunks, started, chain.usage)
+            return iter_audio_events(chunks, started, chain.usage, chain.said)
 
         self._last_stream = ReplyStream(chain, builder, deadline=first_call.deadline, decode=decode)
         return self._last_stream

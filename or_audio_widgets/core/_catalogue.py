@@ -91,7 +91,7 @@ def entry_from(model: Mapping[str, Any]) -> ModelEntry:
         id=str(model.get("id", "")),
         name=str(model.get("name") or ""),
         surfaces=frozenset(surfaces),
-        voices=voice_names(model.get("voices")),
+        voices=voice_names(model.get("supported_voices")) or voice_names(model.get("voices")),
         pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, Mapping) else {},
         input_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None,
     )

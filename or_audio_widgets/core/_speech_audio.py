@@ -7,11 +7,11 @@ ReplyBuilder, the LivePlayer, the magic's live display) takes speech unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import AudioFormatError
-from ._events import AudioDelta, End, Event, Started, Usage
+from ._events import AudioDelta, End, Event, Started, TranscriptDelta, Usage
 
 SPEECH_RATE = 24000  # what pcm is when its Content-Type names no rate
 _MIME = {
@@ -72,15 +72,23 @@ def _unplayable(content_type: str | None, what: str) -> AudioFormatError:
 
 
 def iter_audio_events(
-    chunks: Iterable[bytes], started: Started, usage: Callable[[], Usage | None] | None = None
+    chunks: Iterable[bytes], started: Started, usage: Callable[[], Usage | None] | None = None,
+    said: Callable[[], Sequence[str]] | None = None,
 ) -> Iterator[Event]:
     """``started``, an AudioDelta per non-empty chunk, the ``usage()`` event if any, then a done End.
 
-    Exceptions raised by ``chunks`` propagate (the ReplyStream turns a broken body into an incomplete
-    reply); ``usage`` is called once the bytes ended, so it may count what the chunks brought.
+    ``said()`` gives the texts being read aloud so far (one per request); each new one becomes a
+    TranscriptDelta before its audio, so the transcript is the words read, not more. Exceptions raised by
+    ``chunks`` propagate (the ReplyStream turns a broken body into an incomplete reply); ``usage`` is
+    called once the bytes ended, so it may count what the chunks brought.
     """
     yield started
+    told = 0
     for chunk in chunks:
+        texts = said() if said is not None else ()
+        for text in texts[told:]:
+            yield TranscriptDelta(f" {text}" if told else text)
+            told += 1
         if chunk:
             yield AudioDelta(bytes(chunk))
     summary = usage() if usage is not None else None
