@@ -25,7 +25,7 @@ from or_audio_widgets.errors import (
     RateLimitError,
 )
 
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
 AUDIO = {"voice": "alloy", "format": "wav"}
 
 

@@ -134,24 +134,32 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         fmt = output_format(audio)
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
-        catalogue = self._check_chat(model, audio is not None, bool(sent_audio_formats(body)))
+        audio_in = bool(sent_audio_formats(body))
+        catalogue = self._check_chat(model, audio is not None, audio_in)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         try:
             connection = self._http.open_stream(call)
         except APIError as exc:
+            if catalogue is None:
+                raise
             raise explain_refusal(exc, model, CHAT_OUT if audio is not None else CHAT_IN, catalogue) from None
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
         self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
         return self._last_stream
 
     def _check_chat(self, model: str, audio_out: bool, audio_in: bool) -> Any:
-        """Refuse, before sending, a chat request the model list says ``model`` cannot serve."""
+        """Refuse, before sending, a chat request the model list says ``model`` cannot serve.
+
+        A text-only request needs no model list (only the rule of models that need audio is checked).
+        """
+        require_some_audio(model, audio_in, audio_out)
+        if not (audio_out or audio_in):
+            return None
         catalogue = self.catalogue()
         if audio_out:
             catalogue.require(model, CHAT_OUT)
         if audio_in:
             catalogue.require(model, CHAT_IN)
-        require_some_audio(model, audio_in, audio_out)
         return catalogue
 
     @property

@@ -40,8 +40,18 @@ def transcription_body(model: str, prepared: PreparedAudio, language: str | None
 
 
 def for_endpoint(source: Any, model: str) -> PreparedAudio:
-    """``source`` as one of the endpoint's formats, within its size limit (refused before sending)."""
-    prepared = prepare_for_model(source, model, max_bytes=TRANSCRIPTION_MAX_BYTES)
+    """``source`` as one of the endpoint's formats, within its size limit (refused before sending).
+
+    A ready ``input_audio`` part (a dict) is read back as audio and checked like any other source.
+    """
+    if isinstance(source, Mapping) and isinstance(source.get("input_audio"), Mapping):
+        ready = source["input_audio"]
+        raw = {"format": ready.get("format"), "sample_rate": 24000} if str(ready.get("format")).startswith(
+            "pcm") else {}
+        source = binascii.a2b_base64(str(ready.get("data", "")))
+        prepared = prepare_audio(source, max_bytes=TRANSCRIPTION_MAX_BYTES, **raw)
+    else:
+        prepared = prepare_for_model(source, model, max_bytes=TRANSCRIPTION_MAX_BYTES)
     if prepared.format in TRANSCRIPTION_FORMATS:
         return prepared
     fits = wav_fits(prepared.duration, prepared.sample_rate, prepared.channels, TRANSCRIPTION_MAX_BYTES)
@@ -102,12 +112,17 @@ class TranscriptionMixin:
             raise ValueError(f"{model} writes down what is said and takes no prompt; drop prompt=, or "
                              "pick a chat model that listens (e.g. google/gemini-2.5-flash) to follow one")
         sources = audio_sources(audio)
+        if not sources:
+            raise ValueError("transcribe() needs at least one audio source")
         if len(sources) != 1:
             raise ValueError(f"the transcription endpoint takes one audio source per request, not "
                              f"{len(sources)}; use transcribe_many() for several")
         prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
+        headers, deadline = params.pop("headers", None), params.pop("deadline", None)
         body = transcription_body(model, prepared, language, temperature, provider, params)
-        return self._post_transcription(body, model, catalogue)
+        accept = {"Accept": "application/json", **(headers or {})}
+        call = self._call("POST", "/audio/transcriptions", body, accept, deadline)
+        return self._post_transcription(call, model, catalogue)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
                          on_event: Callable[[Event], object] | None, params: dict[str, Any]) -> AudioReply:
@@ -121,8 +136,7 @@ class TranscriptionMixin:
             reply: AudioReply = reply_stream.collect(on_event)
             return reply
 
-    def _post_transcription(self, body: dict[str, Any], model: str, catalogue: Catalogue) -> AudioReply:
-        call = self._call("POST", "/audio/transcriptions", body, {"Accept": "application/json"})
+    def _post_transcription(self, call: Any, model: str, catalogue: Catalogue) -> AudioReply:
         try:
             response = self._http.send(call)
         except APIError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ._assumptions import NEEDS_AUDIO, NEEDS_AUDIO_MESSAGE
 from ._inputs import Heard, InputAudioError, describe, find_audio_parts
 from ._models import ModelInfo, find_model
 
@@ -102,6 +103,8 @@ def plan_reply(body: Any, headers: Headers) -> Plan:
         raise APIFailure(404, "No endpoints found that support the requested output modalities: text, audio")
     if parts and not model.hears:
         raise APIFailure(404, "No endpoints found that support input audio")
+    if model.id in NEEDS_AUDIO and not (speaks or parts):
+        raise APIFailure(400, NEEDS_AUDIO_MESSAGE, {"provider_name": "OpenAI"})
     seconds = header_number(headers, "X-Emulator-Seconds", 0.05, MAX_SECONDS)
     voice = _check_audio_out(model, body, stream) if speaks else None
     heard = _hear(parts)

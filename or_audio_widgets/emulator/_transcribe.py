@@ -58,6 +58,8 @@ def transcribe_body(body: dict[str, Any], model: TranscriptionModel) -> dict[str
     if words is None:
         text = (f"{PREFIX}heard {seconds:.2f} s of {fmt} audio at {loudness(pcm):.1f} dBFS "
                 "(install pocketsphinx to have the words recognised)")
+    elif not words:
+        text = f"{PREFIX}(no words recognised in {seconds:.2f} s of {fmt} audio)"
     else:
         text = PREFIX + words
     return {"text": text, "usage": _usage(model, seconds, text)}
