@@ -205,7 +205,9 @@ def refusal(model: str, surface: str, catalogue: Catalogue | None = None) -> str
     entry = catalogue.get(model) or Catalogue.known().get(model)
     message = f"{model} cannot {_WANTS[surface]} on OpenRouter"
     if entry is not None:
-        instead = [_INSTEAD[s] for s in (SPEECH, TRANSCRIPTION, CHAT_IN, CHAT_OUT) if entry.serves(s)]
+        # what the model does that is nearest to what was asked: speaking for speech, listening otherwise
+        chat = (CHAT_OUT, CHAT_IN) if surface == SPEECH else (CHAT_IN, CHAT_OUT)
+        instead = [_INSTEAD[s] for s in (SPEECH, TRANSCRIPTION, *chat) if entry.serves(s)]
         if instead:
             message += f"; {instead[0]}"
     names = catalogue.serving(surface)[:8]
