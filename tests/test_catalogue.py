@@ -21,7 +21,8 @@ from or_audio_widgets.errors import AudioFormatError, AudioInputError, ModelCapa
 
 
 def listed(model_id: str, inputs: list[str], outputs: list[str], **extra: object) -> dict[str, object]:
-    return {"id": model_id, "architecture": {"input_modalities": inputs, "output_modalities": outputs}, **extra}
+    arch = {"input_modalities": inputs, "output_modalities": outputs}
+    return {"id": model_id, "architecture": arch, **extra}
 
 
 CATALOGUE = Catalogue([
