@@ -154,7 +154,7 @@ def models_payload(output_modalities: str | None = None, input_modalities: str |
     kept = [m for m in _CATALOGUE
             if _matches(m, "output_modalities", output_modalities)
             and _matches(m, "input_modalities", input_modalities)]
-    return {"data": copy.deepcopy(kept)}
+    return {"data": copy.deepcopy(kept), "links": {"next": None}, "total_count": len(kept)}
 
 
 def _matches(model: dict[str, Any], key: str, wanted: str | None) -> bool:
