@@ -87,7 +87,9 @@ def test_audio_over_the_size_limit_is_refused_before_sending_with_advice(
 
 def test_a_prompt_or_several_sources_are_for_chat_models(client: OpenRouterAudio) -> None:
     with pytest.raises(ValueError, match="takes no prompt"):
-        client.transcribe(make_wav(0.2), prompt="Summarise it")
+        client.transcribe(make_wav(0.2), model="openai/whisper-1", prompt="Summarise it")
+    followed = client.transcribe(make_wav(0.2), prompt="Summarise it")  # no model: one that follows a prompt
+    assert followed.model == "google/gemini-2.5-flash" and "duration=0.200s" in followed.text
     with pytest.raises(ValueError, match="transcribe_many"):
         client.transcribe([make_wav(0.2), make_wav(0.2)])
 

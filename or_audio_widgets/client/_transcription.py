@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core._catalogue import CHAT_IN, TRANSCRIPTION, Catalogue, looks_like_transcription_model, refusal
-from ..core._defaults import TRANSCRIPTION_FORMATS, TRANSCRIPTION_MAX_BYTES
+from ..core._defaults import DEFAULT_LISTEN_MODEL, TRANSCRIPTION_FORMATS, TRANSCRIPTION_MAX_BYTES
 from ..core._events import Event
 from ..core._inputs import PreparedAudio, wav_fits
 from ..core._reply import AudioReply
@@ -96,14 +96,16 @@ class TranscriptionMixin:
                    on_event: Callable[[Event], object] | None = None, **params: Any) -> AudioReply:
         """Write down what is said in ``audio``; the words are ``reply.text``.
 
-        ``model`` defaults to the client's ``transcription_model`` (``openai/whisper-1``). Transcription
+        ``model`` defaults to the client's ``transcription_model`` (``openai/whisper-1``), or to
+        ``google/gemini-2.5-flash`` when a ``prompt`` is given (it follows one). Transcription
         models use ``POST /audio/transcriptions`` (one source, one of its formats, at most 25 MB, all
         checked before sending; ``reply.usage`` has seconds or tokens, ``reply.cost`` the cost); chat
         models that take audio in get the audio with ``prompt`` on chat completions, where a list of
         sources goes in one message. ``via`` forces "transcriptions" or "chat". ``language`` is an
         ISO-639-1 code; ``temperature`` is 0 to 1.
         """
-        model = model or self.transcription_model
+        if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
+            model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
         catalogue = self.catalogue()
         if route(model, catalogue, via) == "chat":
             return self._transcribe_chat(audio, model, prompt or DEFAULT_PROMPT, temperature, on_event,
