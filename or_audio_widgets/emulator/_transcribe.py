@@ -23,6 +23,7 @@ from . import _assumptions as rules
 from ._audio_models import TranscriptionModel
 from ._inputs import loudness
 from ._request import APIFailure
+from ._speech import downmix, resample
 
 RATE = 16000  # what the recogniser listens at
 PREFIX = "[offline emulator] "
@@ -75,7 +76,21 @@ def _usage(model: TranscriptionModel, seconds: float, text: str) -> dict[str, An
 
 
 def decode_16k(raw: bytes, fmt: str) -> bytes:
-    """Mono 16 kHz pcm16 of ``raw`` (ffmpeg reads it from a file: m4a keeps its index at the end)."""
+    """Mono 16 kHz pcm16 of ``raw``: integer-PCM WAV read here, anything else through ffmpeg."""
+    if fmt == "wav":
+        try:
+            info, pcm = wav_to_pcm16(raw)
+        except AudioFormatError:
+            pass  # not plain PCM (a float or compressed WAV): ffmpeg decodes it
+        else:
+            if not pcm:
+                raise APIFailure(400, "Invalid audio data in input_audio: it holds no samples.")
+            return resample(downmix(pcm, info.channels), info.sample_rate, RATE)
+    return _ffmpeg_16k(raw, fmt)
+
+
+def _ffmpeg_16k(raw: bytes, fmt: str) -> bytes:
+    # ffmpeg reads from a file, not a pipe: m4a keeps its index at the end and needs seeking
     fd, path = tempfile.mkstemp(prefix="or-audio-emulator-", suffix=f".{fmt}")
     failure: str | None = None
     try:
