@@ -1,8 +1,9 @@
 """transcribe_many over POST /audio/transcriptions: concurrency, memory as the count grows, and Dask.
 
 The emulator runs in its own process and holds every answer back 0.5 s (``X-Emulator-Latency``), as a
-provider's queue would; the files are short spoken clips (espeak-ng through the emulator's speech
-endpoint). Each contender runs in a fresh interpreter, so its peak memory is its own:
+provider's queue would, with its own recogniser off (``X-Emulator-Recognise: off``: this machine's CPU
+must not stand in for the provider's). The files are short spoken clips (espeak-ng through the emulator's
+speech endpoint). Each contender runs in a fresh interpreter, so its peak memory is its own:
 
 - threads, concurrency 1 and 8, on 200 files;
 - threads, concurrency 8, on 50, 100 and 200 files (memory must stay flat);
@@ -56,7 +57,10 @@ def child(mode: str, concurrency: int, count: int, base_url: str, folder: str, l
     from or_audio_widgets.client._batch import transcribe_many
 
     files = sorted(Path(folder).glob("clip*.wav"))[:count]
-    client = OpenRouterAudio("offline", base_url, extra_headers={"X-Emulator-Latency": str(latency)})
+    # The emulator stands for a provider that answers after `latency`; its own recogniser is turned off so
+    # that this machine's CPU (shared, 2 cores) does not stand in for the provider's.
+    headers = {"X-Emulator-Latency": str(latency), "X-Emulator-Recognise": "off"}
+    client = OpenRouterAudio("offline", base_url, extra_headers=headers)
     executor: Any = None
     if mode == "dask":
         import distributed

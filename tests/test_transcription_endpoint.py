@@ -138,3 +138,19 @@ def test_the_model_lists(emulator: Any) -> None:
         conn.close()
     assert "openai/whisper-1" in ids and "google/gemini-2.5-flash" not in ids
     assert "alloy" in speech["openai/gpt-4o-mini-tts-2025-12-15"]
+
+
+def test_recognition_can_be_turned_off_for_benchmarks(emulator: Any) -> None:
+    body = {"model": "openai/whisper-1",
+            "input_audio": {"data": base64.b64encode(make_wav(0.5)).decode(), "format": "wav"}}
+    conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=60)
+    try:
+        conn.request("POST", "/api/v1/audio/transcriptions", json.dumps(body).encode(),
+                     {"Authorization": "Bearer k", "Content-Type": "application/json",
+                      "X-Emulator-Recognise": "off"})
+        payload = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    text = payload["text"]
+    assert text.startswith("[offline emulator] heard 0.50 s of wav audio at -")
+    assert text.endswith("dBFS (recognition turned off)")

@@ -4,7 +4,8 @@ Speech answers with the audio bytes themselves, streamed in chunked encoding: pc
 ``Content-Type`` (the default), or mp3. Transcription takes a JSON body with base64 ``input_audio`` or an
 OpenAI-style multipart upload, and answers ``{text, usage}``. Both name the generation in
 ``X-Generation-Id``; errors are OpenRouter's JSON error bodies. ``X-Emulator-Latency`` (seconds) holds
-the answer back, like a provider's queue.
+the answer back, like a provider's queue; ``X-Emulator-Recognise: off`` describes the audio instead of
+recognising its words (so that a benchmark measures the client, not this machine's recogniser).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def serve_audio_endpoint(handler: Handler, route: str) -> None:
         handler._faults()
         latency = header_number(handler.headers, "X-Emulator-Latency", 0.0, 600.0) or 0.0
         realtime = header_number(handler.headers, "X-Emulator-Realtime", 0.0, 1e6)
-        answer = _speech(body) if route == "speech" else _transcription(body)
+        listen = (handler.headers.get("X-Emulator-Recognise") or "on").strip().lower() not in ("off", "0")
+        answer = _speech(body) if route == "speech" else _transcription(body, listen)
     except APIFailure as failure:
         handler.send_failure(failure)
         return
@@ -139,11 +141,11 @@ def _write_audio(handler: Handler, audio: bytes, kind: str, generation: str, pac
     handler.wfile.write(b"0\r\n\r\n")
 
 
-def _transcription(body: dict[str, Any]) -> Callable[[Handler, float], None]:
+def _transcription(body: dict[str, Any], listen: bool) -> Callable[[Handler, float], None]:
     model = find_transcription_model(body.get("model"))
     _model_check(body, model, rules.NOT_A_TRANSCRIPTION_MODEL)
     assert model is not None
-    payload = transcribe_body(body, model)
+    payload = transcribe_body(body, model, listen=listen)
     generation = f"{rules.TRANSCRIPTION_GENERATION_PREFIX}{secrets.token_hex(12)}"
     headers = {"X-Generation-Id": generation, "X-Emulator": "offline emulator of OpenRouter's API"}
     return lambda handler, realtime: handler.send_json(200, payload, headers)

@@ -32,8 +32,12 @@ _idle: queue.LifoQueue[Any] = queue.LifoQueue()
 _made = threading.Semaphore(os.cpu_count() or 1)
 
 
-def transcribe_body(body: dict[str, Any], model: TranscriptionModel) -> dict[str, Any]:
-    """The ``{text, usage}`` answer to a transcription request; :class:`APIFailure` when refused."""
+def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: bool = True
+                    ) -> dict[str, Any]:
+    """The ``{text, usage}`` answer to a transcription request; :class:`APIFailure` when refused.
+
+    ``listen=False`` describes the audio without recognising it, as when pocketsphinx is absent.
+    """
     audio = body.get("input_audio")
     audio = audio if isinstance(audio, dict) else {}
     fmt, data = audio.get("format"), audio.get("data")
@@ -55,10 +59,10 @@ def transcribe_body(body: dict[str, Any], model: TranscriptionModel) -> dict[str
         raise APIFailure(400, "'temperature' must be a number from 0 to 1.")
     pcm = decode_16k(raw, str(fmt))
     seconds = len(pcm) / 2 / RATE
-    words = recognise(pcm)
+    words = recognise(pcm) if listen else None
     if words is None:
-        text = (f"{PREFIX}heard {seconds:.2f} s of {fmt} audio at {loudness(pcm):.1f} dBFS "
-                "(install pocketsphinx to have the words recognised)")
+        why = "install pocketsphinx to have the words recognised" if listen else "recognition turned off"
+        text = f"{PREFIX}heard {seconds:.2f} s of {fmt} audio at {loudness(pcm):.1f} dBFS ({why})"
     elif not words:
         text = f"{PREFIX}(no words recognised in {seconds:.2f} s of {fmt} audio)"
     else:
