@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from _client_helpers import KEY
 
 from or_audio_widgets import AudioDelta, OpenRouterAudio, TranscriptDelta
-from or_audio_widgets.core._catalogue import Catalogue
 from or_audio_widgets.errors import AudioFormatError, AudioInputError, BadRequestError, ModelCapabilityError
 
 TTS = "openai/gpt-4o-mini-tts-2025-12-15"
@@ -103,8 +101,7 @@ def test_empty_text_is_refused(client: OpenRouterAudio) -> None:
 
 
 def test_the_emulator_refuses_what_the_client_did_not_check(emulator: Any) -> None:
-    with OpenRouterAudio(KEY, emulator.base_url) as raw:
-        raw._catalogue = (time.monotonic(), Catalogue.known())  # as if the list could not be read
+    with OpenRouterAudio(KEY, emulator.base_url, check_models=False) as raw:  # the server decides
         with pytest.raises(BadRequestError, match="Invalid voice 'zed'"):
             raw.say("Hello.", voice="zed")
         with pytest.raises(BadRequestError) as caught:
@@ -167,3 +164,18 @@ def test_transcript_deltas_come_before_the_audio_of_each_piece(client: OpenRoute
     client.say("Short one.", on_event=events.append)
     kinds = [type(e) for e in events if isinstance(e, (AudioDelta, TranscriptDelta))]
     assert kinds[0] is TranscriptDelta and AudioDelta in kinds
+
+
+def test_a_chat_voice_the_list_does_not_give_is_refused_before_sending(client: OpenRouterAudio,
+                                                                       emulator: Any) -> None:
+    before = sum(1 for r in emulator.requests if r.method == "POST")
+    with pytest.raises(ModelCapabilityError, match="openai/gpt-audio-mini has no voice 'rachel'"):
+        client.speak("Hi", model="openai/gpt-audio-mini", voice="rachel")
+    assert sum(1 for r in emulator.requests if r.method == "POST") == before
+
+
+def test_a_key_pasted_as_the_voice_is_masked_in_the_refusal(client: OpenRouterAudio) -> None:
+    with pytest.raises(ModelCapabilityError) as caught:
+        client.say("Hello.", voice=KEY)
+    assert KEY not in str(caught.value) and "no voice '***'" in str(caught.value)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..core._catalogue import Catalogue
 from ..core._defaults import MODELS_TTL
-from ..errors import APIError, OpenRouterAudioError
+from ..errors import APIError, ModelCapabilityError, OpenRouterAudioError
 
 log = logging.getLogger("or_audio_widgets.client")
 
@@ -32,6 +32,7 @@ class ModelsMixin:
     _catalogue: tuple[float, Catalogue] | None
     _models_lock: threading.Lock
     timeout: float
+    check_models: bool
     _call: Any
     _http: Any
 
@@ -56,8 +57,10 @@ class ModelsMixin:
         """What each model serves (chat audio out/in, speech, transcription) and its voices.
 
         Built from the cached model list and ``GET /audio/speech/models`` (for voices); the stand-in of
-        known models, which refuses nothing, when the list cannot be read.
+        known models, which refuses nothing, when the list cannot be read or ``check_models`` is False.
         """
+        if not self.check_models:
+            return Catalogue.known()
         cached = self._catalogue
         if cached is not None and not refresh:
             age = time.monotonic() - cached[0]
@@ -130,3 +133,18 @@ def explain_refusal(error: APIError, model: str, surface: str, catalogue: Catalo
     hint = f"{refusal(model, surface, catalogue)} {error.hint}"
     return type(error)(error.message, status=error.status, code=error.code, metadata=error.metadata,
                        hint=hint)
+
+
+def check(secret: str, rule: Callable[..., None], *args: Any) -> None:
+    """Run a catalogue check; its refusal echoes what the caller passed, so the key is masked out of it.
+
+    (A key pasted into ``voice=`` by mistake must not come back in an error message.) The refusal is
+    raised outside the ``except`` block, so the unmasked one is not chained to it.
+    """
+    try:
+        rule(*args)
+    except ModelCapabilityError as exc:
+        message = str(exc).replace(secret, "***") if secret else str(exc)
+    else:
+        return
+    raise ModelCapabilityError(message)

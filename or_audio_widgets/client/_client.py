@@ -30,7 +30,7 @@ from ..core._defaults import (
 from ..core._events import Event
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, MissingAPIKeyError
-from ._catalog import ModelsMixin, explain_refusal, filter_models
+from ._catalog import ModelsMixin, check, explain_refusal, filter_models
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
 from ._sources import audio_sources
@@ -53,6 +53,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
 
     Before sending, the model list (``GET /models``, cached) is read to refuse what a model cannot serve,
     naming models that can; when it cannot be read the request goes out and the server decides.
+    ``check_models=False`` skips that reading (for a gateway without ``/models``): the server decides.
 
     A client pickles (for Dask or Ray executors, see ``transcribe_many``): the copy gets a Session of
     its own (a ``session=`` given here is not pickled) and the key in its masked holder.
@@ -74,6 +75,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         speech_model: str = DEFAULT_SPEECH_MODEL,
         speech_voice: str = DEFAULT_SPEECH_VOICE,
         transcription_model: str = DEFAULT_TRANSCRIBE_MODEL,
+        check_models: bool = True,
     ) -> None:
         key = (api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY", "")).strip()
         if not key:
@@ -90,6 +92,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self._headers.update(extra_headers or {})
         self.speak_model, self.speech_model = speak_model, speech_model
         self.speech_voice, self.transcription_model = speech_voice, transcription_model
+        self.check_models = check_models
         self._connect(session)
 
     def _connect(self, session: Session | None) -> None:
@@ -105,7 +108,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
         kept = ("_key", "base_url", "timeout", "deadline", "max_retries", "_headers", "speak_model",
-                "speech_model", "speech_voice", "transcription_model")
+                "speech_model", "speech_voice", "transcription_model", "check_models")
         return {name: self.__dict__[name] for name in kept}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -135,7 +138,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         audio_in = bool(sent_audio_formats(body))
-        catalogue = self._check_chat(model, audio is not None, audio_in)
+        catalogue = self._check_chat(model, audio, audio_in)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         try:
             connection = self._http.open_stream(call)
@@ -147,19 +150,23 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
         return self._last_stream
 
-    def _check_chat(self, model: str, audio_out: bool, audio_in: bool) -> Any:
+    def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool) -> Any:
         """Refuse, before sending, a chat request the model list says ``model`` cannot serve.
 
         A text-only request needs no model list (only the rule of models that need audio is checked).
         """
+        audio_out = audio is not None
         require_some_audio(model, audio_in, audio_out)
         if not (audio_out or audio_in):
             return None
         catalogue = self.catalogue()
-        if audio_out:
-            catalogue.require(model, CHAT_OUT)
+        secret = self._key.reveal()
+        if audio is not None:
+            check(secret, catalogue.require, model, CHAT_OUT)
+            if isinstance(audio.get("voice"), str):
+                check(secret, catalogue.require_voice, model, audio["voice"])
         if audio_in:
-            catalogue.require(model, CHAT_IN)
+            check(secret, catalogue.require, model, CHAT_IN)
         return catalogue
 
     @property

@@ -19,7 +19,7 @@ from ..core._reply import AudioReply, ReplyBuilder
 from ..core._speech_audio import SpeechLayout, iter_audio_events, layout_from_content_type
 from ..core._speech_text import check_speech_text, split_speech_text
 from ..errors import APIError, OpenRouterAudioError
-from ._catalog import explain_refusal
+from ._catalog import check, explain_refusal
 from ._replystream import CANCELLED, ReplyStream, StreamBroken
 from ._transport import ResponseConnection
 from ._wire import Call, output_format
@@ -107,6 +107,7 @@ class SpeechMixin:
 
     speech_model: str
     speech_voice: str
+    _key: Any
     _last_stream: ReplyStream | None
     _call: Any
     _http: Any
@@ -142,8 +143,9 @@ class SpeechMixin:
         fmt = output_format({"format": format})
         model, voice = model or self.speech_model, voice or self.speech_voice
         catalogue = self.catalogue()
-        catalogue.require(model, SPEECH)
-        catalogue.require_voice(model, voice)
+        secret = self._key.reveal()
+        check(secret, catalogue.require, model, SPEECH)
+        check(secret, catalogue.require_voice, model, voice)
         pieces = split_speech_text(text, speech_input_limit(model, catalogue.get(model)))
         # joined mp3 files are not one clean mp3: several pieces come as pcm and are encoded here
         asked = "mp3" if fmt == "mp3" and len(pieces) == 1 and wire != "pcm" else "pcm"

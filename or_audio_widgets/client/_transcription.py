@@ -66,7 +66,7 @@ def route(model: str, catalogue: Catalogue, via: str | None) -> str:
     if via not in (None, *VIA):
         raise ValueError(f"via must be one of {', '.join(VIA)} (or None: the model decides), not {via!r}")
     if via == "transcriptions":
-        catalogue.require(model, TRANSCRIPTION)
+        catalogue.require(model, TRANSCRIPTION)  # the model names no secret: it is sent as it is anyway
         return via
     if via == "chat":
         return via
