@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import MB, emit, format_table, measure, median, run_contender
 
-MODEL = "openai/gpt-4o-audio-preview"
+MODEL = "openai/gpt-audio-mini"
 PROMPT = "Tell me a long story about the sea."
 CONTENDERS = ("requests read", "core alone", "speak()")
 LIMIT = 1.5

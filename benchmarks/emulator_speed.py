@@ -36,7 +36,7 @@ from or_audio_widgets.emulator import start_emulator
 
 BODY = json.dumps(
     {
-        "model": "openai/gpt-4o-audio-preview",
+        "model": "openai/gpt-audio-mini",
         "modalities": ["text", "audio"],
         "audio": {"voice": "alloy", "format": "pcm16"},
         "stream": True,

@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderError": ".errors",
     "APIConnectionError": ".errors",
     "MissingAPIKeyError": ".errors",
+    "ModelCapabilityError": ".errors",
 }
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "KeepAlive",
     "LivePlayer",
     "MissingAPIKeyError",
+    "ModelCapabilityError",
     "ModerationError",
     "OpenRouterAudio",
     "OpenRouterAudioError",
@@ -138,6 +140,7 @@ if TYPE_CHECKING:
         FFmpegNotFoundError,
         InsufficientCreditsError,
         MissingAPIKeyError,
+        ModelCapabilityError,
         ModerationError,
         OpenRouterAudioError,
         PayloadTooLargeError,

@@ -41,6 +41,13 @@ class StreamDecodeError(OpenRouterAudioError, ValueError):
     """A stream carried something that cannot be decoded (invalid base64, invalid JSON)."""
 
 
+class ModelCapabilityError(OpenRouterAudioError, ValueError):
+    """The model cannot serve what was asked of it (speak, listen, read aloud, transcribe, a voice).
+
+    Raised before the request is sent when the model list says so; the message names models that can.
+    """
+
+
 class MissingAPIKeyError(OpenRouterAudioError, RuntimeError):
     """No API key was given and none is in the environment."""
 

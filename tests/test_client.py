@@ -14,7 +14,8 @@ from or_audio_widgets.client._client import OpenRouterAudio, download
 from or_audio_widgets.core._events import AudioDelta, End, Started, TextDelta, TranscriptDelta
 from or_audio_widgets.errors import AudioFormatError, AudioInputError, MissingAPIKeyError
 
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
+LISTENER = "google/gemini-2.5-flash"  # a chat model that listens: transcribe() sends it a prompt
 LISTENER = "google/gemini-2.5-flash"
 
 
@@ -131,7 +132,7 @@ def wav_part(seconds: float) -> dict[str, Any]:
 
 
 def test_transcribe_a_ready_part(client: OpenRouterAudio) -> None:
-    reply = client.transcribe(wav_part(1.0))
+    reply = client.transcribe(wav_part(1.0), model=LISTENER)
     assert reply.complete
     assert "Offline emulator received 1 audio part." in reply.text
     assert "audio 1: format=wav duration=1.000s rate=16000 channels=1" in reply.text
@@ -141,7 +142,7 @@ def test_transcribe_files_through_prepare_audio(client: OpenRouterAudio, tmp_pat
     first, second = tmp_path / "a.wav", tmp_path / "b.wav"
     first.write_bytes(make_wav(1.0))
     second.write_bytes(make_wav(0.5))
-    reply = client.transcribe([first, str(second)], prompt="What is this?")
+    reply = client.transcribe([first, str(second)], prompt="What is this?", model=LISTENER)
     assert "received 2 audio parts" in reply.text
     assert "audio 2: format=wav duration=0.500s" in reply.text
 

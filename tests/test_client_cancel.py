@@ -17,7 +17,7 @@ from or_audio_widgets.client._client import OpenRouterAudio
 from or_audio_widgets.core._events import AudioDelta, End, ErrorEvent, Event
 from or_audio_widgets.emulator import start_emulator
 
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
 AUDIO = {"voice": "alloy", "format": "wav"}
 LONG = {"X-Emulator-Seconds": "30"}
 

@@ -25,7 +25,7 @@ from or_audio_widgets.errors import (
     RateLimitError,
 )
 
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
 AUDIO = {"voice": "alloy", "format": "wav"}
 
 
@@ -168,8 +168,9 @@ def test_an_html_error_page_gives_a_readable_message(client: OpenRouterAudio, de
 def test_the_server_message_and_metadata_are_kept(client: OpenRouterAudio) -> None:
     with pytest.raises(BadRequestError, match="is not a valid model ID"):
         client.speak("hi", model="nobody/none")
+    unchecked = OpenRouterAudio(KEY, client.base_url, check_models=False)  # let the server refuse the voice
     with pytest.raises(BadRequestError, match="Supported values are") as caught:
-        client.speak("hi", voice="robot")
+        unchecked.speak("hi", voice="robot")
     assert caught.value.metadata == {"provider_name": "OpenAI"}
 
 

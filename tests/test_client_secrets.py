@@ -14,7 +14,7 @@ from or_audio_widgets.client._client import OpenRouterAudio
 from or_audio_widgets.errors import MissingAPIKeyError, OpenRouterAudioError
 
 CANARY = "sk-or-v1-CANARY-0123456789abcdef"
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
 
 
 class _NoAuthSession(requests.Session):

@@ -17,7 +17,7 @@ import pytest
 
 from or_audio_widgets.emulator import EmulatorHandle
 
-SPEAKER = "openai/gpt-4o-audio-preview"
+SPEAKER = "openai/gpt-audio-mini"
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -127,7 +127,8 @@ def test_models_lists_true_modalities_without_a_key(emulator: EmulatorHandle) ->
     assert reply.status == 200
     models = {m["id"]: m["architecture"] for m in reply.json()["data"]}
     speakers = {mid for mid, arch in models.items() if "audio" in arch["output_modalities"]}
-    assert speakers == {"openai/gpt-4o-audio-preview", "openai/gpt-audio", "openai/gpt-audio-mini"}
+    assert speakers == {"openai/gpt-audio", "openai/gpt-audio-mini"}  # gpt-4o-audio-preview: audio in only
+    assert models["openai/gpt-4o-audio-preview"]["input_modalities"] == ["text", "audio"]
     assert models["google/gemini-2.5-flash"]["input_modalities"] == ["text", "image", "audio", "video"]
     assert models["mistralai/voxtral-small-24b-2507"]["output_modalities"] == ["text"]
     assert "audio" not in models["openai/gpt-4o"]["input_modalities"]

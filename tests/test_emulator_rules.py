@@ -25,7 +25,7 @@ def test_audio_output_requires_streaming(emulator: EmulatorHandle) -> None:
 
 
 @pytest.mark.parametrize(
-    "model", ["openai/gpt-4o-audio-preview", "openai/gpt-audio", "openai/gpt-audio-mini"]
+    "model", ["openai/gpt-audio", "openai/gpt-audio-mini"]
 )
 @pytest.mark.parametrize("fmt", ["wav", "mp3"])
 def test_openai_models_stream_only_pcm16(emulator: EmulatorHandle, model: str, fmt: str) -> None:

@@ -114,7 +114,7 @@ def _stray_literals(trees: Sequence[tuple[str, ast.AST]]) -> list[str]:
     codecs = {part for fmt in WRITTEN if fmt.encoder for part in (fmt.encoder.codec, fmt.encoder.muxer)}
     banned = (codecs - set(FORMATS)) | {"-c:a", "-acodec", "-codec:a", "-b:a"}
     return [f"{where}:{line}: {text!r}" for where, tree in trees for line, text in _strings(tree)
-            if re.search(r"\b(audio|video)/[a-z]", text) or text in banned]
+            if re.search(r"(?<![\w/-])(audio|video)/[a-z]", text) or text in banned]
 
 
 def _format_tables(trees: Sequence[tuple[str, ast.AST]]) -> list[str]:

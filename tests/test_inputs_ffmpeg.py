@@ -19,7 +19,11 @@ from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noq
 
 from or_audio_widgets import OpenRouterAudio, prepare_audio
 from or_audio_widgets.core import _ffmpeg
+from or_audio_widgets.core._defaults import DEFAULT_LISTEN_MODEL
 from or_audio_widgets.jupyter import _saved
+
+# A chat model that listens: its emulated reply describes each audio part it decoded.
+LISTEN = DEFAULT_LISTEN_MODEL
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ def test_decoding_and_converting_with_the_wheels_ffmpeg(wheel_ffmpeg_only: str, 
 
 def test_a_browser_recording_reaches_the_emulator_through_the_wheels_ffmpeg(wheel_ffmpeg_only: str,
                                                                            client: OpenRouterAudio) -> None:
-    text = client.transcribe(make_recorder_webm(2.0)).text
+    text = client.transcribe(make_recorder_webm(2.0), model=LISTEN).text
     assert "audio 1: format=wav duration=2.000s rate=48000 channels=1" in text
 
 

@@ -122,7 +122,7 @@ def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulat
     player = LivePlayer()
     Sent(player)
     with client.open(
-        "Speak for a minute.", model="openai/gpt-4o-audio-preview", audio={"voice": "alloy", "format": "wav"},
+        "Speak for a minute.", model="openai/gpt-audio-mini", audio={"voice": "alloy", "format": "wav"},
         headers={"X-Emulator-Seconds": "60"},
     ) as stream:  # fmt: skip
         _conversation.feed(stream, player)

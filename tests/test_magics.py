@@ -34,7 +34,7 @@ def test_cell_streams_and_leaves_a_playable_escaped_record(ip: Any, rec: Recorde
     assert "You said: Say <img" in capsys.readouterr().out
     status = rec.displays()[0]
     assert status["transient"].get("display_id")
-    assert "openai/gpt-4o-audio-preview" in status["data"]["text/plain"]
+    assert "openai/gpt-audio-mini" in status["data"]["text/plain"]
     # saved: static HTML with the transcript escaped and one playable WAV
     saved = rec.final_html()
     assert "<img src=x" not in saved and html.escape("<img src=x onerror=alert(1)>") in saved
@@ -42,7 +42,7 @@ def test_cell_streams_and_leaves_a_playable_escaped_record(ip: Any, rec: Recorde
     (mime, data), = audio_uris(saved)
     assert mime == "audio/wav" and abs(wav_seconds(data) - reply.duration) < 0.01
     body = last_body(online)
-    assert body["model"] == "openai/gpt-4o-audio-preview" and body["stream"] is True
+    assert body["model"] == "openai/gpt-audio-mini" and body["stream"] is True
     assert body["audio"] == {"voice": "alloy", "format": "pcm16"}
     assert FAKE_KEY not in rec.everything()
 
@@ -142,7 +142,7 @@ def test_audio_in_without_text_speaks_with_the_speech_model(ip: Any, rec: Record
     (tmp_path / "q.wav").write_bytes(make_wav(0.5))
     ip.run_line_magic("oraudio", "-i q.wav")
     body = last_body(online)
-    assert body["model"] == "openai/gpt-4o-audio-preview" and body["audio"]["format"] == "pcm16"
+    assert body["model"] == "openai/gpt-audio-mini" and body["audio"]["format"] == "pcm16"
     assert [p["type"] for p in body["messages"][-1]["content"]] == ["text", "input_audio"]
 
 

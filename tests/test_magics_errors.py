@@ -164,12 +164,17 @@ def test_config_is_a_traitlets_configurable(ip: Any) -> None:
 def test_models_table(ip: Any, rec: Recorded, online: Any) -> None:
     ip.run_line_magic("oraudio_models", "--output")
     out = rec.displays()[-1]["data"]
-    assert "openai/gpt-4o-audio-preview" in out["text/html"] and "<table" in out["text/html"]
+    assert "openai/gpt-audio-mini" in out["text/html"] and "<table" in out["text/html"]
+    assert "openai/gpt-4o-audio-preview" not in out["text/html"]  # audio in only on OpenRouter today
     ip.run_line_magic("oraudio_models", "--input")
     assert "google/gemini-2.5-flash" in rec.displays()[-1]["data"]["text/plain"]
     ip.run_line_magic("oraudio_models", "")
-    both = rec.displays()[-1]["data"]["text/plain"]
-    assert "google/gemini-2.5-flash" in both and "openai/gpt-4o-audio-preview" in both
+    rows = {line.split()[0]: line for line in rec.displays()[-1]["data"]["text/plain"].splitlines()[2:]}
+    assert "chat (audio in)" in rows["google/gemini-2.5-flash"]
+    assert "chat (audio in and out)" in rows["openai/gpt-audio-mini"]
+    assert "speech" in rows["openai/gpt-4o-mini-tts-2025-12-15"] and "alloy" in rows[
+        "openai/gpt-4o-mini-tts-2025-12-15"]
+    assert "transcription" in rows["openai/whisper-1"] and "$0.0060 / minute" in rows["openai/whisper-1"]
 
 
 def test_models_table_offline_says_so(ip: Any, rec: Recorded, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,6 +31,7 @@ NOTEBOOKS = [
     "04-audio-chat-widget.ipynb",
     "05-batch-transcription.ipynb",
     "06-python-api.ipynb",
+    "07-speech-and-transcription.ipynb",
 ]
 # Committed notebooks stay small: outputs are kept only where they teach, never large audio.
 MAX_NOTEBOOK_BYTES = 60_000

@@ -67,8 +67,9 @@ def test_an_unreadable_recording_is_reported_in_the_widget() -> None:
 def test_the_pickers_list_audio_models_and_voice_follows_the_model(emulator: Any) -> None:
     chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
     ids = [value for _, value in chat.model_picker.options]
-    assert "openai/gpt-4o-audio-preview" in ids and "google/gemini-2.5-flash" in ids
+    assert "openai/gpt-audio-mini" in ids and "google/gemini-2.5-flash" in ids
     assert "openai/gpt-4o" not in ids  # text only: no audio either way
+    assert "openai/whisper-1" not in ids and "openai/gpt-4o-mini-tts-2025-12-15" not in ids  # not chat models
     assert not chat.voice_picker.disabled
     chat.model_picker.value = "google/gemini-2.5-flash"
     assert chat.voice_picker.disabled and chat.format_picker.disabled

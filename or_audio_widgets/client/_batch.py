@@ -22,7 +22,7 @@ _KEEP = ("text", "transcript", "model", "id", "usage", "cost", "complete", "erro
 def transcribe_many(
     sources: Iterable[Any] | Mapping[str, Any],
     *,
-    prompt: str = "Transcribe this audio.",
+    prompt: str | None = None,
     model: str | None = None,
     concurrency: int = 4,
     executor: Executor | None = None,
@@ -30,8 +30,12 @@ def transcribe_many(
     client: Any = None,
     progress: bool = True,
     **params: Any,
-) -> list[dict[str, Any]]:
+) -> TranscriptionResults:
     """Transcribe every source; return one result dict per source, in input order.
+
+    ``model`` defaults to the client's transcription model (``openai/whisper-1``, over
+    ``POST /audio/transcriptions``); a chat model that listens is sent ``prompt`` with each source.
+    The returned list's ``cost`` is the sum of the results' costs (those already recorded included).
 
     ``sources``: anything :func:`prepare_audio` takes (paths, URLs, bytes, arrays, ...), or a mapping
     ``{key: source}`` to name them yourself. Each result has ``key``, ``source``, ``status`` (``"ok"``,
@@ -47,12 +51,12 @@ def transcribe_many(
 
         # Dask: its client hands out a concurrent.futures Executor
         executor = dask.distributed.Client("scheduler:8786").get_executor()
-        transcribe_many(paths, model="google/gemini-2.5-flash", executor=executor, concurrency=32)
+        transcribe_many(paths, executor=executor, concurrency=32)
 
         # Ray ships no Executor (ray-project/ray#29456); ObjectRef.future() makes a two-line one
         class RayExecutor(concurrent.futures.Executor):
             def submit(self, fn, /, *args, **kwargs): return ray.remote(fn).remote(*args, **kwargs).future()
-        transcribe_many(paths, model="google/gemini-2.5-flash", executor=RayExecutor(), concurrency=32)
+        transcribe_many(paths, executor=RayExecutor(), concurrency=32)
 
     ``client`` is an :class:`OpenRouterAudio` (default: one built from the environment); ``params`` go
     to :meth:`OpenRouterAudio.transcribe`.
@@ -68,7 +72,9 @@ def transcribe_many(
         from ._client import OpenRouterAudio
 
         client = OpenRouterAudio()
-    call: dict[str, Any] = {"prompt": prompt, **params}
+    call: dict[str, Any] = dict(params)
+    if prompt is not None:
+        call["prompt"] = prompt
     if model is not None:
         call["model"] = model
     finished: dict[str, dict[str, Any]] = {key: done[key] for key, _ in items if key in done}
@@ -82,7 +88,16 @@ def transcribe_many(
             pool.shutdown(wait=False, cancel_futures=True)
         if own_client:
             client.close()
-    return [finished[key] for key, _ in items if key in finished]
+    return TranscriptionResults(finished[key] for key, _ in items if key in finished)
+
+
+class TranscriptionResults(list[dict[str, Any]]):
+    """The results of :func:`transcribe_many` (a list of dicts), with their summed ``cost``."""
+
+    @property
+    def cost(self) -> float:
+        """US dollars (credits) reported for all results; 0 when the server reported none."""
+        return sum(r["cost"] for r in self if isinstance(r.get("cost"), (int, float)))
 
 
 def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[str, Any], limit: int,
@@ -92,6 +107,7 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
     bar = tqdm(total=total, initial=total - len(todo), desc="transcribing", unit="file", disable=not progress)
     pending: dict[Future[dict[str, Any]], tuple[str, Any]] = {}
     queue = iter(todo)
+    spent = 0.0
     try:
         while True:
             for key, source in queue:
@@ -107,6 +123,9 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
                 finished[key] = result
                 _append(path, result)
                 bar.update(1)
+                if isinstance(result.get("cost"), (int, float)):
+                    spent += result["cost"]
+                    bar.set_postfix_str(f"${spent:.4f}", refresh=False)
     finally:
         for future in pending:
             future.cancel()

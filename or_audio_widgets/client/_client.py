@@ -7,42 +7,53 @@ exception text; a pickled client (for Dask or Ray executors) carries the holder,
 
 from __future__ import annotations
 
-import numbers
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from .._version import __version__
+from ..core._catalogue import CHAT_IN, CHAT_OUT, require_some_audio
 from ..core._defaults import (
     DEFAULT_BASE_URL,
-    DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
+    DEFAULT_SPEECH_MODEL,
+    DEFAULT_SPEECH_VOICE,
+    DEFAULT_TRANSCRIBE_MODEL,
     DEFAULT_VOICE,
     MAX_RETRIES,
-    MODELS_TTL,
     READ_TIMEOUT,
     WIRE_FORMAT,
 )
 from ..core._events import Event
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, MissingAPIKeyError
+from ._catalog import ModelsMixin, check, explain_refusal, filter_models
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
+from ._sources import audio_sources
+from ._speech import SpeechMixin
+from ._transcription import TranscriptionMixin
 from ._transport import Session, Transport, download
-from ._wire import Call, MaskedKey, Messages, build_body, output_format
+from ._wire import Call, MaskedKey, Messages, build_body, output_format, sent_audio_formats
 
-__all__ = ["OpenRouterAudio", "ReplyStream", "download"]
+__all__ = ["OpenRouterAudio", "ReplyStream", "audio_sources", "download", "filter_models"]
 
 
-class OpenRouterAudio:
-    """A client for OpenRouter's audio API: streamed speech out, audio in, with retries and timeouts.
+class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
+    """A client for OpenRouter's audio: chat audio out and in, speech (``say``) and transcription.
 
     ``api_key`` defaults to ``OPENROUTER_API_KEY`` and ``base_url`` to ``OPENROUTER_BASE_URL`` (else
     OpenRouter). ``timeout`` is the longest wait between two bytes of a reply; ``deadline`` (seconds) caps a
-    whole call. ``extra_headers`` are sent with every request.
+    whole call. ``extra_headers`` are sent with every request. ``speak_model`` (a speaking chat model,
+    for :meth:`speak`), ``speech_model`` and ``speech_voice`` (for :meth:`say`) and ``transcription_model``
+    (for :meth:`transcribe`) are the defaults of the calls that take a model.
+
+    Before sending, the model list (``GET /models``, cached) is read to refuse what a model cannot serve,
+    naming models that can; when it cannot be read the request goes out and the server decides.
+    ``check_models=False`` skips that reading (for a gateway without ``/models``): the server decides.
 
     A client pickles (for Dask or Ray executors, see ``transcribe_many``): the copy gets a Session of
     its own (a ``session=`` given here is not pickled) and the key in its masked holder.
@@ -60,6 +71,11 @@ class OpenRouterAudio:
         app_url: str | None = None,
         session: Session | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        speak_model: str = DEFAULT_SPEAK_MODEL,
+        speech_model: str = DEFAULT_SPEECH_MODEL,
+        speech_voice: str = DEFAULT_SPEECH_VOICE,
+        transcription_model: str = DEFAULT_TRANSCRIBE_MODEL,
+        check_models: bool = True,
     ) -> None:
         key = (api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY", "")).strip()
         if not key:
@@ -74,11 +90,15 @@ class OpenRouterAudio:
         if app_url:
             self._headers["HTTP-Referer"] = app_url
         self._headers.update(extra_headers or {})
+        self.speak_model, self.speech_model = speak_model, speech_model
+        self.speech_voice, self.transcription_model = speech_voice, transcription_model
+        self.check_models = check_models
         self._connect(session)
 
     def _connect(self, session: Session | None) -> None:
         self._http = Transport(self._key, session)
         self._models: tuple[float, list[dict[str, Any]]] | None = None
+        self._catalogue = None
         self._models_lock = threading.Lock()
         self._last_stream: ReplyStream | None = None
 
@@ -87,7 +107,8 @@ class OpenRouterAudio:
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
-        kept = ("_key", "base_url", "timeout", "deadline", "max_retries", "_headers")
+        kept = ("_key", "base_url", "timeout", "deadline", "max_retries", "_headers", "speak_model",
+                "speech_model", "speech_voice", "transcription_model", "check_models")
         return {name: self.__dict__[name] for name in kept}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -116,18 +137,44 @@ class OpenRouterAudio:
         fmt = output_format(audio)
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
+        audio_in = bool(sent_audio_formats(body))
+        catalogue = self._check_chat(model, audio, audio_in)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
-        connection = self._http.open_stream(call)
+        try:
+            connection = self._http.open_stream(call)
+        except APIError as exc:
+            if catalogue is None:
+                raise
+            raise explain_refusal(exc, model, CHAT_OUT if audio is not None else CHAT_IN, catalogue) from None
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
         self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
         return self._last_stream
+
+    def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool) -> Any:
+        """Refuse, before sending, a chat request the model list says ``model`` cannot serve.
+
+        A text-only request needs no model list (only the rule of models that need audio is checked).
+        """
+        audio_out = audio is not None
+        require_some_audio(model, audio_in, audio_out)
+        if not (audio_out or audio_in):
+            return None
+        catalogue = self.catalogue()
+        secret = self._key.reveal()
+        if audio is not None:
+            check(secret, catalogue.require, model, CHAT_OUT)
+            if isinstance(audio.get("voice"), str):
+                check(secret, catalogue.require_voice, model, audio["voice"])
+        if audio_in:
+            check(secret, catalogue.require, model, CHAT_IN)
+        return catalogue
 
     @property
     def last_reply(self) -> AudioReply | None:
         """The reply of the most recent call, partial while it runs.
 
-        After Ctrl-C in :meth:`speak` or :meth:`transcribe` this is what arrived, marked incomplete
-        ("cancelled"), so nothing received is lost with the exception.
+        After Ctrl-C in :meth:`speak`, :meth:`say` or :meth:`transcribe` this is what arrived, marked
+        incomplete ("cancelled"), so nothing received is lost with the exception.
         """
         return None if self._last_stream is None else self._last_stream.reply
 
@@ -145,7 +192,7 @@ class OpenRouterAudio:
         self,
         prompt: str,
         *,
-        model: str = DEFAULT_SPEAK_MODEL,
+        model: str | None = None,
         voice: str = DEFAULT_VOICE,
         format: str = "wav",
         system: str | None = None,
@@ -153,12 +200,16 @@ class OpenRouterAudio:
         on_event: Callable[[Event], object] | None = None,
         **params: Any,
     ) -> AudioReply:
-        """Ask for a spoken reply to ``prompt`` and return it as an AudioReply in ``format``.
+        """Ask a speaking chat model (``speak_model`` by default) for a spoken reply to ``prompt``.
+
+        The model answers (it may not read ``prompt`` word for word: :meth:`say` does); the reply is an
+        AudioReply in ``format``.
 
         ``inputs`` are audio sources (or ready ``input_audio`` dicts) sent along with the prompt;
         ``on_event`` sees each event as it arrives. A stream that breaks returns the partial reply,
         marked incomplete.
         """
+        model = model or self.speak_model
         messages: list[dict[str, Any]] = []
         if system:
             messages.append({"role": "system", "content": system})
@@ -168,38 +219,6 @@ class OpenRouterAudio:
         audio = {"voice": voice, "format": format}
         with self.open(messages, model=model, audio=audio, **params) as reply_stream:
             return reply_stream.collect(on_event)
-
-    def transcribe(
-        self,
-        audio: Any,
-        *,
-        prompt: str = "Transcribe this audio.",
-        model: str = DEFAULT_LISTEN_MODEL,
-        on_event: Callable[[Event], object] | None = None,
-        **params: Any,
-    ) -> AudioReply:
-        """Send one audio source, or a list of them, with ``prompt``; the text reply is ``reply.text``.
-
-        A source is anything :func:`prepare_audio` takes, converted when ``model`` is known not to read
-        its format. A list (or a tuple of sources) sends several in one message; an ``(array, rate)``
-        tuple, such as ``soundfile.read`` returns, is one source.
-        """
-        sources = audio_sources(audio)
-        if not sources:
-            raise ValueError("transcribe() needs at least one audio source")
-        parts = [{"type": "text", "text": prompt}, *(audio_part(source, model) for source in sources)]
-        with self.open([{"role": "user", "content": parts}], model=model, **params) as reply_stream:
-            return reply_stream.collect(on_event)
-
-    def models(
-        self, input_modality: str | None = None, output_modality: str | None = None, *, refresh: bool = False
-    ) -> list[dict[str, Any]]:
-        """Models from ``GET /models`` (cached for a while), filtered on input/output modality."""
-        with self._models_lock:
-            if refresh or self._models is None or time.monotonic() - self._models[0] > MODELS_TTL:
-                self._models = (time.monotonic(), self._fetch_models())
-            listed = self._models[1]
-        return filter_models(listed, input_modality, output_modality)
 
     def close(self) -> None:
         """Close the HTTP session (unless it was given by the caller)."""
@@ -228,48 +247,3 @@ class OpenRouterAudio:
         deadline_at = None if seconds is None else time.monotonic() + seconds
         url = f"{self.base_url}{path}"
         return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries)
-
-    def _fetch_models(self) -> list[dict[str, Any]]:
-        call = self._call("GET", "/models", None)
-        status, payload = self._http.get_json(call)
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(data, list):
-            raise APIError(f"GET {call.url} did not answer with a model list", status=status)
-        return [m for m in data if isinstance(m, dict)]
-
-
-def audio_sources(audio: Any) -> list[Any]:
-    """The sources in ``transcribe``'s argument: a list or tuple of sources, or one source.
-
-    ``(array, rate)`` is one source, not two: a pair whose second item is an integer sample rate.
-    """
-    if isinstance(audio, tuple) and _is_array_with_rate(audio):
-        return [(audio[0], int(audio[1]))]  # int(): numpy integers are rates too
-    if isinstance(audio, (list, tuple)):
-        return list(audio)
-    return [audio]
-
-
-def _is_array_with_rate(pair: tuple[Any, ...]) -> bool:
-    if len(pair) != 2 or isinstance(pair[1], bool) or not isinstance(pair[1], numbers.Integral):
-        return False
-    return not isinstance(pair[0], (str, bytes, os.PathLike, Mapping))
-
-
-def filter_models(
-    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
-) -> list[dict[str, Any]]:
-    """The models whose architecture lists the wanted input and output modalities (None: any)."""
-    return [
-        dict(m) for m in models
-        if _has_modality(m, "input_modalities", input_modality)
-        and _has_modality(m, "output_modalities", output_modality)
-    ]
-
-
-def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    arch = model.get("architecture")
-    values = arch.get(key) if isinstance(arch, dict) else None
-    return isinstance(values, list) and wanted in values

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,9 +54,11 @@ class ReplyStream:
     """
 
     def __init__(
-        self, connection: Connection, builder: ReplyBuilder, *, deadline: float | None = None
+        self, connection: Connection, builder: ReplyBuilder, *, deadline: float | None = None,
+        decode: Callable[[Iterable[bytes]], Iterator[Event]] = iter_events,
     ) -> None:
         self._connection = connection
+        self._decode = decode  # SSE for chat; the speech endpoint's raw audio has a decoder of its own
         self._builder = builder
         self._deadline = deadline
         self._lock = threading.Lock()
@@ -152,7 +154,7 @@ class ReplyStream:
 
     def _pump(self) -> Iterator[Event]:
         try:
-            for event in iter_events(self._chunks()):
+            for event in self._decode(self._chunks()):
                 self._builder.feed(event)
                 yield event
         except StreamBroken as broken:

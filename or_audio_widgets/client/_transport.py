@@ -28,7 +28,7 @@ from ._wire import Call, MaskedKey
 
 Session = requests.Session  # for annotations elsewhere: only this module imports requests
 
-log = logging.getLogger("or_audio_widgets.client")
+_log = logging.getLogger("or_audio_widgets.client")
 
 _ERROR_BODY_LIMIT = 64 * 1024
 # Requests that no retry can fix: the URL itself is wrong.
@@ -100,7 +100,7 @@ class Transport:
                 # once asked for, pcm16 is the wire format: a second refusal is raised, not retried
                 if call.wire_format != WIRE_FORMAT and wants_pcm16(response.status_code, error):
                     call.ask_for_pcm16()  # the server takes only pcm16: ask for it, build the rest here
-                    log.info("server accepts only pcm16 on the wire; asking again with pcm16")
+                    _log.info("server accepts only pcm16 on the wire; asking again with pcm16")
                     continue
                 retry_after = response.headers.get("Retry-After")
                 retryable = is_retryable_status(response.status_code)
@@ -122,7 +122,7 @@ class Transport:
             reason = short_reason(exc, self._key.reveal())
             error = APIConnectionError(f"could not reach {call.url}: {reason}")
             return None, error, not isinstance(exc, _FATAL)
-        log.debug("%s %s -> %s", call.method, call.url, response.status_code)
+        _log.debug("%s %s -> %s", call.method, call.url, response.status_code)
         return response, None, False
 
     @staticmethod
@@ -143,7 +143,7 @@ class Transport:
             pass  # what arrived is enough to describe the error
         finally:
             response.close()
-        log.debug("error body of HTTP %s: %d bytes", response.status_code, len(body))
+        _log.debug("error body of HTTP %s: %d bytes", response.status_code, len(body))
         return error_for_response(response.status_code, response.reason, bytes(body),
                                   scrub=self._key.reveal(), request=call.body)
 
@@ -152,7 +152,7 @@ class Transport:
         if delay is None:
             return False
         call.retries += 1
-        log.info("%s %s failed (%s); retry %d of %d in %.2f s", call.method, call.url,
+        _log.info("%s %s failed (%s); retry %d of %d in %.2f s", call.method, call.url,
                  error.status or type(error).__name__, call.retries, call.max_retries, delay)
         time.sleep(delay)
         return True

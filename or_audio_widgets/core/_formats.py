@@ -88,8 +88,9 @@ FORMATS: dict[str, AudioFormat] = _table(
     AudioFormat("wav", "audio/wav", (".wav", ".wave"), Encoder("pcm_s16le", "wav"), input=True, output=True,
                 wire=True, reply=True, playable=True, family="wave",
                 mime_aliases=("audio/x-wav", "audio/wave", "audio/vnd.wave")),
-    AudioFormat("mp3", "audio/mpeg", (".mp3",), Encoder("libmp3lame", "mp3", 64_000), input=True, output=True,
-                wire=True, reply=True, compressed=True, playable=True, mime_aliases=("audio/mp3",)),
+    AudioFormat("mp3", "audio/mpeg", (".mp3", ".mpga"), Encoder("libmp3lame", "mp3", 64_000), input=True,
+                output=True, wire=True, reply=True, compressed=True, playable=True,
+                mime_aliases=("audio/mp3",)),
     AudioFormat("aiff", "audio/aiff", (".aiff", ".aif"), Encoder("pcm_s16be", "aiff"), input=True,
                 family="aiff", mime_aliases=("audio/x-aiff",)),
     AudioFormat("aac", "audio/aac", (".aac",), Encoder("aac", "adts"), input=True, wire=True, reply=True,
@@ -224,6 +225,12 @@ def picker_suffixes() -> list[str]:
     return [s for fmt in FORMATS.values() if (fmt.input or fmt.playable) and not fmt.sample_width
             for s in fmt.suffixes[:1]]
 
+
+#: The MIME type a speech endpoint names headerless pcm with (its rate and channels follow as parameters).
+PCM_CONTENT_TYPE = "audio/pcm"
+
+#: What ``POST /audio/transcriptions`` takes (OpenRouter's speech-to-text guide lists these seven).
+TRANSCRIPTION_FORMATS = ("wav", "mp3", "flac", "m4a", "ogg", "webm", "aac")
 
 #: Formats each model family is documented to take, where that is narrower than the API's list
 #: (OpenAI's audio models read only wav and mp3; Google's documentation lists these six).

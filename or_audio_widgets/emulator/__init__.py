@@ -1,11 +1,14 @@
-"""An offline emulator of OpenRouter's chat completions API, for tests, demos and work without a key.
+"""An offline emulator of OpenRouter's audio API, for tests, demos and work without a key.
 
 A real HTTP server on 127.0.0.1 (standard library only) speaking the live API's protocol: streamed
 speech (espeak-ng) shaped like real captures, audio input decoded and described, the live API's
-undocumented rules, and fault injection by request header. See :func:`start_emulator`.
+undocumented rules, and fault injection by request header; the speech endpoint (raw pcm or mp3) and the
+transcription endpoint (pocketsphinx when installed); the model list with today's audio models. What could
+not be checked against the live API is gathered in ``_assumptions``. See :func:`start_emulator`.
 
 Control headers: ``X-Emulator-Fault`` (see ``_faults``), ``X-Emulator-Realtime`` (pacing factor,
-0 = full speed) and ``X-Emulator-Seconds`` (make the spoken reply exactly that long).
+0 = full speed), ``X-Emulator-Seconds`` (make the spoken reply exactly that long) and, on the audio
+endpoints, ``X-Emulator-Latency`` (seconds to hold the answer back, like a provider's queue).
 Request bodies over ``max_body_bytes`` (32 MB unless ``start_emulator`` is told otherwise) get 413.
 """
 

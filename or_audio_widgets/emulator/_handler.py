@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from ._audio_models import speech_models_payload
+from ._endpoints import serve_audio_endpoint
 from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
 from ._models import models_payload
 from ._recording import RecordedRequest
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 _DRAIN_LIMIT = 256 * 1024 * 1024  # a refused body beyond this is not even read: the connection is closed
 PREFIX = "/api/v1"
+AUDIO_ROUTES = {f"{PREFIX}/audio/speech": "speech", f"{PREFIX}/audio/transcriptions": "transcriptions"}
 _SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")  # never recorded
 # What a reverse proxy in front of the API sends when the upstream is down (the ``html`` fault).
 _HTML_502 = (
@@ -81,13 +84,21 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """``GET /api/v1/models`` (public, like the live API)."""
         self._record(None)
+        query = parse_qs(urlsplit(self.path).query)
         if self._path() == f"{PREFIX}/models":
-            self.send_json(200, models_payload())
+            wanted = {k: query[k][-1] for k in ("output_modalities", "input_modalities") if k in query}
+            self.send_json(200, models_payload(**wanted))
+        elif self._path() == f"{PREFIX}/audio/speech/models":
+            self.send_json(200, speech_models_payload())
         else:
             self.send_failure(APIFailure(404, f"Not found: GET {self._path()}"))
 
     def do_POST(self) -> None:
-        """``POST /api/v1/chat/completions``."""
+        """``POST /api/v1/chat/completions``, ``/audio/speech`` and ``/audio/transcriptions``."""
+        route = AUDIO_ROUTES.get(self._path())
+        if route is not None:
+            serve_audio_endpoint(self, route)
+            return
         try:
             body = self._read_body()
             if body is None:
@@ -180,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send_completion(self, plan: Plan) -> None:
         ctx = Context(plan.model)
         message = {"role": "assistant", "content": plan.text, "refusal": None, "reasoning": None}
-        payload = {**ctx.head(), "object": "chat.completion"}
+        payload = {**ctx.head(), "object": "chat.completion", "system_fingerprint": None}
         payload["choices"] = [
             {
                 "index": 0,

@@ -1,4 +1,8 @@
-"""The emulator's model catalogue: a handful of real OpenRouter models with their true modalities."""
+"""The emulator's model catalogue: a handful of real OpenRouter models with their modalities today.
+
+Chat models are here; the speech and transcription models are in ``_audio_models`` (and what could not be
+checked live in ``_assumptions``). ``models_payload`` lists them all, filtered like ``GET /models``.
+"""
 
 from __future__ import annotations
 
@@ -57,9 +61,10 @@ class ModelInfo:
 
 
 _AUDIO_IO = (("text", "audio"), ("text", "audio"))
+_AUDIO_IN = (("text", "audio"), ("text",))  # see _assumptions.AUDIO_IN_ONLY
 
 MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("openai/gpt-4o-audio-preview", "OpenAI: GPT-4o Audio", *_AUDIO_IO, 2.5e-6, 1e-5, 4e-5, 128000),
+    ModelInfo("openai/gpt-4o-audio-preview", "OpenAI: GPT-4o Audio", *_AUDIO_IN, 2.5e-6, 1e-5, 4e-5, 128000),
     ModelInfo("openai/gpt-audio", "OpenAI: GPT Audio", *_AUDIO_IO, 2.5e-6, 1e-5, 3.2e-5, 128000),
     ModelInfo("openai/gpt-audio-mini", "OpenAI: GPT Audio Mini", *_AUDIO_IO, 6e-7, 2.4e-6, 6e-7, 128000),
     ModelInfo(
@@ -123,12 +128,37 @@ def _entry(model: ModelInfo) -> dict[str, Any]:
         },
         "per_request_limits": None,
         "supported_parameters": ["max_tokens", "temperature", "stop", "seed", "stream", "stream_options"],
+        "default_parameters": None,
+        "supported_voices": list(model.voices) if model.speaks else None,
+        "links": {"details": f"https://openrouter.ai/{model.id}"},
     }
 
 
-_CATALOGUE = {"data": [_entry(model) for model in MODELS]}
+def _catalogue() -> list[dict[str, Any]]:
+    from ._audio_models import SPEECH_CATALOGUE, TRANSCRIPTION_CATALOGUE, speech_entry, transcription_entry
+
+    return ([_entry(model) for model in MODELS] + [speech_entry(m) for m in SPEECH_CATALOGUE]
+            + [transcription_entry(m) for m in TRANSCRIPTION_CATALOGUE])
 
 
-def models_payload() -> dict[str, Any]:
-    """The body of ``GET /api/v1/models`` (a fresh copy each time, so callers may mutate it)."""
-    return copy.deepcopy(_CATALOGUE)
+_CATALOGUE = _catalogue()
+
+
+def models_payload(output_modalities: str | None = None, input_modalities: str | None = None
+                   ) -> dict[str, Any]:
+    """The body of ``GET /api/v1/models`` (a fresh copy each time, so callers may mutate it).
+
+    ``output_modalities``/``input_modalities`` (comma-separated, as in the query string) keep the models
+    that list any of them; ``all``, or no filter, keeps everything.
+    """
+    kept = [m for m in _CATALOGUE
+            if _matches(m, "output_modalities", output_modalities)
+            and _matches(m, "input_modalities", input_modalities)]
+    return {"data": copy.deepcopy(kept), "links": {"next": None}, "total_count": len(kept)}
+
+
+def _matches(model: dict[str, Any], key: str, wanted: str | None) -> bool:
+    if not wanted or wanted == "all":
+        return True
+    listed = model["architecture"][key]
+    return any(value.strip() in listed for value in wanted.split(","))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..core._formats import OUTPUT_FORMATS
+from ._assumptions import AUDIO_REQUIRED_MESSAGE, AUDIO_REQUIRED_MODELS
 from ._inputs import Heard, InputAudioError, describe, find_audio_parts
 from ._models import ModelInfo, find_model
 
@@ -102,6 +103,8 @@ def plan_reply(body: Any, headers: Headers) -> Plan:
         raise APIFailure(404, "No endpoints found that support the requested output modalities: text, audio")
     if parts and not model.hears:
         raise APIFailure(404, "No endpoints found that support input audio")
+    if model.id in AUDIO_REQUIRED_MODELS and not (speaks or parts):
+        raise APIFailure(400, AUDIO_REQUIRED_MESSAGE, {"provider_name": "OpenAI"})
     seconds = header_number(headers, "X-Emulator-Seconds", 0.05, MAX_SECONDS)
     voice = _check_audio_out(model, body, stream) if speaks else None
     heard = _hear(parts)

@@ -99,10 +99,11 @@ def _espeak(exe: str, text: str, espeak_voice: str) -> bytes | None:
         return None
     if not pcm:
         return None
-    return resample(_downmix(pcm, info.channels), info.sample_rate, SAMPLE_RATE)
+    return resample(downmix(pcm, info.channels), info.sample_rate, SAMPLE_RATE)
 
 
-def _downmix(pcm: bytes, channels: int) -> bytes:
+def downmix(pcm: bytes, channels: int) -> bytes:
+    """Interleaved pcm16 of ``channels`` channels averaged to mono."""
     if channels == 1:
         return pcm
     samples = pcm16_samples(pcm)

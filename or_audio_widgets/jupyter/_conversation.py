@@ -53,12 +53,15 @@ def default_client() -> tuple[Any, bool]:
 
 
 def model_choices(client: Any) -> list[tuple[str, bool]]:
-    """(model id, speaks) for every model that takes or gives audio; speaking models first."""
+    """(model id, speaks) for every chat model that takes or gives audio; speaking models first.
+
+    Speech and transcription models have endpoints of their own and cannot chat: they are left out.
+    """
     found: list[tuple[str, bool]] = []
     for info in client.models():
         arch = info.get("architecture") or {}
         ins, outs = arch.get("input_modalities") or [], arch.get("output_modalities") or []
-        if "audio" in ins or "audio" in outs:
+        if ("audio" in ins or "audio" in outs) and not {"speech", "transcription"} & set(outs):
             found.append((str(info["id"]), "audio" in outs))
     return sorted(found, key=lambda item: (not item[1], item[0]))
 

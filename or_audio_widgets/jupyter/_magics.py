@@ -4,15 +4,15 @@ The magics class is a traitlets ``Configurable``: ``%config OrAudioMagics.voice 
 ``c.OrAudioMagics.voice = "nova"`` in ``ipython_config.py`` set the same defaults as ``%oraudio_config``.
 
 Which model answers: ``-m`` when given; else audio out (the default) uses ``model``
-(``openai/gpt-4o-audio-preview``), also when ``-i`` sends audio in; ``--text`` (a text reply, e.g. a
-transcription) uses ``listen_model`` (``google/gemini-2.5-flash``).
+(``openai/gpt-audio-mini``), also when ``-i`` sends audio in; ``--text`` (a text reply) uses
+``listen_model`` (``google/gemini-2.5-flash``); ``--say`` reads the cell aloud with ``speech_model``
+and ``--transcribe`` writes ``-i`` audio down with ``transcription_model`` (see ``_cell``).
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -25,15 +25,18 @@ from ..core._defaults import (
     DEFAULT_FORMAT,
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
+    DEFAULT_SPEECH_MODEL,
+    DEFAULT_SPEECH_VOICE,
+    DEFAULT_TRANSCRIBE_MODEL,
     DEFAULT_VOICE,
 )
 from ..core._formats import OUTPUT_FORMATS
-from ._prompt import check_options, refuse_key, resolve_sources, substitute, unquote_options
+from ._cell import DEFAULT_LISTEN_PROMPT, DEFAULT_TRANSCRIBE_PROMPT, build_request
+from ._prompt import refuse_key, unquote_options
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import OFFLINE_NOTICE, KernelSession, ReadyClient, env_offline
 
-DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
-DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
+__all__ = ["DEFAULT_LISTEN_PROMPT", "DEFAULT_TRANSCRIBE_PROMPT", "OrAudioMagics"]
 
 
 @magics_class
@@ -44,6 +47,9 @@ class OrAudioMagics(Magics):
         config=True)
     listen_model = Unicode(DEFAULT_LISTEN_MODEL, help="Model for text replies (--text).").tag(config=True)
     voice = Unicode(DEFAULT_VOICE, help="Voice of audio replies.").tag(config=True)
+    speech_model = Unicode(DEFAULT_SPEECH_MODEL, help="Model that reads text aloud (--say).").tag(config=True)
+    speech_voice = Unicode(DEFAULT_SPEECH_VOICE, help="Voice of --say.").tag(config=True)
+    transcription_model = Unicode(DEFAULT_TRANSCRIBE_MODEL, help="Model of --transcribe.").tag(config=True)
     format = Enum(OUTPUT_FORMATS, DEFAULT_FORMAT, help="Audio format of replies.").tag(config=True)
     base_url = Unicode("", help="API base URL; empty: $OPENROUTER_BASE_URL, else OpenRouter.").tag(
         config=True)
@@ -90,6 +96,8 @@ class OrAudioMagics(Magics):
     @argument("--temperature", type=float, help="sampling temperature (e.g. 0.7)")
     @argument("--max-tokens", type=int, help="at most this many tokens in the reply")
     @argument("--text", action="store_true", help="a text reply (no audio out)")
+    @argument("--say", action="store_true", help="read the cell aloud, word for word (speech model)")
+    @argument("--transcribe", action="store_true", help="write -i audio down (transcription model)")
     @argument("--out", metavar="NAME", help="also store the reply in this variable (always in _oraudio)")
     @argument("--save", metavar="PATH", help="write the audio to PATH (format from the suffix)")
     @argument("--embed", choices=EMBED_POLICIES, help="where the saved audio goes (default auto)")
@@ -105,14 +113,16 @@ class OrAudioMagics(Magics):
         is kept in ``_oraudio`` (and in ``--out NAME``); a cell that fails before any reply leaves the
         previous one there, as ``_`` does.
 
-        Models: a spoken reply (also with -i audio in) uses openai/gpt-4o-audio-preview, --text uses
-        google/gemini-2.5-flash; change them with -m or %oraudio_config. --embed auto keeps up to 2 MB
+        Models: a spoken reply (also with -i audio in) uses openai/gpt-audio-mini, --text uses
+        google/gemini-2.5-flash, --say openai/gpt-4o-mini-tts-2025-12-15 and --transcribe
+        openai/whisper-1; change them with -m or %oraudio_config (a speech or transcription -m picks its
+        surface itself). --embed auto keeps up to 2 MB
         of audio inline, a compressed MP3 copy above that (with ffmpeg), else a file in oraudio-files/
         next to the notebook. There is no option for the API key: it would be saved in the notebook;
         use %oraudio_login or OPENROUTER_API_KEY (or %oraudio_config --offline).
         """
         args = self._parse(self.oraudio, line, ("model", "voice", "input", "system", "out", "save"))
-        request = self._request(args, cell)
+        request = build_request(self, args, cell, self._catalogue_for(args))
         connection = self._connect(args.timeout)
         player = self._live_player(request)
         from ._run import execute
@@ -125,38 +135,11 @@ class OrAudioMagics(Magics):
             what = "the partial reply is kept in _oraudio." if reply is not None else "no reply had arrived."
             raise CellError("Cancelled", what, notice=connection.notice)
 
-    def _request(self, args: Any, cell: str | None) -> Any:
-        from ._run import Request
-
-        ns = self.shell.user_ns if self.shell is not None else {}
-        tokens = list(args.input)
-        if cell is not None and args.prompt:
-            if not tokens:
-                raise UsageError("%%oraudio takes its prompt from the cell body; put the words there.")
-            tokens += args.prompt  # "%%oraudio -i a.wav b.wav": more sources
-        prompt = substitute(cell if cell is not None else " ".join(args.prompt), ns).strip()
-        sources = resolve_sources(tokens, ns)
-        if not prompt and not sources:
-            raise UsageError("Nothing to send: write a prompt (or give audio with -i).")
-        if not prompt:
-            prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
-        check_options(args)
-        params = {k: v for k, v in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
-                  if v is not None}
-        audio = None if args.text else {"voice": args.voice or self.voice,
-                                        "format": args.format or self.format}
-        return Request(
-            prompt=prompt,
-            model=args.model or (self.listen_model if args.text else self.model),
-            audio=audio,
-            sources=sources,
-            system=substitute(args.system, ns) if args.system else None,
-            params=params,
-            embed=args.embed or self.embed,
-            embed_limit=self.embed_limit,
-            save=Path(args.save).expanduser() if args.save else None,
-            autoplay=args.autoplay,
-        )
+    def _catalogue_for(self, args: Any) -> Any:
+        """The model list, when ``-m`` may name a speech or transcription model (it picks the surface)."""
+        if not args.model or args.say or args.transcribe:
+            return None
+        return self._connect(args.timeout).client.catalogue()
 
     def _connect(self, timeout: float | None) -> ReadyClient:
         from ..errors import MissingAPIKeyError
@@ -199,6 +182,9 @@ class OrAudioMagics(Magics):
     @argument("-m", "--model", help="model for audio replies")
     @argument("--listen-model", help="model for text replies (--text)")
     @argument("--voice")
+    @argument("--speech-model", help="model that reads text aloud (--say)")
+    @argument("--speech-voice", help="voice of --say")
+    @argument("--transcription-model", help="model of --transcribe")
     @argument("--format", choices=OUTPUT_FORMATS)
     @argument("--base-url", help="API base URL ('' for $OPENROUTER_BASE_URL or OpenRouter)")
     @argument("--embed", choices=EMBED_POLICIES)
@@ -208,12 +194,13 @@ class OrAudioMagics(Magics):
     @line_magic
     def oraudio_config(self, line: str) -> None:
         """Show the defaults of %%oraudio, or set them (also settable with %config OrAudioMagics)."""
-        args = self._parse(self.oraudio_config, line, ("model", "listen_model", "voice", "base_url"))
+        names = ("model", "listen_model", "voice", "speech_model", "speech_voice", "transcription_model")
+        args = self._parse(self.oraudio_config, line, (*names, "base_url"))
         if args.offline and args.online:
             raise UsageError("--offline and --online contradict each other; choose one.")
         if args.embed_limit is not None and args.embed_limit < 0:
             raise UsageError("--embed-limit must be zero or more megabytes.")
-        for name in ("model", "listen_model", "voice", "format", "base_url", "embed"):
+        for name in (*names, "format", "base_url", "embed"):
             value = getattr(args, name)
             if value is not None:
                 setattr(self, name, value)
@@ -239,6 +226,9 @@ class OrAudioMagics(Magics):
             ["model", self.model],
             ["listen_model", self.listen_model],
             ["voice", self.voice],
+            ["speech_model", self.speech_model],
+            ["speech_voice", self.speech_voice],
+            ["transcription_model", self.transcription_model],
             ["format", self.format],
             ["base_url", "(emulator on 127.0.0.1)" if self.is_offline() else base],
             ["embed", self.embed],
@@ -276,7 +266,8 @@ class OrAudioMagics(Magics):
     @argument("--output", action="store_true", help="only models that speak")
     @line_magic
     def oraudio_models(self, line: str) -> None:
-        """Show the audio-capable models (all, or only --input / --output ones) as a table."""
+        """Show the audio models: the four kinds (chat audio out, chat audio in, speech, transcription)
+        with voices and prices, or only the chat models with --input / --output audio."""
         args = self._parse(self.oraudio_models, line)
         connection = self._connect(None)
         from IPython.display import display
@@ -285,6 +276,16 @@ class OrAudioMagics(Magics):
         from ._run import error_from
         from ._tables import audio_model_entries, bundle, model_rows
 
+        if not (args.input or args.output):
+            from ._models_table import kind_rows
+
+            try:
+                rows = kind_rows(connection.client.catalogue(refresh=True))
+            except OpenRouterAudioError as exc:
+                raise error_from(exc, connection.notice) from None
+            caption = f"{len(rows)} audio models" + (f" ({connection.notice})" if connection.notice else "")
+            display(bundle(["id", "kind", "voices", "price"], rows, caption=caption), raw=True)
+            return
         try:
             models = audio_model_entries(connection.client, want_in=args.input, want_out=args.output)
         except OpenRouterAudioError as exc:

@@ -46,6 +46,7 @@ class Request:
     embed_limit: int = DEFAULT_EMBED_LIMIT
     save: Path | None = None
     autoplay: bool = False
+    surface: str = "chat"  # or "speech" (POST /audio/speech), "transcription" (/audio/transcriptions)
 
 
 def error_from(exc: BaseException, notice: str | None = None) -> CellError:
@@ -85,6 +86,8 @@ def execute(request: Request, connection: ReadyClient, *, player: Any = None) ->
         raise error_from(exc, notice) from None
     live = LiveDisplay(request.model, notice=notice, player=player)
     try:
+        if request.surface == "transcription":
+            return _transcribe(request, connection, live)
         return _stream(request, connection, messages, live)
     finally:
         _close(player)
@@ -98,7 +101,7 @@ def _stream(
     interrupted = False
     stream: Any = None
     try:
-        stream = connection.client.open(messages, model=request.model, audio=request.audio, **request.params)
+        stream = open_reply(request, connection.client, messages, live_player=live.player is not None)
         for event in stream:
             live.feed(event)
     except KeyboardInterrupt:
@@ -118,6 +121,20 @@ def _stream(
     reply = stream.reply
     finish(live, reply, request, notice)
     return reply, interrupted
+
+
+def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay) -> tuple[Any, bool]:
+    live.start()
+    try:
+        reply = transcribe_cell(request, connection.client)
+    except KeyboardInterrupt:
+        live.discard()
+        return None, True
+    except OpenRouterAudioError as exc:
+        live.discard()
+        raise error_from(exc, connection.notice) from None
+    finish(live, reply, request, connection.notice)
+    return reply, False
 
 
 def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) -> None:
@@ -146,3 +163,18 @@ def _close(player: Any) -> None:
         # A widget that cannot close must not hide the reply.
         with contextlib.suppress(Exception):
             player.close()
+
+
+def open_reply(request: Request, client: Any, messages: list[dict[str, Any]], live_player: bool) -> Any:
+    """The ReplyStream of a chat or speech request (a live player needs pcm, so mp3 is built here)."""
+    if request.surface == "speech":
+        audio = request.audio or {}
+        return client.open_speech(request.prompt, model=request.model, voice=audio.get("voice"),
+                                  format=audio.get("format", "wav"), wire="pcm" if live_player else None,
+                                  **request.params)
+    return client.open(messages, model=request.model, audio=request.audio, **request.params)
+
+
+def transcribe_cell(request: Request, client: Any) -> Any:
+    """The AudioReply of a transcription cell (the endpoint answers whole, not as a stream)."""
+    return client.transcribe(request.sources[0], model=request.model, via="transcriptions", **request.params)

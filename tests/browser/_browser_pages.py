@@ -42,7 +42,7 @@ def stream_into(player, prompt, **headers):
     # What a notebook author would write: each event goes to the player as it arrives.
     headers = {k.replace("_", "-"): str(v) for k, v in headers.items()}
     audio = {"voice": "alloy", "format": "wav"}
-    with _client.open(prompt, model="openai/gpt-4o-audio-preview", audio=audio, headers=headers) as s:
+    with _client.open(prompt, model="openai/gpt-audio-mini", audio=audio, headers=headers) as s:
         for event in s:
             if isinstance(event, (TranscriptDelta, TextDelta)):
                 player.append_transcript(event.text)

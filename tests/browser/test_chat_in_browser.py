@@ -51,7 +51,7 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     report("chat_recording", {"recorded_ms": round(take["ms"]), "emulator_heard_s": heard})
 
     # The conversation goes on: a spoken reply, stopped mid-stream, stays playable.
-    notebook.execute("chat.model_picker.value = 'openai/gpt-4o-audio-preview'")
+    notebook.execute("chat.model_picker.value = 'openai/gpt-audio-mini'")
     prompt = "Please talk for a long while about the weather in many places."
     cell.locator(".ora-chat textarea").fill(prompt)
     before = players(page)

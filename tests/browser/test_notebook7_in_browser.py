@@ -93,7 +93,7 @@ def test_audio_chat_renders_its_controls_and_answers_in_notebook_7(notebook7: An
     for control in (".ora-recorder .ora-record", "textarea", ".widget-upload"):
         expect(chat.locator(control)).to_be_visible(timeout=WAIT)
     expect(chat.locator("select")).to_have_count(3, timeout=WAIT)  # model, voice, format
-    assert chat.locator("select").first.input_value().startswith("openai/gpt-4o-audio-preview")
+    assert chat.locator("select").first.input_value().startswith("openai/gpt-audio-mini")
     send = chat.locator("button.jupyter-button", has_text="Send")
     stop = chat.locator("button.jupyter-button", has_text="Stop")
     expect(send).to_be_enabled(timeout=WAIT)

@@ -1,0 +1,150 @@
+"""The client's view of the model list: ``GET /models`` cached, and the :class:`Catalogue` built from it.
+
+The checks made before sending read the cached list. When it cannot be read (no network, a server
+that is not OpenRouter), :meth:`ModelsMixin.catalogue` gives the stand-in of known models, which refuses
+nothing: the request goes out and the server decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..core._catalogue import Catalogue
+from ..core._defaults import MODELS_TTL
+from ..errors import APIError, ModelCapabilityError, OpenRouterAudioError
+
+_log = logging.getLogger("or_audio_widgets.client")
+
+# A list that could not be read is not asked for again for this long (each call would wait otherwise).
+_FAILED_TTL = 60.0
+# Reading the list for a check must not hold a request up for long, nor be retried.
+_LIST_TIMEOUT = 10.0
+
+
+class ModelsMixin:
+    """``models()`` and ``catalogue()`` for :class:`OpenRouterAudio` (which supplies ``_call``/``_http``)."""
+
+    _models: tuple[float, list[dict[str, Any]]] | None
+    _catalogue: tuple[float, Catalogue] | None
+    _models_lock: threading.Lock
+    timeout: float
+    check_models: bool
+    _call: Any
+    _http: Any
+
+    def models(
+        self, input_modality: str | None = None, output_modality: str | None = None, *, refresh: bool = False
+    ) -> list[dict[str, Any]]:
+        """Models from ``GET /models`` (cached for a while), filtered on input/output modality.
+
+        ``output_modality="speech"`` or ``"transcription"`` lists the dedicated endpoints' models.
+        """
+        return filter_models(self._listed(refresh, quick=False), input_modality, output_modality)
+
+    def _listed(self, refresh: bool, *, quick: bool) -> list[dict[str, Any]]:
+        with self._models_lock:
+            if refresh or self._models is None or time.monotonic() - self._models[0] > MODELS_TTL:
+                # "all": the live API lists only text models when no output modality is named
+                listed = self._get_list("/models?output_modalities=all", quick=quick)
+                self._models = (time.monotonic(), listed)
+            return self._models[1]
+
+    def catalogue(self, *, refresh: bool = False) -> Catalogue:
+        """What each model serves (chat audio out/in, speech, transcription) and its voices.
+
+        Built from the cached model list and ``GET /audio/speech/models`` (for voices); the stand-in of
+        known models, which refuses nothing, when the list cannot be read or ``check_models`` is False.
+        """
+        if not self.check_models:
+            return Catalogue.known()
+        cached = self._catalogue
+        if cached is not None and not refresh:
+            age = time.monotonic() - cached[0]
+            if age < (MODELS_TTL if cached[1].listed else _FAILED_TTL):
+                return cached[1]
+        try:
+            catalogue = Catalogue(self._listed(refresh, quick=True))
+        except OpenRouterAudioError as exc:
+            _log.info("the model list could not be read (%s); the server will decide", exc)
+            catalogue = Catalogue.known()
+        else:
+            for entry in self._speech_voices():
+                catalogue.add(entry)
+        self._catalogue = (time.monotonic(), catalogue)
+        return catalogue
+
+    def _speech_voices(self) -> list[Any]:
+        """Entries of ``GET /audio/speech/models`` (voices of the speech models); none if unreadable."""
+        from ..core._catalogue import SPEECH, ModelEntry, voice_names
+
+        try:
+            listed = self._get_list("/audio/speech/models", quick=True)
+        except OpenRouterAudioError:
+            return []
+        return [ModelEntry(str(m["id"]), surfaces=frozenset({SPEECH}), voices=voice_names(m.get("voices")))
+                for m in listed if isinstance(m.get("id"), str)]
+
+    def _get_list(self, path: str, *, quick: bool) -> list[dict[str, Any]]:
+        call = self._call("GET", path, None)
+        if quick:  # for a check before sending: no retries, a short wait
+            call.max_retries, call.read_timeout = 0, min(self.timeout, _LIST_TIMEOUT)
+        status, payload = self._http.get_json(call)
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, list):
+            raise APIError(f"GET {call.url} did not answer with a model list", status=status)
+        return [m for m in data if isinstance(m, dict)]
+
+
+def filter_models(
+    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
+) -> list[dict[str, Any]]:
+    """The models whose architecture lists the wanted input and output modalities (None: any)."""
+    return [
+        dict(m) for m in models
+        if _has_modality(m, "input_modalities", input_modality)
+        and _has_modality(m, "output_modalities", output_modality)
+    ]
+
+
+def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    arch = model.get("architecture")
+    values = arch.get(key) if isinstance(arch, dict) else None
+    return isinstance(values, list) and wanted in values
+
+
+def explain_refusal(error: APIError, model: str, surface: str, catalogue: Catalogue) -> APIError:
+    """A refusal the server sent (400/404) for a request the model list could not check, explained.
+
+    With a readable list the request was checked before sending, and the server's words stand alone.
+    """
+    from ..core._catalogue import refusal
+
+    if catalogue.listed or error.status not in (400, 404):
+        return error
+    entry = catalogue.get(model)
+    if entry is not None and entry.serves(surface):
+        return error  # a model known to serve this: the refusal is about something else
+    hint = f"{refusal(model, surface, catalogue)} {error.hint}"
+    return type(error)(error.message, status=error.status, code=error.code, metadata=error.metadata,
+                       hint=hint)
+
+
+def check(secret: str, rule: Callable[..., None], *args: Any) -> None:
+    """Run a catalogue check; its refusal echoes what the caller passed, so the key is masked out of it.
+
+    (A key pasted into ``voice=`` by mistake must not come back in an error message.) The refusal is
+    raised outside the ``except`` block, so the unmasked one is not chained to it.
+    """
+    try:
+        rule(*args)
+    except ModelCapabilityError as exc:
+        message = str(exc).replace(secret, "***") if secret else str(exc)
+    else:
+        return
+    raise ModelCapabilityError(message)

@@ -1,0 +1,234 @@
+"""What each model serves, read from OpenRouter's model list: pure, no HTTP.
+
+Four surfaces: chat audio out (``output_modalities`` has ``audio``), chat audio in (``input_modalities``
+has ``audio``), speech (``speech``: ``POST /audio/speech``) and transcription (``transcription``:
+``POST /audio/transcriptions``). A request a model cannot serve is refused before it is sent, with a
+message naming models that can. When the list cannot be read, :data:`KNOWN` stands in to route requests
+and to explain a refusal the server sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ModelCapabilityError
+
+CHAT_OUT = "chat audio out"
+CHAT_IN = "chat audio in"
+SPEECH = "speech"
+TRANSCRIPTION = "transcription"
+SURFACES = (CHAT_OUT, CHAT_IN, SPEECH, TRANSCRIPTION)
+
+# Models OpenRouter's docs and model pages name for each surface (late 2026): used only when the model
+# list cannot be read, to route a request and to explain a refusal.
+KNOWN: dict[str, tuple[str, ...]] = {
+    CHAT_OUT: ("openai/gpt-audio", "openai/gpt-audio-mini"),
+    CHAT_IN: ("openai/gpt-audio", "openai/gpt-audio-mini", "openai/gpt-4o-audio-preview",
+              "google/gemini-2.5-flash", "mistralai/voxtral-small-24b-2507"),
+    SPEECH: ("openai/gpt-4o-mini-tts-2025-12-15", "elevenlabs/eleven-turbo-v2",
+             "mistralai/voxtral-mini-tts-2603", "fish-audio/s1", "bytedance-seed/seed-audio-1-0"),
+    TRANSCRIPTION: ("openai/whisper-1", "openai/whisper-large-v3", "openai/gpt-4o-mini-transcribe",
+                    "google/chirp-3", "nvidia/parakeet-tdt-0.6b-v3", "assemblyai/universal-3-5-pro"),
+}
+
+# Chat models that refuse a request with neither audio in nor audio out ("This model requires that
+# either input content or output modality contain audio", seen on openai/gpt-audio).
+NEEDS_AUDIO = ("openai/gpt-audio", "openai/gpt-audio-mini")
+
+# Characters one speech request may carry, by model id prefix; a catalogue entry's own
+# ``max_input_characters`` wins. 4,096 is OpenAI's limit for its speech models.
+SPEECH_INPUT_LIMITS: tuple[tuple[str, int], ...] = (("openai/", 4096),)
+DEFAULT_SPEECH_INPUT_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of the list and the surfaces it serves."""
+
+    id: str
+    name: str = ""
+    surfaces: frozenset[str] = frozenset()
+    voices: tuple[str, ...] = ()
+    pricing: dict[str, str] = field(default_factory=dict)
+    input_limit: int | None = None
+
+    def serves(self, surface: str) -> bool:
+        """Whether the model serves ``surface`` (one of :data:`SURFACES`)."""
+        return surface in self.surfaces
+
+    @property
+    def kind(self) -> str:
+        """What the model is, in words: "speech", "transcription", "chat (audio in and out)", ..."""
+        if SPEECH in self.surfaces:
+            return SPEECH
+        if TRANSCRIPTION in self.surfaces:
+            return TRANSCRIPTION
+        heard = [s for s in (CHAT_IN, CHAT_OUT) if s in self.surfaces]
+        if len(heard) == 2:
+            return "chat (audio in and out)"
+        return {CHAT_IN: "chat (audio in)", CHAT_OUT: "chat (audio out)"}[heard[0]] if heard else "chat"
+
+
+def entry_from(model: Mapping[str, Any]) -> ModelEntry:
+    """A :class:`ModelEntry` from one item of ``GET /models`` (or of ``/audio/speech/models``)."""
+    arch = model.get("architecture")
+    arch = arch if isinstance(arch, Mapping) else {}
+    inputs = _strings(arch.get("input_modalities"))
+    outputs = _strings(arch.get("output_modalities"))
+    surfaces: set[str] = set()
+    if "speech" in outputs:
+        surfaces.add(SPEECH)
+    if "transcription" in outputs:
+        surfaces.add(TRANSCRIPTION)
+    if not surfaces:  # a chat model: what it hears and says
+        surfaces |= {CHAT_IN} if "audio" in inputs else set()
+        surfaces |= {CHAT_OUT} if "audio" in outputs else set()
+    pricing = model.get("pricing")
+    limit = model.get("max_input_characters")
+    return ModelEntry(
+        id=str(model.get("id", "")),
+        name=str(model.get("name") or ""),
+        surfaces=frozenset(surfaces),
+        voices=voice_names(model.get("supported_voices")) or voice_names(model.get("voices")),
+        pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, Mapping) else {},
+        input_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None,
+    )
+
+
+def voice_names(voices: Any) -> tuple[str, ...]:
+    """Voice names from a list of names or of ``{"id"|"voice_id"|"name": ...}`` objects."""
+    names: list[str] = []
+    for voice in voices if isinstance(voices, list) else ():
+        if isinstance(voice, Mapping):
+            voice = voice.get("id") or voice.get("voice_id") or voice.get("name")
+        if isinstance(voice, str) and voice and voice not in names:
+            names.append(voice)
+    return tuple(names)
+
+
+def _strings(values: Any) -> list[str]:
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+class Catalogue:
+    """The models of a list, by id, with the checks the client makes before sending.
+
+    ``listed`` is False for the stand-in built from :data:`KNOWN` when the list could not be read: it
+    routes requests and explains refusals, but refuses nothing itself.
+    """
+
+    def __init__(self, models: Iterable[Mapping[str, Any]], *, listed: bool = True) -> None:
+        self.listed = listed
+        self._entries: dict[str, ModelEntry] = {}
+        for model in models:
+            self.add(entry_from(model))
+
+    @classmethod
+    def known(cls) -> Catalogue:
+        """The stand-in for an unreadable model list, from :data:`KNOWN`."""
+        surfaces: dict[str, set[str]] = {}
+        for surface, ids in KNOWN.items():
+            for model_id in ids:
+                surfaces.setdefault(model_id, set()).add(surface)
+        catalogue = cls((), listed=False)
+        for model_id, kinds in surfaces.items():
+            catalogue.add(ModelEntry(model_id, surfaces=frozenset(kinds)))
+        return catalogue
+
+    def add(self, entry: ModelEntry) -> None:
+        """Add ``entry``, merging voices and surfaces with an entry of the same id."""
+        old = self._entries.get(entry.id)
+        if old is not None:
+            voices = old.voices + tuple(v for v in entry.voices if v not in old.voices)
+            entry = ModelEntry(entry.id, entry.name or old.name, old.surfaces | entry.surfaces, voices,
+                               {**old.pricing, **entry.pricing}, entry.input_limit or old.input_limit)
+        self._entries[entry.id] = entry
+
+    def get(self, model: str) -> ModelEntry | None:
+        """The entry of ``model`` (a ``:variant`` suffix such as ``:free`` ignored), or None."""
+        return self._entries.get(model) or self._entries.get(model.split(":", 1)[0])
+
+    def entries(self, surface: str | None = None) -> list[ModelEntry]:
+        """Every entry, or those serving ``surface``, in list order."""
+        return [e for e in self._entries.values() if surface is None or e.serves(surface)]
+
+    def serving(self, surface: str) -> list[str]:
+        """Ids of the models that serve ``surface``."""
+        return [e.id for e in self.entries(surface)]
+
+    def require(self, model: str, surface: str) -> None:
+        """Refuse (:class:`ModelCapabilityError`) when the list says ``model`` cannot serve ``surface``.
+
+        A model the list does not name is let through: the server has the last word.
+        """
+        entry = self.get(model)
+        if self.listed and entry is not None and not entry.serves(surface):
+            raise ModelCapabilityError(refusal(model, surface, self))
+
+    def require_voice(self, model: str, voice: str) -> None:
+        """Refuse a voice the list does not give for ``model`` (when it lists voices at all)."""
+        entry = self.get(model)
+        if entry is None or not entry.voices or voice in entry.voices:
+            return
+        shown = ", ".join(entry.voices[:20]) + (", ..." if len(entry.voices) > 20 else "")
+        raise ModelCapabilityError(f"{model} has no voice {voice!r}; its voices: {shown}.")
+
+
+def require_some_audio(model: str, audio_in: bool, audio_out: bool) -> None:
+    """Refuse a text-only request to a model that needs audio in or out (:data:`NEEDS_AUDIO`)."""
+    if audio_in or audio_out or model.split(":", 1)[0] not in NEEDS_AUDIO:
+        return
+    raise ModelCapabilityError(
+        f"{model} takes only requests with audio in or audio out (OpenRouter refuses a text-only one: "
+        "'This model requires that either input content or output modality contain audio'). Ask for a "
+        "spoken reply, send audio, or use a text model such as google/gemini-2.5-flash."
+    )
+
+
+_WANTS = {CHAT_OUT: "speak in chat", CHAT_IN: "take audio in chat", SPEECH: "read text aloud on the "
+          "speech endpoint", TRANSCRIPTION: "transcribe on the transcription endpoint"}
+_WHO = {CHAT_OUT: "Models that speak", CHAT_IN: "Models that take audio in", SPEECH: "Speech models",
+        TRANSCRIPTION: "Transcription models"}
+_INSTEAD = {
+    SPEECH: "it is a speech model: it reads text aloud with say(), it does not listen",
+    TRANSCRIPTION: "it is a transcription model: it writes speech down with transcribe(), it does not speak",
+    CHAT_OUT: "it is a chat model that speaks: use speak() (%%oraudio) for a spoken reply",
+    CHAT_IN: "it takes audio in on chat completions (transcribe() sends it audio there)",
+}
+
+
+def refusal(model: str, surface: str, catalogue: Catalogue | None = None) -> str:
+    """Why ``model`` cannot serve ``surface``, what it is instead, and which models can."""
+    catalogue = catalogue if catalogue is not None and catalogue.entries(surface) else Catalogue.known()
+    entry = catalogue.get(model) or Catalogue.known().get(model)
+    message = f"{model} cannot {_WANTS[surface]} on OpenRouter"
+    if entry is not None:
+        # what the model does that is nearest to what was asked: speaking for speech, listening otherwise
+        chat = (CHAT_OUT, CHAT_IN) if surface == SPEECH else (CHAT_IN, CHAT_OUT)
+        instead = [_INSTEAD[s] for s in (SPEECH, TRANSCRIPTION, *chat) if entry.serves(s)]
+        if instead:
+            message += f"; {instead[0]}"
+    names = catalogue.serving(surface)[:8]
+    message += f". {_WHO[surface]}: {', '.join(names)}." if names else "."
+    if surface == CHAT_OUT:
+        message += f" To read a text aloud word for word, use say() with {', '.join(KNOWN[SPEECH][:2])}."
+    return message
+
+
+def speech_input_limit(model: str, entry: ModelEntry | None = None) -> int:
+    """Characters one speech request may carry for ``model``: the catalogue's figure, else the table."""
+    if entry is not None and entry.input_limit:
+        return entry.input_limit
+    for prefix, limit in SPEECH_INPUT_LIMITS:
+        if model.startswith(prefix):
+            return limit
+    return DEFAULT_SPEECH_INPUT_LIMIT
+
+
+def looks_like_transcription_model(model: str) -> bool:
+    """For routing when the list cannot be read: a known transcription model, or a name that says so."""
+    name = model.split(":", 1)[0].lower()
+    words = ("whisper", "transcribe", "chirp", "parakeet")
+    return name in KNOWN[TRANSCRIPTION] or any(word in name for word in words)

@@ -1,0 +1,42 @@
+"""``%oraudio_models``'s table of the four kinds of audio model: what each serves, its voices, its price."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ORDER = ("chat (audio in and out)", "chat (audio out)", "chat (audio in)", "speech", "transcription")
+
+
+def kind_rows(catalogue: Any) -> list[list[str]]:
+    """Rows of (id, kind, voices, price) for every audio model of ``catalogue``, grouped by kind."""
+    entries = [e for e in catalogue.entries() if e.surfaces]
+    entries.sort(key=lambda e: (_ORDER.index(e.kind) if e.kind in _ORDER else len(_ORDER), e.id))
+    return [[e.id, _kind_label(e.kind), _voices(e.voices), price_text(e.kind, e.pricing)] for e in entries]
+
+
+def _kind_label(kind: str) -> str:
+    return {"speech": "speech (say, --say)", "transcription": "transcription (transcribe, --transcribe)"
+            }.get(kind, kind)
+
+
+def _voices(voices: tuple[str, ...]) -> str:
+    return ", ".join(voices[:8]) + (f", … ({len(voices)})" if len(voices) > 8 else "")
+
+
+def price_text(kind: str, pricing: dict[str, str]) -> str:
+    """The price as the list gives it: per 1M characters (speech), per minute or per 1M tokens."""
+    prompt, audio = _number(pricing.get("prompt")), _number(pricing.get("audio"))
+    if kind == "speech" and prompt:
+        return f"${prompt * 1e6:.2f} / 1M characters"
+    if kind == "transcription" and audio:
+        return f"${audio * 60:.4f} / minute"
+    if prompt:
+        return f"${prompt * 1e6:.2f} / 1M input tokens"
+    return ""
+
+
+def _number(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        return 0.0

@@ -1,0 +1,60 @@
+"""say() in JupyterLab: the speech endpoint's raw audio reaches the page's LivePlayer as it arrives.
+
+The emulator paces the speech at the speed of speech; each AudioDelta of ``say()`` goes to the player at
+once (``on_event``), as the magic's live display does. Figures go to test-artifacts/widget_figures.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import Any
+
+import pytest
+from _browser_pages import Report, contiguity_error, debug, players
+
+pytestmark = pytest.mark.browser
+
+RUNS = 3
+CODE = f"""
+def say_into(player, text):
+    def on_event(event):
+        if isinstance(event, TranscriptDelta):
+            player.append_transcript(event.text)
+        elif isinstance(event, AudioDelta):
+            player.append_pcm(event.data)
+    reply = _client.say(text, on_event=on_event, headers={{"X-Emulator-Realtime": "1"}})
+    player.finish(reply)
+    return reply
+
+for run in range({RUNS}):
+    ps = LivePlayer()
+    display(ps)
+    said = say_into(ps, f"Run {{run}}: read this sentence aloud, word for word, please.")
+"""
+
+
+def test_say_streams_into_the_live_player(notebook: Any, report: Report) -> None:
+    page = notebook.page
+    before = players(page)
+    index = notebook.run(CODE)
+    notebook.wait(index, timeout=120)
+    ids = [p for p in players(page) if p not in before]
+    assert len(ids) == RUNS
+    arrivals, scheduled = [], []
+    for player_id in ids:
+        info = debug(page, player_id)
+        assert info["underruns"] == 0 and info["state"] == "done"
+        assert contiguity_error(info["schedule"]) < 1e-6  # the chunks play back to back
+        arrivals.append(info["firstChunkArrived"] - info["firstChunkKernelTs"])
+        scheduled.append(info["firstScheduled"] - info["firstChunkKernelTs"])
+    yielded = json.loads(notebook.execute(f"print(json.dumps(first_audio_at[-{RUNS}:]))").locator(
+        ".jp-OutputArea-output").last.inner_text())
+    from_client = [debug(page, p)["firstScheduled"] - t for p, t in zip(ids, yielded, strict=True)]
+    figures = {
+        "kernel_to_page_arrival_ms": [round(x, 1) for x in arrivals],
+        "kernel_to_first_buffer_ms": [round(x, 1) for x in scheduled],
+        "client_event_to_first_buffer_median_ms": round(statistics.median(from_client), 1),
+    }
+    report("say_first_audio", figures)
+    assert statistics.median(scheduled) < 300 and statistics.median(from_client) < 300
