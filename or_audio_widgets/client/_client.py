@@ -28,7 +28,8 @@ from ..core._defaults import (
 )
 from ..core._events import Event
 from ..core._reply import AudioReply, ReplyBuilder
-from ..errors import APIError, MissingAPIKeyError
+from ..errors import APIError, AudioInputError, InvalidAPIKeyError, MissingAPIKeyError
+from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
 from ._transport import Session, Transport, download
@@ -65,7 +66,11 @@ class OpenRouterAudio:
         if not key:
             raise MissingAPIKeyError()
         self._key = MaskedKey(key)
-        del key, api_key  # only the masked holder keeps it
+        del key, api_key  # only the masked holder keeps it: no frame of a traceback shows it
+        problem = self._key.problem()
+        if problem is not None:
+            raise InvalidAPIKeyError(problem)
+        check_options(timeout=timeout, deadline=deadline, max_retries=max_retries)
         self.base_url = (base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.deadline = deadline
@@ -113,21 +118,26 @@ class OpenRouterAudio:
         ``wire_format`` (pcm16) and the reply is built in ``audio["format"]`` locally. Errors before the
         stream raise APIError subclasses, after retries; ``headers`` are extra headers for this request.
         """
+        self._last_stream = None  # from here on, last_reply is this call's reply or None
         fmt = output_format(audio)
+        check_options(deadline=deadline)
+        check_finite(params)
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
         connection = self._http.open_stream(call)
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
-        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
+        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline,
+                                        secrets=self._http.secrets)
         return self._last_stream
 
     @property
     def last_reply(self) -> AudioReply | None:
-        """The reply of the most recent call, partial while it runs.
+        """The reply of the most recent call, partial while it runs; None when that call got no reply.
 
         After Ctrl-C in :meth:`speak` or :meth:`transcribe` this is what arrived, marked incomplete
-        ("cancelled"), so nothing received is lost with the exception.
+        ("cancelled"), so nothing received is lost with the exception; after a Ctrl-C (or an error)
+        before the server answered, it is None, never an earlier call's reply.
         """
         return None if self._last_stream is None else self._last_stream.reply
 
@@ -186,7 +196,7 @@ class OpenRouterAudio:
         """
         sources = audio_sources(audio)
         if not sources:
-            raise ValueError("transcribe() needs at least one audio source")
+            raise AudioInputError("transcribe() needs at least one audio source: a path, URL, bytes or array")
         parts = [{"type": "text", "text": prompt}, *(audio_part(source, model) for source in sources)]
         with self.open([{"role": "user", "content": parts}], model=model, **params) as reply_stream:
             return reply_stream.collect(on_event)
@@ -227,7 +237,7 @@ class OpenRouterAudio:
         seconds = self.deadline if deadline is None else deadline
         deadline_at = None if seconds is None else time.monotonic() + seconds
         url = f"{self.base_url}{path}"
-        return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries)
+        return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries, seconds=seconds)
 
     def _fetch_models(self) -> list[dict[str, Any]]:
         call = self._call("GET", "/models", None)

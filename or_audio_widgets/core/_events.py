@@ -160,7 +160,8 @@ class _ChunkReader:
             chunk = json.loads(data)
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep to read
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            out.append(self.protocol(f"invalid JSON in event {self._events} ({reason}; starts {data[:60]!r})"))
+            message = f"invalid JSON in event {self._events} ({reason}; starts {data[:60]!r})"
+            out.append(self.protocol(message))
             return
         if not isinstance(chunk, dict):
             out.append(self.protocol(f"event {self._events} is not a JSON object (starts {data[:60]!r})"))
@@ -171,8 +172,7 @@ class _ChunkReader:
         """The events that end the stream: a last piece of audio, a missing-[DONE] error, End."""
         out: list[Event] = []
         for kind, joiner in self._texts.items():
-            held = joiner.flush()  # half of a character that never got its other half
-            if held:
+            if held := joiner.flush():  # half of a character that never got its other half
                 out.append(kind(held))
         try:
             tail = self._audio.finish()
@@ -262,9 +262,9 @@ class _ChunkReader:
             if decoded:
                 out.append(AudioDelta(decoded))
 
-    def _text(self, kind: type[TranscriptDelta | TextDelta | ReasoningDelta], text: str, out: list[Event]) -> None:
-        joined = self._texts[kind].feed(text)
-        if joined:
+    def _text(self, kind: type[TranscriptDelta | TextDelta | ReasoningDelta], text: str, out: list[Event]
+              ) -> None:
+        if joined := self._texts[kind].feed(text):
             out.append(kind(joined))
 
     def _api_error(self, error: Any) -> ErrorEvent:

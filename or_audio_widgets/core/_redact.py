@@ -22,6 +22,8 @@ _HEADER = re.compile(
 )
 _BEARER = re.compile(r"(\bbearer\s+)[^\s'\",}]+", re.IGNORECASE)
 # scheme://[user[:password]@]host[/path][?query][#fragment]
+# urllib3's "Max retries exceeded with url: /path?signature=..." names the path without a scheme
+_POOL_URL = re.compile(r"(\burl: [^\s?#]*)[?#][^\s)]*", re.IGNORECASE)
 _URL = re.compile(r"""(\b[a-z][a-z0-9+.-]*://)([^\s/?#@'"<>]*@)?([^\s?#'"<>]*)(\?[^\s#'"<>]*)?(#[^\s'"<>]*)?""",
                   re.IGNORECASE)
 
@@ -39,6 +41,7 @@ def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
         text = _mask_cut_tail(text, secret)
     text = _HEADER.sub(lambda m: m.group(1) + MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    text = _POOL_URL.sub(lambda m: m.group(1) + "?…", text)
     return _URL.sub(_mask_url, text)
 
 
