@@ -88,7 +88,8 @@ class OpenRouterAudio:
         self._last_stream: ReplyStream | None = None
 
     def __repr__(self) -> str:
-        return f"OpenRouterAudio(base_url={self.base_url!r}, api_key=<hidden>)"
+        # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
+        return f"OpenRouterAudio(base_url={getattr(self, 'base_url', None)!r}, api_key=<hidden>)"
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.

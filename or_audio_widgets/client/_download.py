@@ -23,18 +23,22 @@ def download(url: str, *, max_bytes: int, timeout: float = READ_TIMEOUT) -> byte
     name the URL without credentials, query string or fragment.
     """
     shown = mask_url(url)
-    if not url.lower().startswith(("http://", "https://")):
-        raise AudioInputError(f"only http(s) URLs can be downloaded, not {shown!r}")
-    failure: str | None = None
-    try:
-        data = _download(url, shown, max_bytes, timeout)
-    except AudioInputError as exc:
-        failure = str(exc)
-    except Exception as exc:  # requests, urllib3, http.client or the socket underneath: all the same here
-        failure = f"could not download {shown}: {short_reason(exc)}"
-    if failure is not None:  # raised outside the except block: no chained internals
+    data, failure = _guarded(url, shown, max_bytes, timeout)
+    del url  # no frame of the traceback below holds the URL's credentials or signature
+    if failure is not None:  # raised outside any except block: no chained internals
         raise AudioInputError(mask_secrets(failure))
     return data
+
+
+def _guarded(url: str, shown: str, max_bytes: int, timeout: float) -> tuple[bytes, str | None]:
+    if not url.lower().startswith(("http://", "https://")):
+        return b"", f"only http(s) URLs can be downloaded, not {shown!r}"
+    try:
+        return _download(url, shown, max_bytes, timeout), None
+    except AudioInputError as exc:
+        return b"", str(exc)
+    except Exception as exc:  # requests, urllib3, http.client or the socket underneath: all the same here
+        return b"", f"could not download {shown}: {short_reason(exc)}"
 
 
 def _download(url: str, shown: str, max_bytes: int, timeout: float) -> bytes:
