@@ -11,6 +11,7 @@ import numbers
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -86,6 +87,7 @@ class OpenRouterAudio:
         self._models: tuple[float, list[dict[str, Any]]] | None = None
         self._models_lock = threading.Lock()
         self._last_stream: ReplyStream | None = None
+        self._streams: weakref.WeakSet[ReplyStream] = weakref.WeakSet()  # for _cancel_all()
 
     def __repr__(self) -> str:
         # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
@@ -130,6 +132,7 @@ class OpenRouterAudio:
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
         self._last_stream = ReplyStream(connection, builder, deadline=call.deadline,
                                         secrets=self._http.secrets)
+        self._streams.add(self._last_stream)
         return self._last_stream
 
     @property
@@ -211,6 +214,13 @@ class OpenRouterAudio:
                 self._models = (time.monotonic(), self._fetch_models())
             listed = self._models[1]
         return filter_models(listed, input_modality, output_modality)
+
+    def _cancel_all(self) -> None:
+        """Cancel every call of this client in flight, from any thread (``transcribe_many``'s Ctrl-C):
+        replies keep what arrived, calls still waiting for an answer fail as cancelled."""
+        for stream in list(self._streams):
+            stream.cancel()
+        self._http.abort_all()
 
     def close(self) -> None:
         """Close the HTTP session (unless it was given by the caller)."""

@@ -32,6 +32,7 @@ class Watchdog:
     def __init__(self, deadline: float | None) -> None:
         self.deadline = deadline
         self.fired = False
+        self.cancelled = False  # fired by abort_all(), not by the deadline
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -67,10 +68,12 @@ class Watchdog:
                 return
         _shut(sock)
 
-    def fire(self) -> None:
-        """The deadline passed: wake every read of this call by shutting its sockets down."""
+    def fire(self, cancelled: bool = False) -> None:
+        """The deadline passed (or the call is cancelled): wake every read of this call by shutting its
+        sockets down."""
         with self._lock:
             self.fired = True
+            self.cancelled = self.cancelled or cancelled
             sockets, self._sockets = self._sockets, []
         for sock in sockets:
             _shut(sock)

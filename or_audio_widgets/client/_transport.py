@@ -11,6 +11,7 @@ reason is masked on the way in.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -71,6 +72,8 @@ class Transport:
         self._own_session = session is None
         self.session = session if session is not None else new_session()
         self._auth = BearerAuth(key)
+        self._active: set[Watchdog] = set()  # the calls waiting for an answer, for abort_all()
+        self._lock = threading.Lock()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -98,6 +101,13 @@ class Transport:
                 response.close()
         raise failure
 
+    def abort_all(self) -> None:
+        """Cut every call still waiting for its answer, from any thread; each fails as cancelled."""
+        with self._lock:
+            active = list(self._active)
+        for watchdog in active:
+            watchdog.fire(cancelled=True)
+
     def close(self) -> None:
         """Close the Session, unless the caller gave it."""
         if self._own_session:
@@ -108,6 +118,15 @@ class Transport:
         if watchdog is None:
             with Watchdog(call.deadline) as own:
                 return self.send(call, own)
+        with self._lock:
+            self._active.add(watchdog)
+        try:
+            return self._send(call, watchdog)
+        finally:
+            with self._lock:
+                self._active.discard(watchdog)
+
+    def _send(self, call: Call, watchdog: Watchdog) -> requests.Response:
         while True:
             response, error, retryable = self._attempt(call, watchdog)
             retry_after = None
@@ -143,6 +162,8 @@ class Transport:
     def _failure(self, call: Call, exc: Exception, watchdog: Watchdog) -> tuple[APIError, bool]:
         """The error for a failed exchange, its reason masked, and whether a retry may help."""
         reason = short_reason(exc, self.secrets)
+        if watchdog.cancelled:
+            return APIConnectionError(f"the call to {call.url} was cancelled before its answer"), False
         if watchdog.fired:
             seconds = "" if call.seconds is None else f" of {call.seconds:g} s"
             message = f"no complete answer from {call.url} within the deadline{seconds}"
