@@ -91,7 +91,7 @@ def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_p
     sources = {name: make_wav(0.2 + i / 10) for i, name in enumerate("abc")}
     with HostileServer(handler) as server:
         client = OpenRouterAudio(KEY, server.base_url, max_retries=0)
-        with pytest.raises(KeyboardInterrupt, match="1 results done.*2 in flight cancelled"):
+        with pytest.raises(KeyboardInterrupt, match=r"1 results done.*2 in flight cancelled"):
             transcribe_many(sources, model="m", client=client, concurrency=3, results=out, progress=False)
         assert closed.acquire(timeout=5) and closed.acquire(timeout=5)  # both streams were closed
     assert [r["status"] for r in load_done(out).values()] == ["ok"]

@@ -18,7 +18,7 @@ log = logging.getLogger("or_audio_widgets.batch")
 
 
 def open_journal(path: Path) -> int:
-    """Create the journal (and its folder) if needed, and end a torn last line; how many bytes it set aside."""
+    """Create the journal (and its folder) if needed, end a torn last line; the bytes it set aside."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab+") as handle:
         size = handle.tell()
