@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import _transcode
+from ._atomic import write_atomic
 from ._builder import ReplyBuilder
 from ._events import Event, iter_events
 from ._wav import WAV_HEADER_SIZE, pcm_to_wav, wav_header, wav_to_pcm16
@@ -108,10 +109,15 @@ class AudioReply:
         return self.transcript or self.text
 
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
-        """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path."""
+        """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path.
+
+        The file is replaced only once the new one is whole: if encoding fails (no ffmpeg, a full disk),
+        an existing file at ``path`` is left as it was.
+        """
         target = Path(path)
         fmt = (format or _transcode.format_from_suffix(target)).lower()
-        with open(target, "wb") as out:
+
+        def write(out: IO[bytes]) -> None:
             if fmt == self.format:
                 out.write(self.audio)
             elif fmt == "wav":
@@ -122,7 +128,8 @@ class AudioReply:
                 out.write(self.pcm)
             else:
                 out.write(_transcode.encode_pcm(self.pcm, fmt, self.sample_rate, self.channels))
-        return target
+
+        return write_atomic(target, write)
 
     def to_segment(self) -> Any:
         """The audio as a pydub ``AudioSegment``."""
