@@ -30,6 +30,7 @@ from ..core._defaults import (
 from ..core._events import Event
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, AudioInputError, InvalidAPIKeyError, MissingAPIKeyError
+from ._catalogue import clean_models
 from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
@@ -256,7 +257,7 @@ class OpenRouterAudio:
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
             raise APIError(f"GET {call.url} did not answer with a model list", status=status)
-        return [m for m in data if isinstance(m, dict)]
+        return clean_models(data)
 
 
 def audio_sources(audio: Any) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import string
@@ -123,8 +124,11 @@ def check_options(args: Any) -> None:
             verb = "is" if len(spoken) == 1 else "are"
             raise UsageError(f"{', '.join(spoken)} {verb} for a spoken reply, and --text asks for a written "
                              "one: drop one or the other.")
-    for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
-        if value is not None and value <= 0:
+    for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout),
+                        ("--temperature", args.temperature)):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{name} must be a finite number, not {value}.")
+        if value is not None and value <= 0 and name != "--temperature":
             raise UsageError(f"{name} must be positive, not {value}.")
     if args.save:
         from ..core._transcode import format_from_suffix

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,15 @@ def cell_messages(request: Request) -> list[dict[str, Any]]:
     return messages
 
 
-def execute(request: Request, connection: Connection, *, player: Any = None) -> tuple[Any, bool]:
+def execute(
+    request: Request, connection: Connection, *, player: Any = None,
+    store: Callable[[Any], None] | None = None,
+) -> tuple[Any, bool]:
     """Stream the reply with a live display, then leave the saved record; return (reply, interrupted).
 
     Errors before any output raise :class:`CellError`; a broken or interrupted stream still leaves the
-    partial reply's record, marked incomplete.
+    partial reply's record, marked incomplete. ``store`` gets the reply as soon as it is received, before
+    the saving and compressing that follow, so a Ctrl-C during those cannot lose it.
     """
     notice = connection.notice
     try:
@@ -85,13 +90,14 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
         raise error_from(exc, notice) from None
     live = LiveDisplay(request.model, notice=notice, player=player)
     try:
-        return _stream(request, connection, messages, live)
+        return _stream(request, connection, messages, live, store)
     finally:
         _close(player)
 
 
 def _stream(
-    request: Request, connection: Connection, messages: list[dict[str, Any]], live: LiveDisplay
+    request: Request, connection: Connection, messages: list[dict[str, Any]], live: LiveDisplay,
+    store: Callable[[Any], None] | None = None,
 ) -> tuple[Any, bool]:
     notice = connection.notice
     live.start()
@@ -116,6 +122,8 @@ def _stream(
         live.discard()
         return None, True
     reply = stream.reply
+    if store is not None:
+        store(reply)  # first: what follows (encoding, saving) takes time and may be interrupted
     finish(live, reply, request, notice)
     return reply, interrupted
 
