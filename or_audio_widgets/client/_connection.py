@@ -22,7 +22,7 @@ _READ_SIZE = 64 * 1024
 _DRAIN_BUDGET = 64 * 1024
 # After [DONE], the end of the body (a chunked body's last chunk) usually came with it; wait this long
 # for it, no more: a server that keeps the connection open must not hold a finished reply.
-_DRAIN_WAIT = 0.02
+_DRAIN_WAIT = 0.005
 
 
 class ResponseConnection:
