@@ -16,7 +16,6 @@ from _hostile import (
     event,
     read_request,
     run_bounded,
-    transcript,
 )
 
 from or_audio_widgets.client._client import OpenRouterAudio
@@ -85,14 +84,29 @@ def test_an_echoed_key_is_masked_in_mid_stream_errors_the_reply_and_its_html(
         error = {"message": f"provider saw {key}", "code": key, "metadata": {"echo": [key], key: key}}
         chunk = {"choices": [{"delta": {"audio": {"transcript": f" and {key}"}}, "finish_reason": "error"}],
                  "error": error}
-        return SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("spoken") + event(chunk) + DONE
+        first = event({"id": key, "model": f"m-{key}", "provider": key,
+                       "choices": [{"delta": {"audio": {"transcript": "spoken"}}}]})
+        usage = event({"choices": [], "usage": {"note": key, "cost": 0.5}})
+        return SSE_HEAD + b"Connection: close\r\n\r\n" + first + usage + event(chunk) + DONE
 
     with HostileServer(lambda conn: echo(conn, respond)) as server:
         audio = OpenRouterAudio(KEY, server.base_url, max_retries=0)
         reply = run_bounded(lambda: audio.speak("hi"), 10)
     assert reply.transcript.startswith("spoken and ") and not reply.complete
     assert "provider saw" in reply.error
-    assert_no_secret(KEY, reply, reply.error, reply.error_code, audio.last_reply, records=records)
+    assert reply.cost == 0.5
+    assert_no_secret(KEY, reply, reply.error, reply.error_code, reply.model, reply.id, reply.provider,
+                     reply.usage, audio.last_reply, records=records)
+
+
+def test_credentials_in_the_base_url_stay_out_of_errors_and_logs(records: list[logging.LogRecord]) -> None:
+    audio = OpenRouterAudio(KEY, "http://proxyuser:proxy-secret-pw@127.0.0.1:9/api/v1?token=qs-secret",
+                            max_retries=1)
+    with pytest.raises(OpenRouterAudioError) as caught:
+        audio.speak("hi")
+    with pytest.raises(OpenRouterAudioError) as listed:
+        audio.models()
+    assert_no_secret(("proxy-secret-pw", "qs-secret", KEY), caught.value, listed.value, records=records)
 
 
 @pytest.mark.parametrize("bad", ["\n", "\u200b", "\u201c", " ", "\x7f", "é"])

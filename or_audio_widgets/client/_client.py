@@ -28,6 +28,7 @@ from ..core._defaults import (
     WIRE_FORMAT,
 )
 from ..core._events import Event
+from ..core._redact import mask_url
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, AudioInputError, InvalidAPIKeyError, MissingAPIKeyError
 from ._catalogue import clean_models
@@ -92,7 +93,7 @@ class OpenRouterAudio:
 
     def __repr__(self) -> str:
         # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
-        return f"OpenRouterAudio(base_url={getattr(self, 'base_url', None)!r}, api_key=<hidden>)"
+        return f"OpenRouterAudio(base_url={mask_url(getattr(self, 'base_url', ''))!r}, api_key=<hidden>)"
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
@@ -256,7 +257,7 @@ class OpenRouterAudio:
         status, payload = self._http.get_json(call)
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
-            raise APIError(f"GET {call.url} did not answer with a model list", status=status)
+            raise APIError(f"GET {mask_url(call.url)} did not answer with a model list", status=status)
         return clean_models(data)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from ..core._events import End, ErrorEvent, Event, ReasoningDelta, TextDelta, TranscriptDelta, iter_events
+from ..core._events import AudioDelta, End, ErrorEvent, Event, Usage, iter_events
 from ..core._redact import MASK, mask_secrets, mask_value
 
 if TYPE_CHECKING:
@@ -226,19 +226,28 @@ class ReplyStream:
         self._timer.start()
 
 
-_TEXTS = (TranscriptDelta, TextDelta, ReasoningDelta)
-
-
 def masked(event: Event, secrets: tuple[str, ...]) -> Event:
-    """``event`` with what the server wrote in an error masked, and any secret it echoes in text."""
+    """``event`` with what the server wrote in an error masked, and any secret it echoes elsewhere."""
+    if isinstance(event, AudioDelta):  # the hot path: bytes, no text
+        return event
     if isinstance(event, ErrorEvent):
         code = mask_secrets(event.code, secrets) if isinstance(event.code, str) else event.code
         metadata = mask_value(event.metadata, secrets) if event.metadata is not None else None
         return dataclasses.replace(event, message=mask_secrets(event.message, secrets), code=code,
                                    metadata=metadata)
-    if isinstance(event, _TEXTS) and any(secret and secret in event.text for secret in secrets):
-        text = event.text
-        for secret in secrets:
-            text = text.replace(secret, MASK) if secret else text
-        return dataclasses.replace(event, text=text)
-    return event
+    if isinstance(event, Usage):
+        return dataclasses.replace(event, usage=mask_value(event.usage, secrets)) if _echoes(
+            repr(event.usage), secrets) else event
+    changed = {f.name: _unechoed(value, secrets) for f in dataclasses.fields(event)
+               if isinstance(value := getattr(event, f.name), str) and _echoes(value, secrets)}
+    return dataclasses.replace(event, **changed) if changed else event  # type: ignore[arg-type]
+
+
+def _echoes(text: str, secrets: tuple[str, ...]) -> bool:
+    return any(secret and secret in text for secret in secrets)
+
+
+def _unechoed(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK) if secret else text
+    return text

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from ..core._defaults import CONNECT_TIMEOUT, WIRE_FORMAT
-from ..core._redact import mask_secrets
+from ..core._redact import mask_secrets, mask_url
 from ..errors import APIConnectionError, APIError, RequestTimeoutError
 from ._connection import ResponseConnection
 from ._deadline import Watchdog, WatchedAdapter
@@ -156,22 +156,21 @@ class Transport:
             )
         except Exception as exc:  # requests, urllib3, http.client, the socket: whatever it was
             return (None, *self._failure(call, exc, watchdog))
-        log.debug("%s %s -> %s", call.method, call.url, response.status_code)
+        log.debug("%s %s -> %s", call.method, mask_url(call.url), response.status_code)
         return response, None, False
 
     def _failure(self, call: Call, exc: Exception, watchdog: Watchdog) -> tuple[APIError, bool]:
-        """The error for a failed exchange, its reason masked, and whether a retry may help."""
-        reason = short_reason(exc, self.secrets)
+        """The error for a failed exchange, its reason and URL masked, and whether a retry may help."""
+        reason, url = short_reason(exc, self.secrets), mask_url(call.url)
         if watchdog.cancelled:
-            return APIConnectionError(f"the call to {call.url} was cancelled before its answer"), False
+            return APIConnectionError(f"the call to {url} was cancelled before its answer"), False
         if watchdog.fired:
             seconds = "" if call.seconds is None else f" of {call.seconds:g} s"
-            message = f"no complete answer from {call.url} within the deadline{seconds}"
-            return RequestTimeoutError(message), False
+            return RequestTimeoutError(f"no complete answer from {url} within the deadline{seconds}"), False
         if isinstance(exc, requests.Timeout):
-            return RequestTimeoutError(f"no answer from {call.url} in time ({reason})"), True
+            return RequestTimeoutError(f"no answer from {url} in time ({reason})"), True
         retryable = isinstance(exc, requests.RequestException) and not isinstance(exc, _FATAL)
-        return APIConnectionError(f"could not reach {call.url}: {reason}"), retryable
+        return APIConnectionError(f"could not reach {url}: {reason}"), retryable
 
     @staticmethod
     def _timeouts(call: Call) -> tuple[float, float]:
@@ -204,7 +203,7 @@ class Transport:
         if delay is None:
             return False
         call.retries += 1
-        log.info("%s %s failed (%s); retry %d of %d in %.2f s", call.method, call.url,
+        log.info("%s %s failed (%s); retry %d of %d in %.2f s", call.method, mask_url(call.url),
                  error.status or type(error).__name__, call.retries, call.max_retries, delay)
         time.sleep(delay)
         return True

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core._defaults import OUTPUT_FORMATS, WIRE_FORMAT
+from ..core._redact import mask_url
 from ..errors import AudioFormatError
 
 Messages = str | Sequence[Mapping[str, Any]]
@@ -252,7 +253,7 @@ def _unscramble(data: bytes) -> MaskedKey:
     return MaskedKey(bytes(b ^ _PAD[i % len(_PAD)] for i, b in enumerate(raw)).decode("utf-8"))
 
 
-@dataclass
+@dataclass(repr=False)
 class Call:
     """One logical request, across its retries."""
 
@@ -272,6 +273,9 @@ class Call:
     def wire_format(self) -> str:
         audio = (self.body or {}).get("audio")
         return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
+
+    def __repr__(self) -> str:  # no credentials of the URL, no megabytes of audio in a traceback's locals
+        return f"<Call {self.method} {mask_url(self.url)}, retry {self.retries} of {self.max_retries}>"
 
     def payload(self) -> JsonBody | None:
         """The body to send (built once, reused by retries); None for a request without one."""

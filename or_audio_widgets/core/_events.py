@@ -158,15 +158,14 @@ class _ChunkReader:
             return
         try:
             chunk = json.loads(data)
-        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep to read
+            if isinstance(chunk, dict):
+                self._chunk(chunk, out)
+                return
+            message = f"event {self._events} is not a JSON object (starts {data[:60]!r})"
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to read or show
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             message = f"invalid JSON in event {self._events} ({reason}; starts {data[:60]!r})"
-            out.append(self.protocol(message))
-            return
-        if not isinstance(chunk, dict):
-            out.append(self.protocol(f"event {self._events} is not a JSON object (starts {data[:60]!r})"))
-            return
-        self._chunk(chunk, out)
+        out.append(self.protocol(message))
 
     def finish(self, *, truncated: bool) -> list[Event]:
         """The events that end the stream: a last piece of audio, a missing-[DONE] error, End."""
