@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..core._events import Event
 from ..core._redact import mask_url
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, AudioInputError, InvalidAPIKeyError, MissingAPIKeyError
-from ._catalogue import clean_models
+from ._catalogue import clean_models, filter_models
 from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
@@ -46,7 +46,9 @@ class OpenRouterAudio:
 
     ``api_key`` defaults to ``OPENROUTER_API_KEY`` and ``base_url`` to ``OPENROUTER_BASE_URL`` (else
     OpenRouter). ``timeout`` is the longest wait between two bytes of a reply; ``deadline`` (seconds) caps a
-    whole call. ``extra_headers`` are sent with every request.
+    whole call: connecting, headers, an error body and the stream (with a ``session=`` of your own,
+    connecting and headers are bounded by ``timeout`` per wait only). ``extra_headers`` are sent with every
+    request.
 
     A client pickles (for Dask or Ray executors, see ``transcribe_many``): the copy gets a Session of
     its own (a ``session=`` given here is not pickled) and the key in its masked holder.
@@ -277,22 +279,3 @@ def _is_array_with_rate(pair: tuple[Any, ...]) -> bool:
     if len(pair) != 2 or isinstance(pair[1], bool) or not isinstance(pair[1], numbers.Integral):
         return False
     return not isinstance(pair[0], (str, bytes, os.PathLike, Mapping))
-
-
-def filter_models(
-    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
-) -> list[dict[str, Any]]:
-    """The models whose architecture lists the wanted input and output modalities (None: any)."""
-    return [
-        dict(m) for m in models
-        if _has_modality(m, "input_modalities", input_modality)
-        and _has_modality(m, "output_modalities", output_modality)
-    ]
-
-
-def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    arch = model.get("architecture")
-    values = arch.get(key) if isinstance(arch, dict) else None
-    return isinstance(values, list) and wanted in values

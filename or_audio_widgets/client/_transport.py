@@ -10,6 +10,7 @@ reason is masked on the way in.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ Session = requests.Session  # for annotations elsewhere: only client/ imports re
 log = logging.getLogger("or_audio_widgets.client")
 
 _ERROR_BODY_LIMIT = 64 * 1024
+_JSON_BODY_LIMIT = 32 * 1024 * 1024  # the model list is about 1 MB today
 # Requests that no retry can fix: the URL itself is wrong.
 _FATAL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
           requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)
@@ -92,7 +94,12 @@ class Transport:
             response = self.send(call, watchdog)
             failure: APIError | None = None
             try:
-                return response.status_code, response.json()
+                body = bytearray()
+                for chunk in response.iter_content(chunk_size=65536):
+                    body += chunk
+                    if len(body) > _JSON_BODY_LIMIT:  # a server that never stops: not the API's answer
+                        return response.status_code, None
+                return response.status_code, json.loads(body)
             except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
                 return response.status_code, None
             except Exception as exc:  # the body could not be read to its end
