@@ -6,7 +6,7 @@ import socket
 from typing import Any
 
 import pytest
-from _hostile import KEY, HostileServer, read_request
+from _hostile import KEY, SSE_HEAD, HostileServer, assert_no_secret, event, read_request
 from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
     Recorded,
     ip_fixture,
@@ -75,3 +75,29 @@ def test_a_model_list_of_odd_shapes_is_cleaned_where_it_enters() -> None:
         speaking = audio_models(client, want_in=False, want_out=True)
         assert [row[0] for row in model_rows(speaking)] == ["b/speaks"]
         assert chat_models(client) == [("b/speaks", True)]
+
+
+def echoing(conn: socket.socket) -> None:
+    """A server that echoes the key it received in the transcript, the model and a mid-stream error."""
+    head, _ = read_request(conn)
+    auth = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"authorization"))
+    key = auth.split(b" ", 2)[2].decode()
+    delta = {"audio": {"transcript": f"I saw {key}"}}
+    first = event({"id": "gen-1", "model": f"m-{key}", "choices": [{"delta": delta}]})
+    error = {"message": f"provider saw {key}", "code": key}
+    body = first + event({"error": error}) + b"data: [DONE]\n\n"
+    conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + body)
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["spoken", "text"])
+def test_an_echoed_key_stays_out_of_the_cell_outputs_and_the_stored_reply(
+    ip: Any, rec: Recorded, monkeypatch: pytest.MonkeyPatch, text: bool
+) -> None:
+    with HostileServer(echoing) as server:
+        monkeypatch.setenv("OPENROUTER_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+        ip.run_cell("%%oraudio" + (" --text" if text else "") + " --out mine\nhello")
+    reply = ip.user_ns["mine"]
+    assert reply.transcript == "I saw ***"  # kept, with the key masked
+    assert "provider saw" in reply.error
+    assert_no_secret(KEY, reply, reply.error, reply.model, rec.everything(), ip.user_ns["_oraudio"])
