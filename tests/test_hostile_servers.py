@@ -192,3 +192,14 @@ def test_models_from_a_hostile_server_fail_as_package_errors() -> None:
         for _ in range(3):
             with pytest.raises(OpenRouterAudioError, match="did not answer with a model list"):
                 run_bounded(lambda: client(server).models(refresh=True), 10)
+
+
+def test_the_deadline_holds_through_an_http_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    with HostileServer(trickle(b"", b"HTTP/1.1 200 OK\r\n\r\n")) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        audio = OpenRouterAudio(KEY, "http://api.example.invalid/api/v1", max_retries=0, deadline=1)
+        with pytest.raises(RequestTimeoutError, match="deadline"):
+            run_bounded(lambda: audio.speak("hi"), 10)
+        assert proxy.connections == 1

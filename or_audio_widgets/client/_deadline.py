@@ -122,9 +122,19 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class WatchedAdapter(requests.adapters.HTTPAdapter):
-    """An HTTPAdapter whose connections report their sockets to the calling thread's Watchdog."""
+    """An HTTPAdapter whose connections (direct or through a proxy) report their sockets to the calling
+    thread's Watchdog."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools are classes of their own: left as they are
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
