@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -42,6 +43,16 @@ _STATUS_MESSAGES = {
 }
 
 
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request the emulator received. ``headers`` never include ``Authorization`` (nor cookies)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+
+
 class Handler(BaseHTTPRequestHandler):
     """One connection; HTTP/1.1 keep-alive, SSE bodies in chunked transfer encoding."""
 
@@ -57,8 +68,6 @@ class Handler(BaseHTTPRequestHandler):
         return urlsplit(self.path).path.rstrip("/")
 
     def _record(self, body: Any) -> None:
-        from ._server import RecordedRequest
-
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         size = getattr(self, "_body_size", 0) if body is not None else 0
         self.server.record(RecordedRequest(self.command, self.path, headers, body), size)

@@ -8,26 +8,17 @@ import socket
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from ._faults import FaultCounter
-from ._handler import MAX_BODY_BYTES
+from ._handler import MAX_BODY_BYTES, RecordedRequest
+
+__all__ = ["MAX_RECORDED_BYTES", "EmulatorHandle", "EmulatorServer", "RecordedRequest", "start_emulator"]
 
 # What .requests keeps at most, in request body bytes (the newest request is always kept).
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request the emulator received. ``headers`` never include ``Authorization`` (nor cookies)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: Any
 
 
 class EmulatorServer(ThreadingHTTPServer):
