@@ -168,3 +168,8 @@ def test_a_non_finite_parameter_is_refused_before_any_connection() -> None:
         with pytest.raises(OptionError, match="deadline"):
             audio.speak("hi", deadline=float("nan"))
         assert server.connections == 0
+
+
+def test_a_short_placeholder_key_masks_no_ordinary_words() -> None:
+    # the offline emulator's key is the word "offline": replies that say it must stay readable
+    assert mask_secrets("Offline emulator speaking, offline", ("offline",)) == "Offline emulator speaking, offline"

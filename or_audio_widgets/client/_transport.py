@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from ..core._defaults import CONNECT_TIMEOUT, WIRE_FORMAT
-from ..core._redact import mask_secrets, mask_url
+from ..core._redact import SHORTEST_SECRET, mask_secrets, mask_url
 from ..errors import APIConnectionError, APIError, RequestTimeoutError
 from ._connection import ResponseConnection
 from ._deadline import Watchdog, WatchedAdapter
@@ -79,8 +79,10 @@ class Transport:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """What must never leave in a message: the key."""
-        return (self._key.reveal(),)
+        """What must never leave in a message: the key (unless it is a short placeholder, such as the
+        offline emulator's, which would mask ordinary words)."""
+        key = self._key.reveal()
+        return (key,) if len(key) >= SHORTEST_SECRET else ()
 
     def open_stream(self, call: Call) -> ResponseConnection:
         """The streamed reply of ``call`` once the server answered 2xx (retried before its first byte)."""

@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
+# A "secret" shorter than this (the offline emulator's placeholder key) would mask ordinary words; real
+# keys are about 70 characters.
+SHORTEST_SECRET = 8
 _SHORTEST_TAIL = 8  # a cut-off key prefix at least this long is still masked
 # "Authorization: Bearer x", "'Authorization': 'Bearer x'", "Bearer x": the credential goes, the label stays
 _HEADER = re.compile(
@@ -35,7 +38,7 @@ def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
     A key cut short at the end of ``text`` (an excerpt that ends inside it) is masked too.
     """
     for secret in secrets:
-        if not secret:
+        if len(secret) < SHORTEST_SECRET:
             continue
         text = text.replace(secret, MASK)
         text = _mask_cut_tail(text, secret)
