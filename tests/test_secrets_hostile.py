@@ -172,4 +172,5 @@ def test_a_non_finite_parameter_is_refused_before_any_connection() -> None:
 
 def test_a_short_placeholder_key_masks_no_ordinary_words() -> None:
     # the offline emulator's key is the word "offline": replies that say it must stay readable
-    assert mask_secrets("Offline emulator speaking, offline", ("offline",)) == "Offline emulator speaking, offline"
+    said = "Offline emulator speaking, offline"
+    assert mask_secrets(said, ("offline",)) == said
