@@ -60,6 +60,15 @@ class MissingAPIKeyError(OpenRouterAudioError, RuntimeError):
         )
 
 
+class InvalidAPIKeyError(OpenRouterAudioError, ValueError):
+    """The API key given cannot be sent (it holds a character no HTTP header may carry); the message
+    names the character and its position, never the key."""
+
+
+class OptionError(OpenRouterAudioError, ValueError):
+    """An option value that cannot be used (not a finite number, out of range); the message says which."""
+
+
 # --- errors reported by the API ----------------------------------------------------------------------
 
 

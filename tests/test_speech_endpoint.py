@@ -124,7 +124,7 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
         if body["model"] == "acme/refused":
             self._send(400, "application/json", b'{"error": {"code": 400, "message": "not a TTS model"}}')
         else:
-            self._send(200, "text/html", b"<html>surprise</html>")
+            self._send(200, "video/webm", b"\x1a\x45\xdf\xa3 not audio we can play")
 
     def _send(self, status: int, kind: str, data: bytes) -> None:
         self.send_response(status)
@@ -148,7 +148,7 @@ def hostile() -> Iterator[str]:
 
 def test_a_content_type_that_cannot_be_played_is_a_clear_error(hostile: str) -> None:
     with OpenRouterAudio(KEY, hostile, max_retries=0) as client, pytest.raises(
-            AudioFormatError, match=r"Content-Type 'text/html'.*cannot play"):
+            AudioFormatError, match=r"Content-Type 'video/webm'.*cannot play"):
         client.say("Hello.", model="acme/tts")
 
 

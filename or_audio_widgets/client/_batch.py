@@ -1,22 +1,27 @@
 """Transcribing many audio files: concurrent, resumable, with a progress bar and per-item errors.
 
-Each result is appended to a JSON Lines file as soon as it is known (flushed and fsynced), so an
-interrupted run loses nothing that finished, and a rerun with the same ``results`` file skips what is done.
+Each result is appended to a JSON Lines file as soon as it is known (flushed and fsynced, see
+``_journal.py``), so an interrupted run loses nothing that finished, and a rerun with the same ``results``
+file skips what is done. Ctrl-C closes the connections in flight (they stop billing), records what had
+finished, and says how many were cancelled. URLs are keyed and shown without credentials or signature.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from ..core._redact import mask_secrets
 from ..core._sources import display_url
+from ..errors import OptionError
+from ._journal import append_record, load_done, open_journal
 
 _KEEP = ("text", "transcript", "model", "id", "usage", "cost", "complete", "error")
+_GRACE = 1.0  # seconds the connections cancelled by Ctrl-C get to hand back what they hold
 
 
 def transcribe_many(
@@ -64,9 +69,8 @@ def transcribe_many(
     items = _keyed(sources)
     path = Path(results) if results is not None else None
     if path is not None:  # fail now, not after the first (paid) result
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    done = _load_done(path)
+        open_journal(path)
+    done = load_done(path)
     own_client = client is None
     if client is None:
         from ._client import OpenRouterAudio
@@ -107,7 +111,6 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
     bar = tqdm(total=total, initial=total - len(todo), desc="transcribing", unit="file", disable=not progress)
     pending: dict[Future[dict[str, Any]], tuple[str, Any]] = {}
     queue = iter(todo)
-    spent = 0.0
     try:
         while True:
             for key, source in queue:
@@ -117,19 +120,41 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
             if not pending:
                 return
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in ready:
-                key, source = pending.pop(future)
-                result = {"key": key, "source": _describe(source), **_outcome(future)}
-                finished[key] = result
-                _append(path, result)
-                bar.update(1)
-                if isinstance(result.get("cost"), (int, float)):
-                    spent += result["cost"]
-                    bar.set_postfix_str(f"${spent:.4f}", refresh=False)
+            _record(ready, pending, path, finished)
+            bar.update(len(ready))
+            bar.set_postfix_str(f"${TranscriptionResults(finished.values()).cost:.4f}", refresh=False)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(_interrupt(client, pending, path, finished)) from None
     finally:
         for future in pending:
             future.cancel()
         bar.close()
+
+
+def _record(ready: Iterable[Future[dict[str, Any]]], pending: dict[Future[dict[str, Any]], tuple[str, Any]],
+            path: Path | None, finished: dict[str, dict[str, Any]]) -> None:
+    for future in ready:
+        key, source = pending.pop(future)
+        result = {"key": key, "source": _describe(source), **_outcome(future)}
+        finished[key] = result
+        if path is not None:
+            append_record(path, result)
+
+
+def _interrupt(client: Any, pending: dict[Future[dict[str, Any]], tuple[str, Any]], path: Path | None,
+               finished: dict[str, dict[str, Any]]) -> str:
+    """Ctrl-C: close the connections in flight, record what finished meanwhile; what to tell the user."""
+    cancel_all = getattr(client, "_cancel_all", None)
+    if callable(cancel_all):
+        cancel_all()  # closing the connections stops generation, and billing
+    in_flight = len(pending)
+    ready, _ = wait(pending, timeout=_GRACE) if pending else (set(), set())
+    _record([f for f in ready if not f.cancelled()], pending, path, finished)
+    done = sum(1 for result in finished.values() if result.get("status") == "ok")
+    cancelled = in_flight - sum(1 for f in ready if not f.cancelled() and f.result().get("status") == "ok")
+    where = f" in {path}" if path is not None else ""
+    again = " Run it again with the same results file to do the rest." if path is not None else ""
+    return f"transcribe_many interrupted: {done} results done{where}, {cancelled} in flight cancelled.{again}"
 
 
 def transcribe_one(client: Any, source: Any, call: dict[str, Any]) -> dict[str, Any]:
@@ -144,33 +169,8 @@ def _outcome(future: Future[dict[str, Any]]) -> dict[str, Any]:
     try:
         return future.result()
     except Exception as exc:  # recorded per item: one bad file must not stop the batch
-        return {"status": "error", "error": str(exc), "error_type": type(exc).__name__, "text": None}
-
-
-def _append(path: Path | None, result: dict[str, Any]) -> None:
-    if path is None:
-        return
-    line = json.dumps(result, ensure_ascii=False, default=str) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())  # a crash right after must not lose a finished (and paid for) result
-
-
-def _load_done(path: Path | None) -> dict[str, dict[str, Any]]:
-    """Results recorded "ok" in an earlier run, by key (the last record of a key wins)."""
-    if path is None or not path.exists():
-        return {}
-    latest: dict[str, dict[str, Any]] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a crash mid-write
-            if isinstance(record, dict) and "key" in record:
-                latest[str(record["key"])] = record
-    return {key: record for key, record in latest.items() if record.get("status") == "ok"}
+        error = mask_secrets(str(exc))
+        return {"status": "error", "error": error, "error_type": type(exc).__name__, "text": None}
 
 
 def _keyed(sources: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -180,7 +180,7 @@ def _keyed(sources: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any]]:
     seen: set[str] = set()
     for key, _ in items:
         if key in seen:
-            raise ValueError(f"source {key!r} appears twice; pass a dict {{key: source}} to name them apart")
+            raise OptionError(f"source {key!r} appears twice; pass a dict {{key: source}} to name them apart")
         seen.add(key)
     return items
 
@@ -188,7 +188,7 @@ def _keyed(sources: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any]]:
 def _key(source: Any, index: int) -> str:
     """A key that is stable across runs: the path or URL, a digest of bytes, else the position."""
     if isinstance(source, (str, os.PathLike)):
-        return os.fspath(source)
+        return _shown(os.fspath(source))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "sha256:" + hashlib.sha256(source).hexdigest()[:32]
     return f"#{index}"
@@ -196,8 +196,12 @@ def _key(source: Any, index: int) -> str:
 
 def _describe(source: Any) -> str:
     if isinstance(source, (str, os.PathLike)):
-        text = os.fspath(source)
-        return display_url(text) if text.lower().startswith(("http://", "https://")) else text
+        return _shown(os.fspath(source))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return f"{len(source)} bytes"
     return type(source).__name__
+
+
+def _shown(text: str) -> str:
+    """A path as it is; a URL without credentials, query string or fragment (signed URLs change per run)."""
+    return display_url(text) if text.lower().startswith(("http://", "https://")) else text

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ..core._catalogue import Catalogue
 from ..core._defaults import MODELS_TTL
+from ..core._redact import mask_url
 from ..errors import APIError, ModelCapabilityError, OpenRouterAudioError
+from ._model_list import clean_models, filter_models
 
 _log = logging.getLogger("or_audio_widgets.client")
 
@@ -95,27 +97,8 @@ class ModelsMixin:
         status, payload = self._http.get_json(call)
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
-            raise APIError(f"GET {call.url} did not answer with a model list", status=status)
-        return [m for m in data if isinstance(m, dict)]
-
-
-def filter_models(
-    models: Iterable[Mapping[str, Any]], input_modality: str | None, output_modality: str | None
-) -> list[dict[str, Any]]:
-    """The models whose architecture lists the wanted input and output modalities (None: any)."""
-    return [
-        dict(m) for m in models
-        if _has_modality(m, "input_modalities", input_modality)
-        and _has_modality(m, "output_modalities", output_modality)
-    ]
-
-
-def _has_modality(model: Mapping[str, Any], key: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    arch = model.get("architecture")
-    values = arch.get(key) if isinstance(arch, dict) else None
-    return isinstance(values, list) and wanted in values
+            raise APIError(f"GET {mask_url(call.url)} did not answer with a model list", status=status)
+        return clean_models(data)
 
 
 def explain_refusal(error: APIError, model: str, surface: str, catalogue: Catalogue) -> APIError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -28,9 +29,12 @@ from ..core._defaults import (
     WIRE_FORMAT,
 )
 from ..core._events import Event
+from ..core._redact import mask_url
 from ..core._reply import AudioReply, ReplyBuilder
-from ..errors import APIError, MissingAPIKeyError
-from ._catalog import ModelsMixin, check, explain_refusal, filter_models
+from ..errors import APIError, InvalidAPIKeyError, MissingAPIKeyError
+from ._catalog import ModelsMixin, check, explain_refusal
+from ._model_list import filter_models
+from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
 from ._sources import audio_sources
@@ -47,7 +51,9 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
 
     ``api_key`` defaults to ``OPENROUTER_API_KEY`` and ``base_url`` to ``OPENROUTER_BASE_URL`` (else
     OpenRouter). ``timeout`` is the longest wait between two bytes of a reply; ``deadline`` (seconds) caps a
-    whole call. ``extra_headers`` are sent with every request. ``speak_model`` (a speaking chat model,
+    whole call: connecting, headers, an error body and the stream (with a ``session=`` of your own,
+    connecting and headers are bounded by ``timeout`` per wait only). ``extra_headers`` are sent with every
+    request. ``speak_model`` (a speaking chat model,
     for :meth:`speak`), ``speech_model`` and ``speech_voice`` (for :meth:`say`) and ``transcription_model``
     (for :meth:`transcribe`) are the defaults of the calls that take a model.
 
@@ -81,7 +87,11 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         if not key:
             raise MissingAPIKeyError()
         self._key = MaskedKey(key)
-        del key, api_key  # only the masked holder keeps it
+        del key, api_key  # only the masked holder keeps it: no frame of a traceback shows it
+        problem = self._key.problem()
+        if problem is not None:
+            raise InvalidAPIKeyError(problem)
+        check_options(timeout=timeout, deadline=deadline, max_retries=max_retries)
         self.base_url = (base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.deadline = deadline
@@ -101,9 +111,11 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self._catalogue = None
         self._models_lock = threading.Lock()
         self._last_stream: ReplyStream | None = None
+        self._streams: weakref.WeakSet[ReplyStream] = weakref.WeakSet()  # for _cancel_all()
 
     def __repr__(self) -> str:
-        return f"OpenRouterAudio(base_url={self.base_url!r}, api_key=<hidden>)"
+        # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
+        return f"OpenRouterAudio(base_url={mask_url(getattr(self, 'base_url', ''))!r}, api_key=<hidden>)"
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
@@ -134,7 +146,10 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         ``wire_format`` (pcm16) and the reply is built in ``audio["format"]`` locally. Errors before the
         stream raise APIError subclasses, after retries; ``headers`` are extra headers for this request.
         """
+        self._last_stream = None  # from here on, last_reply is this call's reply or None
         fmt = output_format(audio)
+        check_options(deadline=deadline)
+        check_finite(params)
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         audio_in = bool(sent_audio_formats(body))
@@ -147,7 +162,9 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
                 raise
             raise explain_refusal(exc, model, CHAT_OUT if audio is not None else CHAT_IN, catalogue) from None
         builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
-        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline)
+        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline,
+                                        secrets=self._http.secrets)
+        self._streams.add(self._last_stream)
         return self._last_stream
 
     def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool) -> Any:
@@ -171,10 +188,11 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
 
     @property
     def last_reply(self) -> AudioReply | None:
-        """The reply of the most recent call, partial while it runs.
+        """The reply of the most recent call, partial while it runs; None when that call got no reply.
 
         After Ctrl-C in :meth:`speak`, :meth:`say` or :meth:`transcribe` this is what arrived, marked
-        incomplete ("cancelled"), so nothing received is lost with the exception.
+        incomplete ("cancelled"), so nothing received is lost with the exception; after a Ctrl-C (or an
+        error) before the server answered, it is None, never an earlier call's reply.
         """
         return None if self._last_stream is None else self._last_stream.reply
 
@@ -220,6 +238,13 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         with self.open(messages, model=model, audio=audio, **params) as reply_stream:
             return reply_stream.collect(on_event)
 
+    def _cancel_all(self) -> None:
+        """Cancel every call of this client in flight, from any thread (``transcribe_many``'s Ctrl-C):
+        replies keep what arrived, calls still waiting for an answer fail as cancelled."""
+        for stream in list(self._streams):
+            stream.cancel()
+        self._http.abort_all()
+
     def close(self) -> None:
         """Close the HTTP session (unless it was given by the caller)."""
         self._http.close()
@@ -246,4 +271,4 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         seconds = self.deadline if deadline is None else deadline
         deadline_at = None if seconds is None else time.monotonic() + seconds
         url = f"{self.base_url}{path}"
-        return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries)
+        return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries, seconds=seconds)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..core._redact import mask_secrets, mask_value
 from ..errors import APIError, error_class_for_status
 from ._wire import sent_audio_formats
 
@@ -48,7 +49,7 @@ def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[st
     """OpenRouter's ``{"error": {"code", "message", "metadata"}}``: (message, code, metadata)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an error body
         return None, None, {}
     if not isinstance(data, dict):
         return None, None, {}
@@ -72,20 +73,24 @@ def error_for_response(
 ) -> APIError:
     """The APIError subclass for an error response, with the server's message or a readable excerpt.
 
-    ``scrub`` (the API key) is masked out of anything the server echoed back. ``request`` (the body that
-    was sent) lets a 400 that refuses an input audio format name a format that works, as its hint.
+    ``scrub`` (the API key) and any credentials are masked out of everything the server sent back, before
+    it is cut to an excerpt. ``request`` (the body that was sent) lets a 400 that refuses an input audio
+    format name a format that works, as its hint.
     """
+    secrets = (scrub,) if scrub else ()
     message, code, metadata = parse_error_body(body)
     if message is None:
-        shown = excerpt(body)
-        label = reason or "error"
+        shown = excerpt(mask_secrets(body.decode("utf-8", "replace"), secrets))
+        label = mask_secrets(reason or "error", secrets)
         message = f"{label} (body: {shown})" if shown else f"{label} (empty body)"
+    else:
+        message = mask_secrets(message, secrets)
+    metadata = mask_value(metadata, secrets)
+    if isinstance(code, str):
+        code = mask_secrets(code, secrets)
     raw = metadata.get("raw")
     if isinstance(raw, str) and raw and raw not in message:
         message = f"{message} ({excerpt(raw)})"
-    if scrub:
-        message = message.replace(scrub, "***")
-        metadata = json.loads(json.dumps(metadata, default=str).replace(scrub, "***"))
     hint = input_format_hint(status, message, metadata, request)
     cls = error_class_for_status(status)
     return cls(message, status=status, code=code, metadata=metadata, hint=hint)
@@ -116,10 +121,11 @@ def input_format_hint(
 _ERRNO = re.compile(r"\[Errno [^\]]*\][^'\")]*")
 
 
-def short_reason(exc: BaseException, scrub: str = "") -> str:
-    """A one-line reason for a transport failure, without urllib3's object reprs."""
-    text = str(exc)
+def short_reason(exc: BaseException, secrets: str | tuple[str, ...] = ()) -> str:
+    """A one-line reason for a transport failure, without urllib3's object reprs, secrets masked."""
+    keep = (secrets,) if isinstance(secrets, str) else secrets
+    text = mask_secrets(str(exc), keep)  # before the cut, so no piece of a secret survives it
     found = _ERRNO.search(text)
     reason = found.group(0).strip() if found else (text or type(exc).__name__)
-    reason = reason if len(reason) <= 200 else reason[:199] + "…"
-    return reason.replace(scrub, "***") if scrub else reason
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= 200 else reason[:199] + "…"

@@ -2,17 +2,20 @@
 
 Transport-free: it reads bytes from a :class:`Connection` (the client supplies one over requests), feeds
 them through the core's ``iter_events`` and a ``ReplyBuilder``, so ``.reply`` is always available.
+What the server wrote in error events, and any text that echoes a secret, is masked on its way in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from ..core._events import End, ErrorEvent, Event, iter_events
+from ..core._events import AudioDelta, End, ErrorEvent, Event, Usage, iter_events
+from ..core._redact import MASK, mask_secrets, mask_value
 
 if TYPE_CHECKING:
     from ..core._reply import AudioReply, ReplyBuilder
@@ -55,10 +58,11 @@ class ReplyStream:
 
     def __init__(
         self, connection: Connection, builder: ReplyBuilder, *, deadline: float | None = None,
-        decode: Callable[[Iterable[bytes]], Iterator[Event]] = iter_events,
+        decode: Callable[[Iterable[bytes]], Iterator[Event]] = iter_events, secrets: tuple[str, ...] = (),
     ) -> None:
         self._connection = connection
         self._decode = decode  # SSE for chat; the speech endpoint's raw audio has a decoder of its own
+        self._secrets = secrets
         self._builder = builder
         self._deadline = deadline
         self._lock = threading.Lock()
@@ -147,7 +151,8 @@ class ReplyStream:
         except Exception as exc:
             with self._lock:
                 if self._stop is None:
-                    self._stop = ("error", f"the stream failed: {type(exc).__name__}: {exc}")
+                    reason = mask_secrets(f"{type(exc).__name__}: {exc}", self._secrets)
+                    self._stop = ("error", f"the stream failed: {reason}")
             raise
         finally:
             self._end()
@@ -155,6 +160,7 @@ class ReplyStream:
     def _pump(self) -> Iterator[Event]:
         try:
             for event in self._decode(self._chunks()):
+                event = masked(event, self._secrets)
                 self._builder.feed(event)
                 yield event
         except StreamBroken as broken:
@@ -219,3 +225,30 @@ class ReplyStream:
         self._timer = threading.Timer(remaining, self._abort, args=(TIMEOUT, message))
         self._timer.daemon = True
         self._timer.start()
+
+
+def masked(event: Event, secrets: tuple[str, ...]) -> Event:
+    """``event`` with what the server wrote in an error masked, and any secret it echoes elsewhere."""
+    if isinstance(event, AudioDelta):  # the hot path: bytes, no text
+        return event
+    if isinstance(event, ErrorEvent):
+        code = mask_secrets(event.code, secrets) if isinstance(event.code, str) else event.code
+        metadata = mask_value(event.metadata, secrets) if event.metadata is not None else None
+        return dataclasses.replace(event, message=mask_secrets(event.message, secrets), code=code,
+                                   metadata=metadata)
+    if isinstance(event, Usage):
+        return dataclasses.replace(event, usage=mask_value(event.usage, secrets)) if _echoes(
+            repr(event.usage), secrets) else event
+    changed = {f.name: _unechoed(value, secrets) for f in dataclasses.fields(event)
+               if isinstance(value := getattr(event, f.name), str) and _echoes(value, secrets)}
+    return dataclasses.replace(event, **changed) if changed else event  # type: ignore[arg-type]
+
+
+def _echoes(text: str, secrets: tuple[str, ...]) -> bool:
+    return any(secret and secret in text for secret in secrets)
+
+
+def _unechoed(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK) if secret else text
+    return text

@@ -12,12 +12,14 @@ import base64
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core._defaults import WIRE_FORMAT
 from ..core._formats import OUTPUT_FORMATS
+from ..core._redact import mask_url
 from ..errors import AudioFormatError
 
 Messages = str | Sequence[Mapping[str, Any]]
@@ -194,6 +196,23 @@ def _plain_base64(text: str) -> bool:
     return True
 
 
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot go in an HTTP header (naming the character, showing none of the key), or None.
+
+    A key pasted with a newline, a zero-width space or a typographic quote would otherwise make the HTTP
+    library fail with the whole ``Authorization`` header in its message.
+    """
+    for position, char in enumerate(key, 1):
+        if not "!" <= char <= "~":  # visible ASCII: what a header value and every real key are made of
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            return (
+                f"The API key has a character that cannot be sent in an HTTP header ({name} at position "
+                f"{position} of {len(key)}). Copy the key again from https://openrouter.ai/keys, without "
+                "quotes, spaces or line breaks, and set it again."
+            )
+    return None
+
+
 class MaskedKey:
     """Holds the API key; its repr and str are masked, and it has no __dict__ for vars() to show.
 
@@ -205,6 +224,10 @@ class MaskedKey:
 
     def __init__(self, value: str) -> None:
         self._value = value
+
+    def problem(self) -> str | None:
+        """Why the key cannot be sent, or None (see :func:`key_problem`)."""
+        return key_problem(self._value)
 
     def reveal(self) -> str:
         """The key itself, for the Authorization header only."""
@@ -231,7 +254,7 @@ def _unscramble(data: bytes) -> MaskedKey:
     return MaskedKey(bytes(b ^ _PAD[i % len(_PAD)] for i, b in enumerate(raw)).decode("utf-8"))
 
 
-@dataclass
+@dataclass(repr=False)
 class Call:
     """One logical request, across its retries."""
 
@@ -244,12 +267,16 @@ class Call:
     max_retries: int
     retries: int = 0
     pcm16_fallback: bool = False
+    seconds: float | None = None  # the deadline as the caller gave it, for messages
     _payload: JsonBody | None = field(default=None, repr=False)
 
     @property
     def wire_format(self) -> str:
         audio = (self.body or {}).get("audio")
         return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
+
+    def __repr__(self) -> str:  # no credentials of the URL, no megabytes of audio in a traceback's locals
+        return f"<Call {self.method} {mask_url(self.url)}, retry {self.retries} of {self.max_retries}>"
 
     def payload(self) -> JsonBody | None:
         """The body to send (built once, reused by retries); None for a request without one."""

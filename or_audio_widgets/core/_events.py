@@ -6,7 +6,8 @@
 ``finish_reason``. Bad content never raises: it becomes an :class:`ErrorEvent` with ``kind="protocol"``,
 and :class:`End` is always the last event. A chunk reports at most one error: a top-level ``error`` (what
 OpenRouter sends mid-stream, with ``finish_reason: "error"``) wins over ``choices[0].error``, which wins
-over a bare ``finish_reason: "error"``.
+over a bare ``finish_reason: "error"``. An event too large (see ``_sse.MAX_EVENT_BYTES``), invalid or
+too deeply nested JSON are protocol errors; emoji split between deltas are joined (``_surrogates``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from ..errors import StreamDecodeError
 from ._b64 import Base64DecodeError, Base64Stream
 from ._sse import Comment, SSEDecoder, SSEItem
+from ._surrogates import SurrogateJoiner
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,10 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
             if reader.done:
                 yield from reader.finish(truncated=False)
                 return
+        if decoder.overflow is not None:  # stop reading: the rest cannot be events of this API
+            yield reader.protocol(decoder.overflow)
+            yield from reader.finish(truncated=True)
+            return
     truncated = decoder.pending
     decoder.flush()
     yield from reader.finish(truncated=truncated)
@@ -138,6 +144,7 @@ class _ChunkReader:
         self._events = 0
         self._finish_reason: str | None = None
         self._audio = Base64Stream()
+        self._texts = {kind: SurrogateJoiner() for kind in (TranscriptDelta, TextDelta, ReasoningDelta)}
 
     def handle(self, item: SSEItem, out: list[Event]) -> None:
         """Append the events that one SSE item carries to ``out``."""
@@ -151,37 +158,42 @@ class _ChunkReader:
             return
         try:
             chunk = json.loads(data)
-        except ValueError as exc:
-            out.append(self._protocol(f"invalid JSON in event {self._events} ({exc}; starts {data[:60]!r})"))
-            return
-        if not isinstance(chunk, dict):
-            out.append(self._protocol(f"event {self._events} is not a JSON object (starts {data[:60]!r})"))
-            return
-        self._chunk(chunk, out)
+            if isinstance(chunk, dict):
+                self._chunk(chunk, out)
+                return
+            message = f"event {self._events} is not a JSON object (starts {data[:60]!r})"
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to read or show
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            message = f"invalid JSON in event {self._events} ({reason}; starts {data[:60]!r})"
+        out.append(self.protocol(message))
 
     def finish(self, *, truncated: bool) -> list[Event]:
         """The events that end the stream: a last piece of audio, a missing-[DONE] error, End."""
         out: list[Event] = []
+        for kind, joiner in self._texts.items():
+            if held := joiner.flush():  # half of a character that never got its other half
+                out.append(kind(held))
         try:
             tail = self._audio.finish()
         except StreamDecodeError as exc:
-            out.append(self._protocol(str(exc)))
+            out.append(self.protocol(str(exc)))
         else:
             if tail:
                 out.append(AudioDelta(tail))
         if not self.done and not self._errored:
             if not self.saw_bytes:
-                out.append(self._protocol("the stream was empty: the server sent no data at all"))
+                out.append(self.protocol("the stream was empty: the server sent no data at all"))
             else:
                 cut = " in the middle of an event" if truncated else ""
-                out.append(self._protocol(
+                out.append(self.protocol(
                     f"the stream ended{cut} without 'data: [DONE]': the connection may have dropped, "
                     "so the reply may be cut short"
                 ))
         out.append(End(self._finish_reason, self.done))
         return out
 
-    def _protocol(self, message: str) -> ErrorEvent:
+    def protocol(self, message: str) -> ErrorEvent:
+        """A protocol error (the stream cannot be read as this API's events); it counts as the error."""
         self._errored = True
         return ErrorEvent(message, kind="protocol")
 
@@ -225,10 +237,10 @@ class _ChunkReader:
             # some providers send only the structured form; when both come they say the same words
             reasoning = _reasoning_text(delta.get("reasoning_details"))
         if reasoning:
-            out.append(ReasoningDelta(reasoning))
+            self._text(ReasoningDelta, reasoning, out)
         content = delta.get("content")
         if isinstance(content, str) and content:
-            out.append(TextDelta(content))
+            self._text(TextDelta, content, out)
         audio = delta.get("audio")
         if isinstance(audio, dict):
             self._audio_delta(audio, out)
@@ -236,7 +248,7 @@ class _ChunkReader:
     def _audio_delta(self, audio: dict[str, Any], out: list[Event]) -> None:
         transcript = audio.get("transcript")
         if isinstance(transcript, str) and transcript:
-            out.append(TranscriptDelta(transcript))
+            self._text(TranscriptDelta, transcript, out)
         data = audio.get("data")
         if isinstance(data, str) and data:
             try:
@@ -244,10 +256,15 @@ class _ChunkReader:
             except Base64DecodeError as exc:
                 if exc.salvaged:  # what earlier chunks left unfinished arrived before the bad chunk
                     out.append(AudioDelta(exc.salvaged))
-                out.append(self._protocol(str(exc)))
+                out.append(self.protocol(str(exc)))
                 return
             if decoded:
                 out.append(AudioDelta(decoded))
+
+    def _text(self, kind: type[TranscriptDelta | TextDelta | ReasoningDelta], text: str, out: list[Event]
+              ) -> None:
+        if joined := self._texts[kind].feed(text):
+            out.append(kind(joined))
 
     def _api_error(self, error: Any) -> ErrorEvent:
         self._errored = True

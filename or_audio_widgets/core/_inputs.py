@@ -8,6 +8,7 @@ before any request is made.
 from __future__ import annotations
 
 import binascii
+import struct
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, BinaryIO
 
 from ..errors import AudioFormatError, AudioInputError
 from ._formats import ACCEPTED_FORMATS, FORMATS, RAW_FORMATS, RAW_SAMPLE_RATE, canonical_name, encoder_of
-from ._probe import AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_header, wav_info
+from ._probe import AudioInfo, Media, convert, ffmpeg_info, plain_wav, wav_info
 from ._sniff import check_suffix, sniff
 from ._sources import Fetch, load_source, media_head, media_reader, media_size
 
@@ -242,13 +243,17 @@ def _encode(media: Media, info: AudioInfo) -> str:
     return _b64_blocks(view[start : start + _BLOCK] for start in range(0, len(view), _BLOCK))
 
 
-def _headed_blocks(media: Media, info: AudioInfo) -> Iterator[bytes]:
+def _headed_blocks(media: Media, info: AudioInfo) -> Iterator[bytes | bytearray]:
     """The samples behind a header that states their real length (the file's are placeholders), in
     blocks of ``_BLOCK`` bytes: one block in memory at a time, never a second copy of the whole."""
     read = media_reader(media)
     at = info.data_offset or 0
-    end = at + (info.data_size or 0)
-    block = wav_header(info.data_size or 0, info.sample_rate, info.channels)
+    size = info.data_size or 0
+    end = at + size
+    # the file's own header with true sizes: its format (24/32-bit, float, extensible) is kept as it is
+    block = bytearray(read(0, at))
+    struct.pack_into("<I", block, 4, at - 8 + size)
+    struct.pack_into("<I", block, at - 4, size)
     while True:
         take = min(_BLOCK - len(block), end - at)
         block += read(at, take)
@@ -256,7 +261,7 @@ def _headed_blocks(media: Media, info: AudioInfo) -> Iterator[bytes]:
         yield block
         if at >= end:
             return
-        block = b""
+        block = bytearray()
 
 
 def _file_blocks(handle: BinaryIO) -> Iterator[memoryview]:
@@ -277,7 +282,7 @@ def _fill(handle: BinaryIO, view: memoryview) -> int:
     return filled
 
 
-def _b64_blocks(blocks: Iterable[bytes | memoryview]) -> str:
+def _b64_blocks(blocks: Iterable[bytes | bytearray | memoryview]) -> str:
     """Base64 of consecutive blocks, each a multiple of 3 bytes long but the last."""
     text = ""
     for block in blocks:

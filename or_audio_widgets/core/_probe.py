@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import AudioFormatError, AudioInputError
 from ._ffmpeg import encode, raw_input_args, run_ffmpeg
 from ._formats import ACCEPTED_FORMATS, RAW_FORMATS, encoder_of
-from ._wav import PLACEHOLDER_SIZES, Reader, WavInfo, read_wav_info, wav_header
+from ._wav import Reader, WavInfo, is_placeholder_size, read_wav_info, wav_header
 
 # wav_header and Reader are re-exported from _wav: the inputs modules reach WAV through this module
 __all__ = ["AudioInfo", "Media", "Reader", "convert", "ffmpeg_info", "plain_wav", "wav_header", "wav_info"]
@@ -53,7 +53,7 @@ def wav_info(read: Reader, total: int, name: str) -> AudioInfo:
 def _data_info(info: WavInfo, total: int, name: str) -> AudioInfo:
     rate, block_align, tag = info.sample_rate, info.block_align, info.audio_format
     size, present = info.data_size, total - info.data_offset
-    needs_header = size in PLACEHOLDER_SIZES and present > 0
+    needs_header = is_placeholder_size(size) and present > 0
     if needs_header:
         size = present - present % block_align
     elif size > present:

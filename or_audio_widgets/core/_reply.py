@@ -17,6 +17,7 @@ from typing import IO, Any, Generic, TypeVar, overload
 
 from . import _transcode
 from ._accumulator import ReplyAccumulator
+from ._atomic import write_atomic
 from ._events import Event, iter_events
 from ._formats import format_from_suffix
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
@@ -102,10 +103,15 @@ class AudioReply:
         return self.transcript or self.text
 
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
-        """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path."""
+        """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path.
+
+        The file is replaced only once the new one is whole: if encoding fails (no ffmpeg, a full disk),
+        an existing file at ``path`` is left as it was.
+        """
         target = Path(path)
         fmt = (format or format_from_suffix(target)).lower()
-        with open(target, "wb") as out:
+
+        def write(out: IO[bytes]) -> None:
             if fmt == self.format:
                 out.write(self.audio)
             elif fmt == "wav":
@@ -116,7 +122,8 @@ class AudioReply:
                 out.write(self.pcm)
             else:
                 out.write(_transcode.encode_pcm(self.pcm, fmt, self.sample_rate, self.channels))
-        return target
+
+        return write_atomic(target, write)
 
     def to_segment(self) -> Any:
         """The audio as a pydub ``AudioSegment``."""

@@ -3,7 +3,10 @@
 https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
 Lines are split on bytes and decoded as UTF-8 only once complete, so a multibyte character, a CRLF or a
-byte-order mark split across network chunks cannot corrupt an event. Pure: no I/O, no HTTP.
+byte-order mark split across network chunks cannot corrupt an event. One event (its lines and what is
+held of an unfinished line) is bounded in bytes, so a server that never sends a newline cannot fill the
+memory: beyond the bound the decoder drops what it holds, stops, and says why in ``overflow``. Pure: no
+I/O, no HTTP.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
+# An audio delta of a real stream is a few kB to a few hundred kB; 8 MiB is far above any event we know.
+MAX_EVENT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,10 @@ class SSEDecoder:
     [ServerSentEvent(data='a', event='message', id=None, retry=None)]
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
+        self._event_bytes = 0  # bytes of the data lines held for the event being read
+        self.overflow: str | None = None  # why the decoder stopped: an event outgrew max_event_bytes
         self._buf = bytearray()
         self._scan = 0  # bytes of _buf already searched for a line end
         self._bom_checked = False
@@ -59,8 +67,12 @@ class SSEDecoder:
         return bool(self._buf) or bool(self._data) or bool(self._event)
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[SSEItem]:
-        """Add bytes; return the events and comments completed by them, in order."""
-        if not chunk:
+        """Add bytes; return the events and comments completed by them, in order.
+
+        When an event or a line outgrows ``max_event_bytes``, what it held is dropped, ``overflow`` says
+        so, and later bytes are ignored (the events completed before it are returned as usual).
+        """
+        if not chunk or self.overflow is not None:
             return []
         buf = self._buf
         buf += chunk
@@ -70,12 +82,20 @@ class SSEDecoder:
                 del buf[0]
         if not self._bom_checked and not self._strip_bom():
             return []
-        return self._drain()
+        out = self._drain()
+        if len(self._buf) + self._event_bytes > self.max_event_bytes:
+            self.flush()
+            self.overflow = (
+                f"an event of the stream grew past {self.max_event_bytes:,} bytes without ending: the server "
+                "sent something that is not an event stream of this API, so reading stopped there"
+            )
+        return out
 
     def flush(self) -> list[SSEItem]:
         """End of stream: an unfinished line or event is discarded, as the standard says; returns []."""
         self._buf.clear()
         self._scan = 0
+        self._event_bytes = 0
         self._data = []
         self._event = ""
         return []
@@ -114,6 +134,7 @@ class SSEDecoder:
                 if buf.startswith(b"data:", start, brk):  # the hot path: decode the value only
                     value = start + 6 if buf.startswith(b" ", start + 5, brk) else start + 5
                     self._data.append(str(view[value:brk], "utf-8", "replace"))
+                    self._event_bytes += brk - value
                 else:
                     item = self._line(str(view[start:brk], "utf-8", "replace"))
                     if item is not None:
@@ -135,6 +156,7 @@ class SSEDecoder:
             value = value[1:]
         if field == "data":
             self._data.append(value)
+            self._event_bytes += len(value)
         elif field == "event":
             self._event = value
         elif field == "id":
@@ -146,7 +168,7 @@ class SSEDecoder:
 
     def _dispatch(self) -> ServerSentEvent | None:
         data, event = self._data, self._event
-        self._data, self._event = [], ""
+        self._data, self._event, self._event_bytes = [], "", 0
         if not data:  # a blank line with no data only resets the event type
             return None
         text = data[0] if len(data) == 1 else "\n".join(data)

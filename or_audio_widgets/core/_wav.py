@@ -1,8 +1,10 @@
 """PCM and WAV: headers, one parser of RIFF chunks, repair of streaming headers, sample widths.
 
-Streamed WAV often carries placeholder sizes (0, 0x7FFFFFFF or 0xFFFFFFFF: "until the end") and some
-servers send a whole header at the start of every chunk; players then stop early or click. Here sizes
-are taken from the bytes actually present and repeated headers are dropped. Pure: no I/O.
+Streamed WAV often carries placeholder sizes ("until the end": 0, 0xFFFFFFFF, or just under 2^31, which
+espeak-ng and sox write to a pipe as 0x7FFFF000) and some servers send a whole header at the start of every
+chunk; players then stop early or click. Here sizes are taken from the bytes actually present and repeated
+headers are dropped. A file whose header promises a plausible size it does not hold is truncated, not
+streamed: :func:`is_placeholder_size` tells the two apart. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ WAV_HEADER_SIZE = 44
 _UNTIL_THE_END = (0x7FFFFFFF, 0xFFFFFFFF)
 # sizes that writers which cannot seek back (pipes, crashed recorders) leave in place of the true one
 PLACEHOLDER_SIZES = (0, *_UNTIL_THE_END)
+# Writers to a pipe that round "the largest size" down to their buffer (espeak-ng, sox: 0x7FFFF000) stay
+# within this of 2^31; a real recording that large (over 3 h of 48 kHz stereo pcm16) cut short is not
+# worth mistaking a pipe's output for.
+_NEAR_2GB = 0x7FFF0000
+
+
+def is_placeholder_size(size: int) -> bool:
+    """Whether a WAV size field means "until the end" (a writer that could not seek back), not a length."""
+    return size in PLACEHOLDER_SIZES or size >= _NEAR_2GB
 _PCM_FORMAT = 1
 _FLOAT_FORMAT = 3
 _EXTENSIBLE_FORMAT = 0xFFFE
@@ -98,7 +109,7 @@ def read_wav_info(read: Reader, total: int) -> WavInfo | None:
             if body + min(size, 40) > total:
                 return None
             fmt = _parse_fmt(read(body, min(size, 40)))
-        elif size in _UNTIL_THE_END:  # an empty chunk is fine; one running "until the end" hides the data
+        elif is_placeholder_size(size) and size:  # an empty chunk is fine; "until the end" hides the data
             raise AudioFormatError(f"not a valid WAV file: its {tag!r} chunk has no usable size")
         pos = body + size + (size & 1)  # RIFF chunks are padded to even sizes
     return None
@@ -130,7 +141,7 @@ def parse_wav_header(data: Bytes) -> WavInfo | None:
 def split_wav(data: Bytes) -> tuple[WavInfo, memoryview]:
     """The header of a whole integer-PCM WAV file and a view of the sample bytes actually present.
 
-    A placeholder data size (0, 0x7FFFFFFF, 0xFFFFFFFF: what writers to a pipe leave) or one beyond
+    A placeholder data size (see :func:`is_placeholder_size`: what writers to a pipe leave) or one beyond
     the end means "up to the end"; a true size is kept (trailing chunks dropped) unless another
     header follows it (WAV files glued together).
     """
@@ -139,7 +150,7 @@ def split_wav(data: Bytes) -> tuple[WavInfo, memoryview]:
         raise AudioFormatError("truncated WAV: the header is incomplete")
     body = memoryview(data)[info.data_offset :]
     declared = info.data_size
-    if declared not in PLACEHOLDER_SIZES and declared <= len(body) and not looks_like_wav(body[declared:]):
+    if not is_placeholder_size(declared) and declared <= len(body) and not looks_like_wav(body[declared:]):
         body = body[:declared]
     return info, body
 

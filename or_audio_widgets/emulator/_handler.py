@@ -23,6 +23,7 @@ _DRAIN_LIMIT = 256 * 1024 * 1024  # a refused body beyond this is not even read:
 PREFIX = "/api/v1"
 AUDIO_ROUTES = {f"{PREFIX}/audio/speech": "speech", f"{PREFIX}/audio/transcriptions": "transcriptions"}
 _SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")  # never recorded
+_NUMBERS = ("times", "after", "seconds", "keepalive", "retry-after")  # fault parameters that are numbers
 # What a reverse proxy in front of the API sends when the upstream is down (the ``html`` fault).
 _HTML_502 = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
@@ -59,7 +60,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: Any) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
-        self.server.record(RecordedRequest(self.command, self.path, headers, body))
+        size = getattr(self, "_body_size", 0) if body is not None else 0
+        self.server.record(RecordedRequest(self.command, self.path, headers, body), size)
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         """A complete JSON response with Content-Length."""
@@ -115,6 +117,10 @@ class Handler(BaseHTTPRequestHandler):
         except APIFailure as failure:
             self.send_failure(failure)
             return
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # a request shaped in a way no check above foresaw: still an answer, and the server goes on
+            self.send_failure(APIFailure(400, f"Malformed request: {type(exc).__name__}: {exc}"[:500]))
+            return
         try:
             if plan.stream:
                 write_stream(self, plan, faults, realtime)
@@ -125,7 +131,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> Any:
         length_header = self.headers.get("Content-Length")
-        if length_header is None or not length_header.isdigit():
+        if length_header is None or not (length_header.isascii() and length_header.isdigit()):
             self.close_connection = True
             self.send_failure(APIFailure(411, "Content-Length is required"))
             return None
@@ -134,9 +140,10 @@ class Handler(BaseHTTPRequestHandler):
             self._refuse_large(length)
             return None
         raw = self.rfile.read(length)
+        self._body_size = len(raw)
         try:
             return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deeply to read
             self._record(None)
             self.send_failure(APIFailure(400, "Invalid JSON in request body"))
             return None
@@ -165,6 +172,9 @@ class Handler(BaseHTTPRequestHandler):
         header = self.headers.get("X-Emulator-Fault")
         try:
             faults = parse_faults(header)
+            for fault in faults:  # every number now, not when the stream is half sent
+                for key in set(_NUMBERS) & set(fault.params):
+                    fault.number(key, 0)
         except FaultSyntaxError as exc:
             raise APIFailure(400, f"X-Emulator-Fault: {exc}") from None
         for fault in faults:

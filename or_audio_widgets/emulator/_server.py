@@ -16,6 +16,11 @@ from ._faults import FaultCounter
 from ._handler import Handler
 from ._recording import MAX_BODY_BYTES, RecordedRequest
 
+__all__ = ["MAX_RECORDED_BYTES", "EmulatorHandle", "EmulatorServer", "RecordedRequest", "start_emulator"]
+
+# What .requests keeps at most, in request body bytes (the newest request is always kept).
+MAX_RECORDED_BYTES = 64 * 1024 * 1024
+
 
 class EmulatorServer(ThreadingHTTPServer):
     """Tracks each connection's thread and socket, so that stopping leaves none behind."""
@@ -30,14 +35,19 @@ class EmulatorServer(ThreadingHTTPServer):
         verbose: bool = False,
         max_requests: int = 256,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_recorded_bytes: int = MAX_RECORDED_BYTES,
     ) -> None:
         self.realtime = realtime
         self.max_body_bytes = max_body_bytes
         self.verbose = verbose
         self.stopping = threading.Event()
         self.faults = FaultCounter()
-        # bounded: a long offline session must not keep every base64 upload alive
-        self.recorded: deque[RecordedRequest] = deque(maxlen=max_requests)
+        # bounded in count and in bytes: a long offline session must not keep every base64 upload alive
+        self.recorded: deque[RecordedRequest] = deque()
+        self._sizes: deque[int] = deque()
+        self._recorded_bytes = 0
+        self.max_requests = max_requests
+        self.max_recorded_bytes = max_recorded_bytes
         self.lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
         super().__init__(address, Handler)
@@ -67,10 +77,23 @@ class EmulatorServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)
 
-    def record(self, entry: RecordedRequest) -> None:
-        """Keep a request for the handle's ``.requests``."""
+    def record(self, entry: RecordedRequest, size: int = 0) -> None:
+        """Keep a request (of ``size`` body bytes) for ``.requests``; the oldest go beyond the bounds."""
         with self.lock:
             self.recorded.append(entry)
+            self._sizes.append(size)
+            self._recorded_bytes += size
+            while len(self.recorded) > 1 and (len(self.recorded) > self.max_requests
+                                              or self._recorded_bytes > self.max_recorded_bytes):
+                self.recorded.popleft()
+                self._recorded_bytes -= self._sizes.popleft()
+
+    def forget_requests(self) -> None:
+        """Drop every recorded request."""
+        with self.lock:
+            self.recorded.clear()
+            self._sizes.clear()
+            self._recorded_bytes = 0
 
     def close_connections(self, timeout: float) -> None:
         """Wake every connection thread (paced, stalled or idle on keep-alive) and join it."""
@@ -102,14 +125,14 @@ class EmulatorHandle:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The requests received so far, oldest first (a copy; only the latest ``max_requests`` are kept)."""
+        """The requests received so far, oldest first (a copy; only the latest ``max_requests`` are kept,
+        and only as many as fit in ``max_recorded_bytes`` of request bodies)."""
         with self._server.lock:
             return list(self._server.recorded)
 
     def clear_requests(self) -> None:
         """Forget the recorded requests and the ``times=N`` fault counts."""
-        with self._server.lock:
-            self._server.recorded.clear()
+        self._server.forget_requests()
         self._server.faults.reset()
 
     @property
@@ -160,12 +183,14 @@ def start_emulator(
     verbose: bool = False,
     max_requests: int = 256,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_recorded_bytes: int = MAX_RECORDED_BYTES,
 ) -> EmulatorHandle:
     """Start the offline emulator of OpenRouter's API in a background thread.
 
     ``port=0`` picks a free port. ``realtime`` paces audio: 0 sends as fast as possible, 1.0 at the
     speed of speech, 2.0 twice as fast. Only loopback addresses are allowed for ``host``.
-    ``verbose`` logs request lines to stderr; ``max_requests`` bounds what ``.requests`` keeps.
+    ``verbose`` logs request lines to stderr; ``max_requests`` and ``max_recorded_bytes`` (request body
+    bytes, default 64 MB) bound what ``.requests`` keeps.
     ``max_body_bytes`` (default 32 MB) is the largest request body taken; larger ones get 413, as the
     live API refuses huge uploads (raise it to send, say, an hour of WAV in a benchmark).
     """
@@ -175,7 +200,7 @@ def start_emulator(
         raise ValueError(f"realtime must be a finite number >= 0, not {realtime!r}")
     if max_body_bytes < 0:
         raise ValueError(f"max_body_bytes must be >= 0, not {max_body_bytes!r}")
-    server = EmulatorServer((host, port), realtime, verbose, max_requests, max_body_bytes)
+    server = EmulatorServer((host, port), realtime, verbose, max_requests, max_body_bytes, max_recorded_bytes)
     # A short poll interval makes shutdown() return quickly.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="or-audio-emulator", daemon=True

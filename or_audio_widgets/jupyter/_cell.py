@@ -13,7 +13,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ._prompt import check_options, resolve_sources, substitute
+from ._prompt import check_cell_options, resolve_sources, substitute
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
 DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
@@ -35,7 +35,7 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
     if not prompt and not sources:
         raise UsageError("Nothing to send: write a prompt (or give audio with -i).")
     surface = pick_surface(args, catalogue)
-    check_options(args)
+    check_cell_options(args)
     check_surface(args, surface, prompt, sources)
     if not prompt:
         prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT

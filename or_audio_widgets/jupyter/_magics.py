@@ -127,8 +127,8 @@ class OrAudioMagics(Magics):
         player = self._live_player(request)
         from ._run import execute
 
-        reply, interrupted = execute(request, connection, player=player)
-        self._store(reply, args.out)
+        reply, interrupted = execute(request, connection, player=player,
+                                     store=lambda received: self._store(received, args.out))
         if interrupted:
             from ._run import CellError
 
@@ -142,14 +142,14 @@ class OrAudioMagics(Magics):
         return self._connect(args.timeout).client.catalogue()
 
     def _connect(self, timeout: float | None) -> ReadyClient:
-        from ..errors import MissingAPIKeyError
+        from ..errors import OpenRouterAudioError
         from ._run import CellError
 
         try:
             return self._session.connect(offline=self.is_offline(), base_url=self.base_url or None,
                                          timeout=timeout or self.timeout, headers=dict(self.headers))
-        except MissingAPIKeyError as exc:
-            raise CellError("MissingAPIKeyError", str(exc)) from None
+        except OpenRouterAudioError as exc:  # no key, a key that cannot be sent, a timeout that is not finite
+            raise CellError(type(exc).__name__, str(exc)) from None
 
     def is_offline(self) -> bool:
         """True when replies come from the in-process offline emulator."""
@@ -198,7 +198,7 @@ class OrAudioMagics(Magics):
         args = self._parse(self.oraudio_config, line, (*names, "base_url"))
         if args.offline and args.online:
             raise UsageError("--offline and --online contradict each other; choose one.")
-        if args.embed_limit is not None and args.embed_limit < 0:
+        if args.embed_limit is not None and not 0 <= args.embed_limit < float("inf"):  # NaN fails too
             raise UsageError("--embed-limit must be zero or more megabytes.")
         for name in (*names, "format", "base_url", "embed"):
             value = getattr(args, name)

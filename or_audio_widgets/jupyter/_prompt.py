@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import string
@@ -113,7 +114,7 @@ def unquote_options(args: Any, names: Sequence[str]) -> None:
             setattr(args, name, unquote(value))
 
 
-def check_options(args: Any) -> None:
+def check_cell_options(args: Any) -> None:
     """Option values that would only fail after the (paid) request: refused now, as a UsageError."""
     validate_name(args.out)
     if args.text:
@@ -123,8 +124,11 @@ def check_options(args: Any) -> None:
             verb = "is" if len(spoken) == 1 else "are"
             raise UsageError(f"{', '.join(spoken)} {verb} for a spoken reply, and --text asks for a written "
                              "one: drop one or the other.")
-    for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout)):
-        if value is not None and value <= 0:
+    for name, value in (("--max-tokens", args.max_tokens), ("--timeout", args.timeout),
+                        ("--temperature", args.temperature)):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{name} must be a finite number, not {value}.")
+        if value is not None and value <= 0 and name != "--temperature":
             raise UsageError(f"{name} must be positive, not {value}.")
     if args.save:
         from ..core._formats import format_from_suffix

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,15 @@ def cell_messages(request: Request) -> list[dict[str, Any]]:
     return messages
 
 
-def execute(request: Request, connection: ReadyClient, *, player: Any = None) -> tuple[Any, bool]:
+def execute(
+    request: Request, connection: ReadyClient, *, player: Any = None,
+    store: Callable[[Any], None] | None = None,
+) -> tuple[Any, bool]:
     """Stream the reply with a live display, then leave the saved record; return (reply, interrupted).
 
     Errors before any output raise :class:`CellError`; a broken or interrupted stream still leaves the
-    partial reply's record, marked incomplete.
+    partial reply's record, marked incomplete. ``store`` gets the reply as soon as it is received, before
+    the saving and compressing that follow, so a Ctrl-C during those cannot lose it.
     """
     notice = connection.notice
     try:
@@ -87,14 +92,15 @@ def execute(request: Request, connection: ReadyClient, *, player: Any = None) ->
     live = LiveDisplay(request.model, notice=notice, player=player)
     try:
         if request.surface == "transcription":
-            return _transcribe(request, connection, live)
-        return _stream(request, connection, messages, live)
+            return _transcribe(request, connection, live, store)
+        return _stream(request, connection, messages, live, store)
     finally:
         _close(player)
 
 
 def _stream(
-    request: Request, connection: ReadyClient, messages: list[dict[str, Any]], live: LiveDisplay
+    request: Request, connection: ReadyClient, messages: list[dict[str, Any]], live: LiveDisplay,
+    store: Callable[[Any], None] | None = None,
 ) -> tuple[Any, bool]:
     notice = connection.notice
     live.start()
@@ -119,11 +125,14 @@ def _stream(
         live.discard()
         return None, True
     reply = stream.reply
+    if store is not None:
+        store(reply)  # first: what follows (encoding, saving) takes time and may be interrupted
     finish(live, reply, request, notice)
     return reply, interrupted
 
 
-def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay) -> tuple[Any, bool]:
+def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay,
+                store: Callable[[Any], None] | None = None) -> tuple[Any, bool]:
     live.start()
     try:
         reply = transcribe_cell(request, connection.client)
@@ -133,6 +142,8 @@ def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay) ->
     except OpenRouterAudioError as exc:
         live.discard()
         raise error_from(exc, connection.notice) from None
+    if store is not None:
+        store(reply)
     finish(live, reply, request, connection.notice)
     return reply, False
 

@@ -1,0 +1,97 @@
+"""transcribe_many's results file survives crashes and odd text, and Ctrl-C closes what is in flight."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from _client_helpers import make_wav
+from _hostile import KEY, SSE_HEAD, HostileServer, read_request, transcript, wait_closed
+
+from or_audio_widgets.client._batch import transcribe_many
+from or_audio_widgets.client._client import OpenRouterAudio
+from or_audio_widgets.client._journal import load_done
+
+
+class Echo:
+    """A client whose transcript is the source itself (any text, lone surrogates included)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def transcribe(self, source: Any, **params: Any) -> Any:
+        self.calls.append(source)
+        return SimpleNamespace(text=source.upper(), complete=True, error=None)
+
+
+@pytest.mark.parametrize("torn", [b'{"key": "b", "status": "o', '{"key": "b", "text": "\u00e9'.encode()[:-1]],
+                         ids=["mid-record", "mid-utf8-character"])
+def test_a_torn_last_line_is_set_aside_and_the_next_record_has_a_line_of_its_own(
+    tmp_path: Path, torn: bytes
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(json.dumps({"key": "a", "status": "ok", "text": "A"}).encode() + b"\n" + torn)
+    client = Echo()
+    results = transcribe_many(["a", "b"], client=client, results=out, progress=False)
+    assert client.calls == ["b"]  # "a" was done; the torn "b" is done again
+    assert [r["text"] for r in results] == ["A", "B"]
+    lines = out.read_bytes().split(b"\n")
+    assert lines[1] == torn  # set aside as it was, on its own line
+    assert json.loads(lines[2])["key"] == "b"
+    assert set(load_done(out)) == {"a", "b"}
+
+
+def test_text_the_file_cannot_encode_is_written_escaped(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    results = transcribe_many(["lone \udc80 half", "fine \u00e9"], client=Echo(), results=out, progress=False)
+    assert [r["status"] for r in results] == ["ok", "ok"]
+    assert {r["text"] for r in load_done(out).values()} == {"LONE \udc80 HALF", "FINE \u00c9"}
+    out.read_bytes().decode("utf-8")  # the file itself stays valid UTF-8
+
+
+def test_signed_urls_are_kept_without_credentials_or_signature(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    url = "https://user:pw-secret@example.invalid/clip.wav?X-Amz-Signature=sig-secret#frag"
+
+    class Fails:
+        def transcribe(self, source: Any, **params: Any) -> Any:
+            raise RuntimeError(f"could not fetch {source}")
+
+    results = transcribe_many([url], client=Fails(), results=out, progress=False)
+    assert results[0]["key"] == "https://example.invalid/clip.wav"
+    text = out.read_text()
+    for secret in ("pw-secret", "sig-secret", "frag"):
+        assert secret not in text
+
+
+def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_path: Path) -> None:
+    served = []
+    closed = threading.Semaphore(0)
+
+    def handler(conn: socket.socket) -> None:
+        read_request(conn)
+        served.append(conn)
+        if len(served) == 1:  # the first answer is whole; the others stream forever
+            conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("done") + b"data: [DONE]\n\n")
+            return
+        conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("partial"))
+        if len(served) == 3:
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C meanwhile
+        wait_closed(conn, 20)
+        closed.release()
+
+    out = tmp_path / "r.jsonl"
+    sources = {name: make_wav(0.2 + i / 10) for i, name in enumerate("abc")}
+    with HostileServer(handler) as server:
+        client = OpenRouterAudio(KEY, server.base_url, max_retries=0, check_models=False)
+        with pytest.raises(KeyboardInterrupt, match=r"1 results done.*2 in flight cancelled"):
+            transcribe_many(sources, model="m", client=client, concurrency=3, results=out, progress=False)
+        assert closed.acquire(timeout=5) and closed.acquire(timeout=5)  # both streams were closed
+    assert [r["status"] for r in load_done(out).values()] == ["ok"]
