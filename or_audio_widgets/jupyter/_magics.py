@@ -156,6 +156,7 @@ class OrAudioMagics(Magics):
             embed_limit=self.embed_limit,
             save=Path(args.save).expanduser() if args.save else None,
             autoplay=args.autoplay,
+            out=args.out,
         )
 
     def _connect(self, timeout: float | None) -> Connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,14 @@ class Request:
     embed_limit: int = DEFAULT_EMBED_LIMIT
     save: Path | None = None
     autoplay: bool = False
+    out: str | None = None  # the --out variable: also the name of the downloaded file
+
+    def file_stem(self) -> str:
+        """A readable name for this reply's file: the ``--out`` name, else the prompt's first words."""
+        if self.out:
+            return self.out
+        words = re.findall(r"[A-Za-z0-9]+", self.prompt)[:6]
+        return "-".join(words).lower()[:48] or "reply"
 
 
 def error_from(exc: BaseException, notice: str | None = None) -> CellError:
@@ -132,7 +141,8 @@ def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) 
             notice += f"could not save {save_path}: {exc}"
             save_path = None
     placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=save_path)
-    live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice))
+    live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice,
+                             name=request.file_stem()))
 
 
 def _has_output(stream: Any) -> bool:
