@@ -60,7 +60,7 @@ def test_model_output_is_escaped_everywhere(attack: str) -> None:
         notice=attack,
     )
     tags = {tag for tag, _ in parse(markup).tags}
-    assert tags <= {"div", "audio", "img", "a", "details", "summary"}
+    assert tags <= {"div", "audio", "img", "a", "details", "summary", "template"}
     assert "<script" not in markup and "<svg onload" not in markup
     [img] = tags_named(markup, "img")  # the waveform, and only it
     assert (img["src"] or "").startswith("data:image/svg+xml;base64,")
@@ -124,7 +124,8 @@ def test_download_link_has_a_readable_filename_and_no_second_copy() -> None:
     markup = render_reply(reply(id="gen-1/../x y"))
     [link] = tags_named(markup, "a")
     assert link["download"] == "gen-1_.._x_y.wav"
-    assert link["href"] == "#" and link["onclick"] == _html._TAKE_PLAYER_SRC  # takes the player's src
+    # no href to a second copy: a click takes the player's src
+    assert link["href"] == "#or-audio-download" and link["onclick"] == _html._TAKE_PLAYER_SRC
     assert markup.count("data:audio/wav;base64,") == 1
     [named] = tags_named(render_reply(reply(), filename="greeting"), "a")
     assert named["download"] == "greeting.wav"
@@ -132,15 +133,16 @@ def test_download_link_has_a_readable_filename_and_no_second_copy() -> None:
     assert external["href"] == "out/r.wav" and "onclick" not in external
 
 
-def test_untrusted_note_shows_only_where_css_variables_were_dropped() -> None:
+def test_untrusted_note_shows_only_where_the_sanitizer_ran() -> None:
     markup = render_reply(reply())
-    link_box, note = [a for t, a in parse(markup).tags if t == "div" and "display" in (a["style"] or "")]
-    # Sanitized (an untrusted notebook), every var() goes: the link's box keeps only display:none, the
-    # note's display goes and it shows. Trusted, var() falls back: the link shows, the note does not.
+    [link_box] = [a for t, a in parse(markup).tags if t == "div" and "display:none" in (a["style"] or "")]
+    # Sanitized (an untrusted notebook), var() goes and the link's box keeps display:none; trusted, the
+    # variable falls back to inline and the link shows.
     assert (link_box["style"] or "").startswith("display:none;display:var(--or-audio-unset, inline)")
-    assert (note["style"] or "").startswith("display:var(--or-audio-unset, none)")
-    assert "Trust Notebook" in html_text(markup)
-    assert "Trust Notebook" not in render_reply(reply(), audio_src="out/r.wav")  # a file link works anyway
+    # A browser never shows a <template>'s content; the sanitizer drops the tag and keeps what is inside.
+    note = re.search(r"<template>(.*?)</template>", markup, re.S)
+    assert note and "File &gt; Trust Notebook" in note.group(1)
+    assert "<template>" not in render_reply(reply(), audio_src="out/r.wav")  # a file link works anyway
 
 
 def test_a_placed_copy_gets_its_own_mime_type_and_suffix() -> None:
@@ -149,7 +151,7 @@ def test_a_placed_copy_gets_its_own_mime_type_and_suffix() -> None:
     [audio] = tags_named(markup, "audio")
     assert audio["src"] == mp3_uri
     [link] = tags_named(markup, "a")
-    assert link["download"] == "gen-7.mp3" and link["href"] == "#"
+    assert link["download"] == "gen-7.mp3" and link["href"] == "#or-audio-download"
     [ogg] = tags_named(render_reply(reply(), audio_src="r.ogg", mime_type="audio/ogg; codecs=opus"), "a")
     assert ogg["download"] == "gen-123.ogg"
     with pytest.raises(ValueError, match="audio_src"):

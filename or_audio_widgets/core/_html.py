@@ -9,8 +9,10 @@ by someone else): it keeps ``<audio src>`` whatever the scheme, and ``<img src>`
 ``<svg>``, ``data:`` links and every ``style`` value it does not recognise, CSS variables included. So the
 audio is the ``src`` of the ``<audio>`` element itself, the waveform is an ``<img>`` of an SVG, and colours
 are JupyterLab's theme variables with light fallbacks (the sanitizer drops them and the text inherits the
-theme's colour). That last rule also tells the two cases apart without a script: a line styled
-``display:var(--unset, none)`` shows only where the sanitizer ran, and says how to trust the notebook.
+theme's colour). Two things tell the cases apart without a script: a box styled ``display:none`` then
+``display:var(--unset, inline)`` shows only where the variable survived (trusted), and a line inside a
+``<template>`` (never shown by a browser, and dropped with its text kept by the sanitizer) shows only where
+the sanitizer ran, saying how to trust the notebook.
 
 The download link holds no second copy of inline audio: on click it takes the player's own ``src``.
 """
@@ -43,8 +45,7 @@ MUTED = ("color:var(--jp-ui-font-color2, var(--vscode-descriptionForeground, #61
          "font-size:12px")
 ERROR = "color:var(--jp-error-color1, var(--vscode-errorForeground, #b00020));font-weight:bold"
 _BOX = "font-family:var(--jp-ui-font-family, sans-serif);font-size:13px;line-height:1.4;max-width:48em"
-# Shown only where a sanitizer dropped the CSS variable (an untrusted notebook), and the reverse.
-ONLY_UNTRUSTED = "display:var(--or-audio-unset, none)"
+# Shown only where the CSS variable survived: a trusted notebook.
 ONLY_TRUSTED = "display:none;display:var(--or-audio-unset, inline)"
 UNTRUSTED_NOTE = ("This notebook is not trusted here, so its download link is off (the player still plays): "
                   "File &gt; Trust Notebook turns it on.")
@@ -124,7 +125,7 @@ def _audio_parts(reply: AudioReply, pcm: memoryview | bytes, audio_src: str | No
         src, ext = _e(audio_src), _ext(reply.format)
     auto = " autoplay" if autoplay else ""
     out = [f'<audio controls preload="metadata"{auto} src="{src}" '
-           'style="width:100%;max-width:32em">{NO_PLAYER}</audio>']
+           f'style="width:100%;max-width:32em">{NO_PLAYER}</audio>']
     if pcm:
         out.append(waveform_img(pcm, reply.channels))
     if download:
@@ -142,9 +143,10 @@ def download_link(src: str, name: str) -> list[str]:
     label = f"download {_e(name)}"
     if not src.startswith("data:"):
         return [f'<div><a download="{_e(name)}" href="{src}">{label}</a></div>']
-    return [f'<div style="{ONLY_TRUSTED}"><a class="or-audio-download" download="{_e(name)}" href="#" '
-            f'onclick="{_TAKE_PLAYER_SRC}">{label}</a></div>',
-            f'<div class="or-audio-untrusted" style="{ONLY_UNTRUSTED};{MUTED}">{UNTRUSTED_NOTE}</div>']
+    # href: a fragment, which JupyterLab leaves alone (a relative path it would open as a document)
+    return [f'<div style="{ONLY_TRUSTED}"><a class="or-audio-download" download="{_e(name)}" '
+            f'href="#or-audio-download" onclick="{_TAKE_PLAYER_SRC}">{label}</a></div>',
+            f'<template><div class="or-audio-untrusted" style="{MUTED}">{UNTRUSTED_NOTE}</div></template>']
 
 
 def _pcm(reply: AudioReply) -> memoryview | bytes:

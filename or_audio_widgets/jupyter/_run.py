@@ -27,7 +27,9 @@ class CellError(OpenRouterAudioError):
         self.notice = notice
 
     def _render_traceback_(self) -> list[str]:
-        lines = [f"\x1b[31m{self.title}\x1b[0m: {self.message}"]
+        # bold, not red: the front end already shows errors on a red-tinted background, where red text
+        # reads poorly (2.7:1 in JupyterLab's light theme)
+        lines = [f"\x1b[1m{self.title}\x1b[0m: {self.message}"]
         if self.notice:
             lines.append(f"({self.notice})")
         return lines
