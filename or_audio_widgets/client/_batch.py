@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core._sources import display_url
+from ._batch_progress import BatchProgress, BatchResults
 
 _KEEP = ("text", "transcript", "model", "id", "usage", "cost", "complete", "error")
 
@@ -30,7 +31,7 @@ def transcribe_many(
     client: Any = None,
     progress: bool = True,
     **params: Any,
-) -> list[dict[str, Any]]:
+) -> BatchResults:
     """Transcribe every source; return one result dict per source, in input order.
 
     ``sources``: anything :func:`prepare_audio` takes (paths, URLs, bytes, arrays, ...), or a mapping
@@ -38,7 +39,9 @@ def transcribe_many(
     ``"incomplete"`` or ``"error"``), ``text`` and, when it failed, ``error`` and ``error_type``; errors
     are recorded, never raised. ``results`` is a JSON Lines file: each result is appended as it
     finishes, and a rerun skips every key already recorded ``"ok"`` (so it resumes; failures are retried).
-    ``None`` keeps nothing on disk.
+    ``None`` keeps nothing on disk. ``progress`` shows a bar counting ok, failed and skipped files, and
+    a summary line at the end. The list returned also has ``.table()`` (a pandas DataFrame when pandas
+    is there) and ``.summary``.
 
     ``executor`` is any :class:`concurrent.futures.Executor` (default: a thread pool of ``concurrency``
     workers); at most ``concurrency`` items are in flight at once either way. To run on a cluster (the
@@ -75,21 +78,23 @@ def transcribe_many(
     todo = [(key, source) for key, source in items if key not in finished]
     own = executor is None
     pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, concurrency))
+    shown = BatchProgress(len(items), len(items) - len(todo), show=progress,
+                          results=str(path) if path is not None else None)
     try:
-        _run(pool, client, todo, call, max(1, concurrency), path, finished, progress, len(items))
+        _run(pool, client, todo, call, max(1, concurrency), path, finished, shown)
     finally:
+        shown.close()
         if own:
             pool.shutdown(wait=False, cancel_futures=True)
         if own_client:
             client.close()
-    return [finished[key] for key, _ in items if key in finished]
+    out = BatchResults(finished[key] for key, _ in items if key in finished)
+    out.summary = shown.summary()
+    return out
 
 
 def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[str, Any], limit: int,
-         path: Path | None, finished: dict[str, dict[str, Any]], progress: bool, total: int) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, initial=total - len(todo), desc="transcribing", unit="file", disable=not progress)
+         path: Path | None, finished: dict[str, dict[str, Any]], shown: BatchProgress) -> None:
     pending: dict[Future[dict[str, Any]], tuple[str, Any]] = {}
     queue = iter(todo)
     try:
@@ -106,11 +111,10 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
                 result = {"key": key, "source": _describe(source), **_outcome(future)}
                 finished[key] = result
                 _append(path, result)
-                bar.update(1)
+                shown.add(result["status"])
     finally:
         for future in pending:
             future.cancel()
-        bar.close()
 
 
 def transcribe_one(client: Any, source: Any, call: dict[str, Any]) -> dict[str, Any]:
