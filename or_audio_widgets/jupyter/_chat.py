@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE, OUTPUT_FORMATS
+from ._chat_record import ChatRecord
 from ._conversation import Turn, audio_models, default_client, feed, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
@@ -40,6 +41,7 @@ class AudioChat(w.VBox):
         self._client = client  # a plain attribute: never synced, never in saved widget state
         self.offline = offline
         self.turns: list[Turn] = []
+        self._record = ChatRecord(offline)  # the conversation as static output, for a reopened notebook
         self._lock = threading.Lock()
         self._stream: Any = None
         self._stop_asked = False
@@ -81,7 +83,22 @@ class AudioChat(w.VBox):
         self._sync_pickers()
 
     def __repr__(self) -> str:
-        return f"<AudioChat {len(self.turns)} turns, model={self.model_picker.value!r}>"
+        exchanges = sum(turn.role == "user" for turn in self.turns)  # a turn: a message and its reply
+        turns = f"{exchanges} turn{'' if exchanges == 1 else 's'}"
+        return f"<AudioChat {turns}, model={self.model_picker.value!r}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # what a front end without widgets shows in the panel's place
+            bundle["text/plain"] = "AudioChat panel (needs its kernel); the conversation is kept below it"
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """The panel, then the conversation as static output (see :mod:`._chat_record`)."""
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        self._record.show(self.turns)
 
     # --- actions -----------------------------------------------------------------------------------------
 
@@ -112,6 +129,7 @@ class AudioChat(w.VBox):
         if self.recorder.prepared is not None:
             self.recorder.clear()
         self._busy(True)
+        self._record.update(self.turns)
         self._thread = threading.Thread(target=self._run, args=(messages, self.player), daemon=True)
         self._thread.start()
         return self._thread
@@ -147,6 +165,10 @@ class AudioChat(w.VBox):
             self._stream, self._stop_asked = None, False
         self._busy(False)
         self._say(message)
+        try:
+            self._record.update(self.turns)
+        except Exception as exc:  # the live panel has the reply: a record that fails must not hide it
+            self._say(f"{message} (not kept as static output: {exc})")
 
     def _exchange(self, messages: list[dict[str, Any]], player: LivePlayer) -> str:
         model = str(self.model_picker.value)
