@@ -63,7 +63,7 @@ def test_a_turn_still_streaming_shows_the_question_and_each_finished_turn_is_ren
     record_of(chat)  # the finished turn is rendered now, and kept
     rendered: list[int] = []
     real = _chat_record._reply_html
-    monkeypatch.setattr(_chat_record, "_reply_html", lambda r, n, o: rendered.append(n) or real(r, n, o))
+    monkeypatch.setattr(_chat_record, "_reply_html", lambda r, n: rendered.append(n) or real(r, n))
     chat.turns.append(type(chat.turns[0])("user", "Still waiting"))
     page = record_of(chat)["text/html"]
     assert "Still waiting" in page and page.count('class="or-audio-reply"') == 1 and rendered == []

@@ -55,7 +55,7 @@ class ChatRecord:
     def _exchange(self, number: int, user: Any, reply: Any) -> str:
         if number in self._done:
             return self._done[number]
-        rendered = _user_html(user) + (_reply_html(reply, number, self.offline) if reply else "")
+        rendered = _user_html(user) + (_reply_html(reply, number) if reply else "")
         if reply is not None:
             self._done[number] = rendered
         return rendered
@@ -90,12 +90,15 @@ def _user_html(turn: Any) -> str:
     return f'<div class="or-audio-chat-user" style="{box}">{"".join(lines)}</div>'
 
 
-def _reply_html(reply: Any, number: int, offline: bool) -> str:
-    from ._saved import place_audio, saved_bundle
+def _reply_html(reply: Any, number: int) -> str:
+    """A reply as a saved cell shows it, less what the record's header already says (offline, where the
+    full-quality audio is: the chat's ``turns``)."""
+    from ..core._html import render_reply
+    from ._saved import place_audio
 
-    notice = "offline emulator" if offline else None
     placement = place_audio(reply, embed="auto", limit=_USER_AUDIO_LIMIT)
-    return saved_bundle(reply, placement, notice=notice, name=f"turn-{number}")["text/html"]
+    return render_reply(reply, audio_src=placement.src, mime_type=placement.mime, filename=f"turn-{number}",
+                        download=placement.how != "none")
 
 
 def _plain(exchanges: list[tuple[Any, Any]], count: str) -> str:
