@@ -62,3 +62,16 @@ def test_a_file_named_like_a_variable_still_works(ip: Any, rec: Recorded, online
     (tmp_path / "take").write_bytes(make_audio(tmp_path, "wav", seconds=0.5).read_bytes())
     ip.run_cell_magic("oraudio", "--text -i take", "Transcribe this")
     assert "duration=0.5" in ip.user_ns["_oraudio"].text
+
+
+def test_a_voice_the_model_refused_once_is_refused_before_sending_after(ip: Any, rec: Recorded,
+                                                                      online: Any) -> None:
+    first = ip.run_cell("%%oraudio --voice nobody\nHi").error_in_exec
+    assert first is not None and "Supported values are" in first.message  # the server's refusal
+    posts = len([r for r in online.requests if r.method == "POST"])
+    again = ip.run_cell("%%oraudio --voice nobody_else\nHi").error_in_exec
+    assert again is not None and again.title == "Unknown voice"
+    assert "nobody_else" in again.message and "alloy" in again.message and "--voice" in again.message
+    assert len([r for r in online.requests if r.method == "POST"]) == posts  # no round trip this time
+    ip.run_cell_magic("oraudio", "--voice nova", "Hi")  # a listed voice still goes through
+    assert ip.user_ns["_oraudio"].complete

@@ -12,6 +12,7 @@ from ..errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import Connection
+from ._voices import check_voice, learn_voices
 
 
 class CellError(OpenRouterAudioError):
@@ -94,6 +95,9 @@ def execute(request: Request, connection: Connection, *, player: Any = None) -> 
         messages = cell_messages(request)  # bad audio fails here, before any network call
     except OpenRouterAudioError as exc:
         raise error_from(exc, notice) from None
+    refused = check_voice(connection.client, request.model, request.audio["voice"]) if request.audio else None
+    if refused:
+        raise CellError("Unknown voice", refused, notice=notice)
     live = LiveDisplay(request.model, notice=notice, player=player)
     try:
         return _stream(request, connection, messages, live)
@@ -119,6 +123,8 @@ def _stream(
     except OpenRouterAudioError as exc:
         if stream is None or not _has_output(stream):
             live.discard()
+            if request.audio:
+                learn_voices(connection.client, request.model, request.audio["voice"], exc)
             raise error_from(exc, notice) from None
     finally:
         if stream is not None:
