@@ -2,8 +2,9 @@
 any request once they are known.
 
 The model catalogue this package reads (``/models``) carries no voices; what does list them is the
-server's own refusal of an unknown voice ("Invalid value: 'x'. Supported values are: 'alloy', ..."), which the live API
-and the emulator both send. The first such refusal costs a round trip; every later cell is checked here.
+server's own refusal of an unknown voice ("Invalid value: 'x'. Supported values are: 'alloy', ..."),
+which the live API and the emulator both send. The first such refusal costs a round trip; every later
+cell is checked here.
 """
 
 from __future__ import annotations

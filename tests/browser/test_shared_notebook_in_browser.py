@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,3 +168,26 @@ def test_replies_the_chat_and_errors_read_well_in_both_themes(
     report("text_contrast_worst", worst)
     failing = {k: v for k, v in worst.items() if v["ratio"] < 4.5}
     assert not failing, failing
+
+
+def test_the_notebook_exported_to_html_plays_and_downloads(
+    saved: Saved, bare_browsers: dict[str, Any], tmp_path: Path, artifacts: Path
+) -> None:
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--output-dir", str(tmp_path)]
+    subprocess.run([*command, str(saved.path)], check=True, capture_output=True, timeout=120)
+    page = bare_browsers["allowed"].new_page()
+    try:
+        page.goto((tmp_path / "shared.html").as_uri())
+        replies = page.locator(".or-audio-reply")
+        expect(replies).to_have_count(len(CELLS))
+        for index, name in enumerate(CELLS):
+            reply = replies.nth(index)
+            assert audio_duration(reply.locator("audio")) == pytest.approx(saved.seconds[name], abs=0.06)
+            expect(reply.locator("a.or-audio-download")).to_be_visible()  # exported HTML is not sanitized
+            expect(reply.locator(".or-audio-untrusted")).to_have_count(0)  # the <template> is never shown
+        with page.expect_download() as info:
+            replies.first.locator("a.or-audio-download").click()
+        assert info.value.suggested_filename == "greeting.mp3"
+        replies.first.screenshot(path=str(artifacts / "exported_html_reply.png"))
+    finally:
+        page.close()
