@@ -4,6 +4,8 @@ the page and plays (JupyterLab, then the same file in Notebook 7)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,18 @@ def test_the_saved_conversation_plays_in_notebook_7(
             check_conversation(page).screenshot(path=str(artifacts / "chat_reopened_notebook7.png"))
         finally:
             page.close()
+
+
+def test_the_conversation_plays_in_the_notebook_exported_to_html(
+    reopened: tuple[Any, Path], bare_browsers: dict[str, Any], tmp_path: Path
+) -> None:
+    """A front end without widgets (nbconvert's HTML): the panel cannot show, the conversation does."""
+    _, saved = reopened
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--output-dir", str(tmp_path)]
+    subprocess.run([*command, str(saved)], check=True, capture_output=True, timeout=120)
+    page = bare_browsers["allowed"].new_page()
+    try:
+        page.goto((tmp_path / "chat-kept.html").as_uri())
+        check_conversation(page)
+    finally:
+        page.close()
