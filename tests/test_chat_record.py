@@ -86,3 +86,12 @@ def test_displaying_the_chat_adds_the_record_and_each_turn_updates_it(emulator: 
     updates = [m for m in shell_rec.displays() if m["update"] and m["transient"]["display_id"] == display_id]
     assert updates and "1 turn" in updates[-1]["data"]["text/plain"]
     assert "You said: Hello there" in updates[-1]["data"]["text/html"]
+
+
+def test_a_part_that_is_not_base64_is_not_put_into_the_page() -> None:
+    from or_audio_widgets.jupyter._chat_record import ChatRecord
+    from or_audio_widgets.jupyter._conversation import Turn
+
+    hostile = {"type": "input_audio", "input_audio": {"data": 'AAAA" onerror="alert(1)', "format": "wav"}}
+    page = ChatRecord().bundle([Turn("user", "hi", [hostile], ["x.wav"])])["text/html"]
+    assert "onerror" not in page and "<audio" not in page and "not kept in the notebook" in page

@@ -87,6 +87,8 @@ def test_player_plays_the_wav_as_a_data_uri_and_never_loops() -> None:
     [audio] = tags_named(markup, "audio")
     assert "controls" in audio and "loop" not in audio and "autoplay" not in audio
     assert tags_named(markup, "source") == []  # JupyterLab drops <source src> in untrusted notebooks
+    # a page that strips <audio> (and keeps its text) says where it plays
+    assert _html.NO_PLAYER in html_text(markup) and "Notebook 7" in _html.NO_PLAYER
     src = audio["src"] or ""
     assert src.startswith("data:audio/wav;base64,")
     assert base64.b64decode(src.split(",", 1)[1]) == r.audio

@@ -11,11 +11,13 @@ stylesheet hides the record (the panel shows the same turns); without the panel 
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from ..core._html import MUTED, format_cost
 
 RECORD_CLASS = "or-audio-chat-record"
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _USER_AUDIO_LIMIT = 2_000_000  # bytes of base64 kept per recording; above, a line says it is not kept
 _MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac",
          "aac": "audio/aac", "m4a": "audio/mp4", "aiff": "audio/aiff", "webm": "audio/webm"}
@@ -78,7 +80,7 @@ def _user_html(turn: Any) -> str:
         audio = part.get("input_audio") or {}
         data, fmt = str(audio.get("data", "")), str(audio.get("format", ""))
         what = html.escape(turn.sources[index]) if index < len(turn.sources) else "audio"
-        if fmt in _MIME and len(data) <= _USER_AUDIO_LIMIT:
+        if fmt in _MIME and len(data) <= _USER_AUDIO_LIMIT and _BASE64.fullmatch(data):
             # base64 and a MIME type from the table above: nothing to escape
             src = f"data:{_MIME[fmt]};base64,{data}"
             lines.append(f'<audio controls preload="metadata" src="{src}" style="width:100%;max-width:32em">'
