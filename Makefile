@@ -14,9 +14,10 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 .PHONY: setup test lint demo bench clean
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Setting up $(VENV): the package, JupyterLab and the test tools (a minute or two the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,demo]'
+	$(PY) -m pip install --progress-bar on -e '.[test,demo]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -28,20 +29,32 @@ lint: setup
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The demo runs on a scratch copy of notebooks/, made afresh each time: running it never changes a file in git.
+DEMO_DIR := demo-notebooks
+
 demo: setup
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp notebooks/*.ipynb $(DEMO_DIR)/
+	@if [ "$(OR_AUDIO_OFFLINE)" = "1" ]; then \
+		echo "Mode: offline emulator (replies come from a built-in emulator of the API; no key, no network)."; \
+		echo "      For OpenRouter itself: OPENROUTER_API_KEY=<your key> OR_AUDIO_OFFLINE=0 make demo"; \
+	else \
+		echo "Mode: OpenRouter, with the key in OPENROUTER_API_KEY (calls are billed to it)."; \
+		echo "      For the offline emulator instead: OR_AUDIO_OFFLINE=1 make demo"; \
+	fi
+	@echo "Notebooks: a fresh copy of notebooks/ in $(DEMO_DIR)/ (ignored by git, replaced at each make demo)."
 ifeq ($(DEMO_HEADLESS),1)
 	mkdir -p demo-output
 	$(PY) -m jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=120 \
-		--output-dir demo-output notebooks/01-quickstart.ipynb
+		--output-dir demo-output $(DEMO_DIR)/01-quickstart.ipynb
 	@echo "Wrote demo-output/01-quickstart.html"
 else
 	@# Offline, the emulator speaks at the speed of speech so that replies visibly stream.
 	OR_AUDIO_EMULATOR_REALTIME=$${OR_AUDIO_EMULATOR_REALTIME:-$(if $(filter 1,$(OR_AUDIO_OFFLINE)),1,0)} \
-		$(PY) -m jupyter lab --ip=127.0.0.1 --no-browser $(ALLOW_ROOT) notebooks/
+		$(PY) -m jupyter lab --ip=127.0.0.1 --no-browser $(ALLOW_ROOT) $(DEMO_DIR)/
 endif
 
 bench: setup
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output test-artifacts .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-output demo-notebooks test-artifacts .mypy_cache .ruff_cache

@@ -141,7 +141,9 @@ def test_keyboard_interrupt_in_a_callback_closes_and_propagates(client: OpenRout
         client.speak("ctrl-c", on_event=interrupt, headers=LONG)
     # what speak() received before Ctrl-C is not lost with the exception
     assert client.last_reply is not None
-    assert client.last_reply.transcript.endswith("You said: ctrl-c")
+    # the words that had arrived by the first audio chunk (the transcript runs just ahead of the audio)
+    assert "Offline emulator speaking. You said: ctrl-c".startswith(client.last_reply.transcript)
+    assert client.last_reply.transcript
     assert_cancelled_but_playable(client.last_reply)
     # the client stays usable after an interrupted call
     assert client.speak("after", headers={"X-Emulator-Realtime": "0", "X-Emulator-Seconds": "0.2"}).complete

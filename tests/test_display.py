@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import Recorded, RecordingPublisher, audio_uris, wav_seconds
+from _magics_support import Recorded, RecordingPublisher, audio_uris, decoded_seconds, wav_seconds
 
 from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
 from or_audio_widgets.core._events import AudioDelta, End, KeepAlive, Started, TranscriptDelta
@@ -144,15 +144,35 @@ def _reply(seconds: float, fmt: str = "wav", outcome: ReplyOutcome | None = None
                       origin=ReplyOrigin(id="gen-1"), outcome=outcome or ReplyOutcome())
 
 
-def test_auto_inlines_small_audio_once() -> None:
-    reply = _reply(1.0)
+def test_auto_inlines_audio_under_a_second_once_as_it_is() -> None:
+    reply = _reply(0.9)
     placement = _saved.place_audio(reply, embed="auto")
     assert placement.how == "inline" and placement.embedded_bytes == len(reply.audio)
-    page = _saved.saved_bundle(reply, placement)["text/html"]
+    page = _saved.saved_bundle(reply, placement, name="short")["text/html"]
     (mime, data), = audio_uris(page)
-    assert mime == "audio/wav" and wav_seconds(data) == pytest.approx(1.0)
-    assert page.count("base64,") == 1
+    assert mime == "audio/wav" and wav_seconds(data) == pytest.approx(0.9)
+    assert page.count("audio/wav;base64,") == 1 and 'download="short.wav"' in page
     assert "Hi &lt;b&gt;there&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize("seconds", [1.0, 5.0, 20.0])
+def test_auto_compresses_every_reply_of_a_second_or_more_to_a_sixth(seconds: float) -> None:
+    reply = _reply(seconds)
+    placement = _saved.place_audio(reply, embed="auto")
+    assert placement.how == "compressed" and placement.embedded_bytes <= len(reply.audio) / 6
+    page = _saved.saved_bundle(reply, placement, name="turn-2")["text/html"]
+    (mime, data), = audio_uris(page)
+    assert mime == "audio/mpeg" and decoded_seconds(data) == pytest.approx(seconds, abs=0.08)
+    assert 'download="turn-2.mp3"' in page and "--embed inline" in page
+    # the header frame with the encoder's delay and padding: browsers read the exact duration from it
+    assert b"Info" in data[:2000] and b"LAME" in data[:2000]
+
+
+def test_inline_keeps_lossless_wav_whatever_the_length() -> None:
+    reply = _reply(5.0)
+    placement = _saved.place_audio(reply, embed="inline")
+    (mime, data), = audio_uris(_saved.saved_bundle(reply, placement)["text/html"])
+    assert placement.how == "inline" and mime == "audio/wav" and data == reply.audio
 
 
 def test_auto_compresses_large_audio_to_a_sixth_of_ipythons_audio() -> None:
@@ -166,7 +186,7 @@ def test_auto_compresses_large_audio_to_a_sixth_of_ipythons_audio() -> None:
     assert len(page) <= ipython_size / 6
     (mime, data), = audio_uris(page)
     assert mime == "audio/mpeg" and data[:3] in (b"ID3", b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
-    assert page.count("base64,") == 1 and 'type="audio/mpeg"' in page
+    assert page.count("audio/mpeg;base64,") == 1
 
 
 def test_auto_without_ffmpeg_writes_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -176,7 +196,7 @@ def test_auto_without_ffmpeg_writes_a_file(monkeypatch: pytest.MonkeyPatch, tmp_
     assert placement.how == "file" and placement.src == "oraudio-files/gen-1.wav"
     assert wav_seconds((tmp_path / placement.src).read_bytes()) == pytest.approx(3.0)
     page = _saved.saved_bundle(_reply(3.0), placement)["text/html"]
-    assert "base64," not in page and 'href="oraudio-files/gen-1.wav"' in page
+    assert "audio/wav;base64," not in page and 'href="oraudio-files/gen-1.wav"' in page
 
 
 def test_file_uses_the_save_path_when_it_plays(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -190,7 +210,8 @@ def test_file_uses_the_save_path_when_it_plays(monkeypatch: pytest.MonkeyPatch, 
 def test_none_keeps_words_and_waveform_only() -> None:
     reply = _reply(1.0)
     page = _saved.saved_bundle(reply, _saved.place_audio(reply, embed="none"))["text/html"]
-    assert "<audio" not in page and "base64," not in page and "<svg" in page and "--embed none" in page
+    assert "<audio" not in page and "audio/wav;base64," not in page and 'alt="waveform"' in page
+    assert "--embed none" in page and "<a " not in page
 
 
 def test_pcm16_is_wrapped_as_wav_and_text_replies_have_no_player() -> None:

@@ -156,7 +156,14 @@ def test_speech_stream_has_the_shape_of_the_real_captures(emulator: EmulatorHand
         else ""
         for c in chunks
     ]
-    assert kinds.index("audio") > max(i for i, k in enumerate(kinds) if k == "transcript")
+    # the transcript runs ahead of the audio, interleaved with it, as in the real captures: the last
+    # transcript delta after 50% to 88% of the audio chunks
+    assert kinds.index("transcript") < kinds.index("audio")
+    last_words = max(i for i, k in enumerate(kinds) if k == "transcript")
+    audio_chunks = kinds.count("audio")
+    assert audio_chunks >= 4 and 0.5 <= kinds[:last_words].count("audio") / audio_chunks <= 0.88
+    pieces = [delta(c)["audio"]["transcript"] for c in chunks if "transcript" in delta(c).get("audio", {})]
+    assert max(len(p.strip()) for p in pieces) <= 8  # word or sub-word sized, like a model's tokens
     assert any("choices" not in c for c in chunks)
     sizes = [len(a) for a in audio_of(events)]
     assert all(size == 19200 for size in sizes[:-1]) and sizes[-1] % 2400 == 0

@@ -115,3 +115,21 @@ def test_word_deltas_join_back_to_the_text(text: str) -> None:
     pieces = _stream.words(text)
     assert "".join(pieces) == text
     assert all(pieces) or pieces == [""]
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n<é.,'-"), max_size=60))
+def test_transcript_tokens_join_back_to_the_text(text: str) -> None:
+    pieces = _stream.tokens(text)
+    assert "".join(pieces) == text
+    assert all(pieces) or pieces == [""]
+
+
+@pytest.mark.parametrize("chunks", [4, 5, 8, 20, 150])
+@pytest.mark.parametrize("pieces", [1, 3, 12, 60, 400])
+def test_the_transcript_plan_runs_ahead_of_the_audio(pieces: int, chunks: int) -> None:
+    plan = _stream.transcript_after(pieces, chunks)
+    assert len(plan) == chunks + 1 and sum(plan) == pieces and min(plan) >= 0
+    assert plan[0] == min(_stream.TRANSCRIPT_LEAD, pieces)  # words before the first audio chunk
+    if pieces > _stream.TRANSCRIPT_LEAD:
+        last = max(i for i, n in enumerate(plan) if n)  # audio chunks sent before the last delta
+        assert 0.5 <= last / chunks <= 0.88

@@ -25,6 +25,8 @@ from _magics_support import (  # noqa: F401 - the *_fixture names register fixtu
 )
 from IPython.core.error import UsageError
 
+from or_audio_widgets.core._html import format_cost
+
 MIMES = {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg",
          "pcm16": "audio/wav"}
 
@@ -32,13 +34,26 @@ MIMES = {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "opus": 
 @pytest.mark.parametrize("fmt", sorted(MIMES))
 def test_every_output_format_leaves_one_player_that_decodes(ip: Any, rec: Recorded, online: Any,
                                                            fmt: str) -> None:
-    ip.run_cell_magic("oraudio", f"--format {fmt}", "Hi")
+    ip.run_cell_magic("oraudio", f"--format {fmt} --embed inline --out hi", "Hi")
     reply = ip.user_ns["_oraudio"]
     saved = rec.final_html()
     (mime, data), = audio_uris(saved)
-    assert mime.split(";")[0] == MIMES[fmt] and f'type="{mime}"' in saved
+    assert mime.split(";")[0] == MIMES[fmt]
     assert decoded_seconds(data) == pytest.approx(reply.duration, abs=0.08)  # mp3/opus pad a frame
-    assert "<svg" in saved and "download" in saved  # waveform, and how to download without a 2nd copy
+    suffix = {"opus": "ogg", "pcm16": "wav"}.get(fmt, fmt)
+    assert 'alt="waveform"' in saved and f'download="hi.{suffix}"' in saved  # in the format shown
+
+
+@pytest.mark.parametrize("seconds", [1.0, 5.0])
+def test_embed_auto_keeps_a_second_or_more_as_mp3_a_sixth_of_the_wav(ip: Any, rec: Recorded, online: Any,
+                                                                    seconds: float) -> None:
+    ip.run_line_magic("config", f"OrAudioMagics.headers = {{'X-Emulator-Seconds': '{seconds}'}}")
+    ip.run_cell_magic("oraudio", "", "Hi")
+    reply = ip.user_ns["_oraudio"]
+    (mime, data), = audio_uris(rec.final_html())
+    assert mime == "audio/mpeg" and len(data) <= len(reply.audio) / 6
+    assert decoded_seconds(data) == pytest.approx(seconds, abs=0.08)
+    assert 'download="hi.mp3"' in rec.final_html()  # the prompt's words, the format shown
 
 
 def test_usage_cost_and_duration_are_in_the_record(ip: Any, rec: Recorded, online: Any) -> None:
@@ -46,7 +61,7 @@ def test_usage_cost_and_duration_are_in_the_record(ip: Any, rec: Recorded, onlin
     reply = ip.user_ns["_oraudio"]
     assert reply.usage and reply.cost is not None
     saved = rec.final_html()
-    assert f"cost: ${reply.cost:.6g}" in saved and f"{reply.usage['total_tokens']} total" in saved
+    assert f"cost: {format_cost(reply.cost)}" in saved and f"{reply.usage['total_tokens']} total" in saved
     assert f"0:{reply.duration:04.1f}" in saved
 
 

@@ -61,10 +61,13 @@ def _check_saved_file(nb: Any, text: str, tmp_path: Path) -> None:
     for mime, b64 in payloads:
         assert text.count(b64) == 1
         assert decoded_seconds(base64.b64decode(b64)) > 0.5, mime  # ffmpeg decodes it, whatever the format
-    # the first reply: a WAV player, the words escaped, no live leftovers
+    # the first reply: a compressed player (a second or more, and ffmpeg is here), the words escaped, no
+    # live leftovers, and a download link named after --out
     spoken = nb.cells[2]
     (page,) = _html_outputs(spoken)
-    assert "<audio" in page and 'type="audio/wav"' in page and "autoplay" not in page
+    assert '<audio controls preload="metadata" src="data:audio/mpeg;base64,' in page
+    assert "autoplay" not in page
+    assert 'download="first.mp3"' in page
     assert "&lt;b&gt;bold &amp; brave&lt;/b&gt; and {braces}" in page and "<b>bold" not in page
     assert not [o for o in spoken.outputs if o["output_type"] == "stream"]
     # the text reply: escaped, no player
@@ -72,10 +75,11 @@ def _check_saved_file(nb: Any, text: str, tmp_path: Path) -> None:
     assert "&lt;i&gt;this&lt;/i&gt;" in words and "<audio" not in words
     # --embed file: the notebook links a file next to it, which decodes
     (linked,) = _html_outputs(nb.cells[4])
-    src = re.search(r'<source src="([^"]+)" type="audio/mpeg"', linked)
+    src = re.search(r'<audio controls preload="metadata" src="([^"]+)"', linked)
     assert src and not src.group(1).startswith("data:")
     assert (tmp_path / src.group(1)).read_bytes()[:3] in (b"ID3", b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
     assert decoded_seconds((tmp_path / src.group(1)).read_bytes()) > 0.5
+    assert f'download="a-second-reply.mp3" href="{src.group(1)}"' in linked  # named after the prompt
     assert nb.cells[5].outputs[0]["text"].strip() == "AudioReply True"
     json.loads(text)
 

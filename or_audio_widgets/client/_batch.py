@@ -18,6 +18,7 @@ from typing import Any
 from ..core._redact import mask_secrets
 from ..core._sources import display_url
 from ..errors import OptionError
+from ._batch_progress import BatchProgress, BatchResults
 from ._journal import append_record, load_done, open_journal
 
 _KEEP = ("text", "transcript", "model", "id", "usage", "cost", "complete", "error")
@@ -35,7 +36,7 @@ def transcribe_many(
     client: Any = None,
     progress: bool = True,
     **params: Any,
-) -> TranscriptionResults:
+) -> BatchResults:
     """Transcribe every source; return one result dict per source, in input order.
 
     ``model`` defaults to the client's transcription model (``openai/whisper-1``, over
@@ -47,7 +48,9 @@ def transcribe_many(
     ``"incomplete"`` or ``"error"``), ``text`` and, when it failed, ``error`` and ``error_type``; errors
     are recorded, never raised. ``results`` is a JSON Lines file: each result is appended as it
     finishes, and a rerun skips every key already recorded ``"ok"`` (so it resumes; failures are retried).
-    ``None`` keeps nothing on disk.
+    ``None`` keeps nothing on disk. ``progress`` shows a bar counting ok, failed and skipped files, and
+    a summary line at the end. The list returned also has ``.table()`` (a pandas DataFrame when pandas
+    is there) and ``.summary``.
 
     ``executor`` is any :class:`concurrent.futures.Executor` (default: a thread pool of ``concurrency``
     workers); at most ``concurrency`` items are in flight at once either way. To run on a cluster (the
@@ -85,30 +88,23 @@ def transcribe_many(
     todo = [(key, source) for key, source in items if key not in finished]
     own = executor is None
     pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, concurrency))
+    shown = BatchProgress(len(items), len(items) - len(todo), show=progress,
+                          results=str(path) if path is not None else None)
     try:
-        _run(pool, client, todo, call, max(1, concurrency), path, finished, progress, len(items))
+        _run(pool, client, todo, call, max(1, concurrency), path, finished, shown)
     finally:
+        shown.close()
         if own:
             pool.shutdown(wait=False, cancel_futures=True)
         if own_client:
             client.close()
-    return TranscriptionResults(finished[key] for key, _ in items if key in finished)
-
-
-class TranscriptionResults(list[dict[str, Any]]):
-    """The results of :func:`transcribe_many` (a list of dicts), with their summed ``cost``."""
-
-    @property
-    def cost(self) -> float:
-        """US dollars (credits) reported for all results; 0 when the server reported none."""
-        return sum(r["cost"] for r in self if isinstance(r.get("cost"), (int, float)))
+    out = BatchResults(finished[key] for key, _ in items if key in finished)
+    out.summary = shown.summary()
+    return out
 
 
 def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[str, Any], limit: int,
-         path: Path | None, finished: dict[str, dict[str, Any]], progress: bool, total: int) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, initial=total - len(todo), desc="transcribing", unit="file", disable=not progress)
+         path: Path | None, finished: dict[str, dict[str, Any]], shown: BatchProgress) -> None:
     pending: dict[Future[dict[str, Any]], tuple[str, Any]] = {}
     queue = iter(todo)
     try:
@@ -120,25 +116,27 @@ def _run(pool: Executor, client: Any, todo: list[tuple[str, Any]], call: dict[st
             if not pending:
                 return
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-            _record(ready, pending, path, finished)
-            bar.update(len(ready))
-            bar.set_postfix_str(f"${TranscriptionResults(finished.values()).cost:.4f}", refresh=False)
+            for result in _record(ready, pending, path, finished):
+                shown.add(result["status"], result.get("cost"))
     except KeyboardInterrupt:
         raise KeyboardInterrupt(_interrupt(client, pending, path, finished)) from None
     finally:
         for future in pending:
             future.cancel()
-        bar.close()
 
 
 def _record(ready: Iterable[Future[dict[str, Any]]], pending: dict[Future[dict[str, Any]], tuple[str, Any]],
-            path: Path | None, finished: dict[str, dict[str, Any]]) -> None:
+            path: Path | None, finished: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Take the results of ``ready`` out of ``pending``, journal them and return them."""
+    recorded = []
     for future in ready:
         key, source = pending.pop(future)
         result = {"key": key, "source": _describe(source), **_outcome(future)}
         finished[key] = result
         if path is not None:
             append_record(path, result)
+        recorded.append(result)
+    return recorded
 
 
 def _interrupt(client: Any, pending: dict[Future[dict[str, Any]], tuple[str, Any]], path: Path | None,

@@ -1,14 +1,27 @@
 """Static HTML for a reply: escaped words, a native audio player, a waveform, usage and a download link.
 
-No JavaScript and no <style> block, so the output looks and plays the same in JupyterLab, Notebook 7,
+No <script> and no <style> block, so the output looks and plays the same in JupyterLab, Notebook 7,
 nbviewer and exported HTML, and cannot restyle the page around it. Everything that came from a model or
 a server is escaped with ``html.escape(..., quote=True)``.
+
+Written to survive JupyterLab's sanitizer, which renders the outputs of an untrusted notebook (one opened
+by someone else): it keeps ``<audio src>`` whatever the scheme, and ``<img src>``, but drops ``<source src>``,
+``<svg>``, ``data:`` links and every ``style`` value it does not recognise, CSS variables included. So the
+audio is the ``src`` of the ``<audio>`` element itself, the waveform is an ``<img>`` of an SVG, and colours
+are JupyterLab's theme variables with light fallbacks (the sanitizer drops them and the text inherits the
+theme's colour). Two things tell the cases apart without a script: a box styled ``display:none`` then
+``display:var(--unset, inline)`` shows only where the variable survived (trusted), and a line inside a
+``<template>`` (never shown by a browser, and dropped with its text kept by the sanitizer) shows only where
+the sanitizer ran, saying how to trust the notebook.
+
+The download link holds no second copy of inline audio: on click it takes the player's own ``src``.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 import sys
 from typing import TYPE_CHECKING, Any
@@ -22,83 +35,115 @@ if TYPE_CHECKING:
 
 WAVEFORM_POINTS = 240  # bars in the waveform; a few hundred at most keeps the SVG small
 _SAMPLES_PER_BAR = 600  # samples looked at per bar: enough to find peaks, cheap for hours of audio
-# Above this, the data URI is not repeated in a download link (it would double the notebook's size);
-# the player's own menu and AudioReply.save() remain.
-INLINE_DOWNLOAD_LIMIT = 4_000_000
-_BOX = "font-family:sans-serif;font-size:13px;line-height:1.4;max-width:48em"
-_MUTED = "color:#666;font-size:12px"
+WAVEFORM_COLOUR = "#4a78c2"  # a mid blue: at least 3:1 against white and against JupyterLab's dark #111
+# JupyterLab's theme variables; VS Code's next; light fallbacks for pages that define neither.
+MUTED = ("color:var(--jp-ui-font-color2, var(--vscode-descriptionForeground, #616161));"
+         "font-size:12px")
+ERROR = "color:var(--jp-error-color1, var(--vscode-errorForeground, #b00020));font-weight:bold"
+_BOX = "font-family:var(--jp-ui-font-family, sans-serif);font-size:13px;line-height:1.4;max-width:48em"
+# Shown only where the CSS variable survived: a trusted notebook.
+ONLY_TRUSTED = "display:none;display:var(--or-audio-unset, inline)"
+UNTRUSTED_NOTE = ("This notebook is not trusted here, so its download link is off (the player still plays): "
+                  "File &gt; Trust Notebook turns it on.")
+NO_PLAYER = ("This page does not play audio kept in a notebook: open the notebook in JupyterLab or "
+             "Notebook 7 to play it.")
 # what reading a reply's compressed audio raises when it cannot be decoded or encoded here (no ffmpeg)
 _UNDECODABLE = (FFmpegNotFoundError, AudioInputError)
+# the click handler of an inline reply's link: it downloads what the player plays, so the notebook holds
+# the audio once
+_TAKE_PLAYER_SRC = "this.href=this.closest('.or-audio-reply').querySelector('audio').src"
 
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def format_cost(cost: float) -> str:
+    """A cost in dollars as people write it: ``$0.0000507``, ``$0.00334``, ``$1.25``, never ``5.07e-05``."""
+    if cost == 0:
+        return "$0"
+    digits = max(2, 2 - math.floor(math.log10(abs(cost))))  # three significant figures, at least cents
+    text = f"{cost:.{digits}f}"
+    if "." in text and abs(cost) < 1:
+        text = text.rstrip("0").rstrip(".")
+    return f"${text}"
+
+
 def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: bool = False,
-                 notice: str | None = None, download: bool = True, mime_type: str | None = None) -> str:
+                 notice: str | None = None, download: bool = True, mime_type: str | None = None,
+                 filename: str | None = None) -> str:
     """The HTML of one reply.
 
     ``audio_src`` is a URL, path or data URI for the audio (default: a data URI of the reply's own
     audio); ``mime_type`` is the MIME type of the audio at ``audio_src`` when it is not the reply's own
     format (say a compressed MP3 copy; it needs ``audio_src``); ``download=False`` leaves out the download
-    link (when ``audio_src`` is a data URI, the link would hold the audio a second time); ``autoplay``
-    starts playing when shown (never loops); ``notice`` adds a line such as "offline emulator".
+    link; ``filename`` names the downloaded file (without suffix: the suffix is that of the audio played;
+    default: the reply's id); ``autoplay`` starts playing when shown (never loops); ``notice`` adds a line
+    such as "offline emulator".
     """
     if mime_type is not None and audio_src is None:
         raise ValueError("mime_type describes the audio at audio_src; give audio_src too")
     parts = [f'<div class="or-audio-reply" style="{_BOX}">']
     if notice:
-        parts.append(f'<div style="{_MUTED}">{_e(notice)}</div>')
+        parts.append(f'<div style="{MUTED}">{_e(notice)}</div>')
     if not reply.complete:
         reason = reply.error or "the stream did not finish"
-        parts.append(f'<div style="color:#b00020;font-weight:bold">incomplete: {_e(reason)}</div>')
+        parts.append(f'<div style="{ERROR}">incomplete: {_e(reason)}</div>')
     reasoning = getattr(reply, "reasoning", "")  # a reply unpickled from an older version has none
     if reasoning:  # the model's thinking, not its answer: there, but folded away
-        parts.append(f'<details><summary style="{_MUTED}">reasoning</summary>'
-                     f'<div style="white-space:pre-wrap;{_MUTED}">{_e(reasoning)}</div></details>')
+        parts.append(f'<details><summary style="{MUTED}">reasoning</summary>'
+                     f'<div style="white-space:pre-wrap;{MUTED}">{_e(reasoning)}</div></details>')
     if reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.transcript)}</div>')
     if reply.text and reply.text != reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
     pcm = _pcm(reply)  # once: a compressed reply that cannot be decoded would run ffmpeg again
-    parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type))
+    parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type, filename))
     facts = _facts(reply, pcm)
     if facts:
-        parts.append(f'<div style="{_MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
+        parts.append(f'<div style="{MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
     parts.append("</div>")
     return "\n".join(parts)
 
 
 def _audio_parts(reply: AudioReply, pcm: memoryview | bytes, audio_src: str | None, autoplay: bool,
-                 download: bool, mime_type: str | None) -> list[str]:
+                 download: bool, mime_type: str | None, filename: str | None) -> list[str]:
     if audio_src is None and not pcm:
         return []
     if audio_src is None:
         data, mime, ext = _playable(reply, pcm)
         # base64 and a known MIME type hold no character HTML needs escaped: skip copying megabytes
         src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-        link = len(data) <= INLINE_DOWNLOAD_LIMIT
     elif mime_type is not None:
-        src, mime, link = _e(audio_src), mime_type, True
+        src = _e(audio_src)
         placed = format_for_mime(mime_type)  # a copy placed elsewhere, say an MP3: its own suffix
         ext = suffix_for(placed.name if placed is not None else reply.format)
     else:
-        src, mime, ext, link = _e(audio_src), reply.mime_type, suffix_for(reply.format), True
+        src, ext = _e(audio_src), suffix_for(reply.format)
     auto = " autoplay" if autoplay else ""
-    out = [
-        f'<audio controls preload="metadata"{auto} style="width:100%;max-width:32em">'
-        f'<source src="{src}" type="{_e(mime)}">'
-        "Your browser cannot play this audio.</audio>"
-    ]
+    out = [f'<audio controls preload="metadata"{auto} src="{src}" '
+           f'style="width:100%;max-width:32em">{NO_PLAYER}</audio>']
     if pcm:
-        out.append(waveform_svg(pcm, reply.channels))
-    filename = f"{_safe_name(reply.id or 'reply')}.{ext}"
-    if download and link:
-        out.append(f'<div><a download="{_e(filename)}" href="{src}">download {_e(filename)}</a></div>')
-    elif download:
-        out.append(f'<div style="{_MUTED}">save it with reply.save({_e(repr(filename))})</div>')
+        out.append(waveform_img(pcm, reply.channels))
+    if download:
+        out.extend(download_link(src, f"{safe_name(filename or reply.id or 'reply')}.{ext}"))
     return out
+
+
+def download_link(src: str, name: str) -> list[str]:
+    """The one download affordance: a link saving the audio at ``src`` (already escaped) as ``name``.
+
+    For a data URI the link takes the player's ``src`` when clicked, so the audio is not stored twice;
+    a sanitizer (an untrusted notebook) drops that handler, so there the link hides and a line says how
+    to bring it back. A file link works everywhere.
+    """
+    label = f"download {_e(name)}"
+    if not src.startswith("data:"):
+        return [f'<div><a download="{_e(name)}" href="{src}">{label}</a></div>']
+    # href: a fragment, which JupyterLab leaves alone (a relative path it would open as a document)
+    return [f'<div style="{ONLY_TRUSTED}"><a class="or-audio-download" download="{_e(name)}" '
+            f'href="#or-audio-download" onclick="{_TAKE_PLAYER_SRC}">{label}</a></div>',
+            f'<template><div class="or-audio-untrusted" style="{MUTED}">{UNTRUSTED_NOTE}</div></template>']
 
 
 def _pcm(reply: AudioReply) -> memoryview | bytes:
@@ -119,13 +164,24 @@ def _playable(reply: AudioReply, pcm: memoryview | bytes) -> tuple[bytes, str, s
     return pcm_to_wav(pcm, reply.sample_rate, reply.channels), mime_type("wav"), "wav"
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """``name`` as a file name that every system takes: letters, digits, ``._-``; at most 80 characters."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80] or "reply"
+
+
+def waveform_img(pcm: bytes | bytearray | memoryview, channels: int = 1) -> str:
+    """The waveform as an ``<img>`` of :func:`waveform_svg`: sanitizers that drop ``<svg>`` keep it."""
+    svg = waveform_svg(pcm, channels)
+    if not svg:
+        return ""
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return (f'<img alt="waveform" src="{uri}" width="480" height="40" '
+            'style="display:block;width:100%;max-width:32em;height:40px">')
 
 
 def waveform_svg(pcm: bytes | bytearray | memoryview, channels: int = 1,
                  points: int = WAVEFORM_POINTS) -> str:
-    """An inline SVG of the peaks of pcm16 audio: one bar per slice, scaled to the loudest slice."""
+    """An SVG of the peaks of pcm16 audio: one bar per slice, scaled to the loudest slice."""
     peaks = waveform_peaks(pcm, channels, points)
     if not peaks:
         return ""
@@ -135,9 +191,9 @@ def waveform_svg(pcm: bytes | bytearray | memoryview, channels: int = 1,
         half = max(0.5, 20 * peak / top)
         bars.append(f"M{i}.5 {20 - half:.1f}V{20 + half:.1f}")
     return (
-        f'<svg role="img" aria-label="waveform" viewBox="0 0 {len(peaks)} 40" preserveAspectRatio="none" '
-        f'width="100%" height="40" style="display:block;max-width:32em">'
-        f'<path d="{"".join(bars)}" stroke="#4a78c2" stroke-width="0.8" fill="none"/></svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="waveform" '
+        f'viewBox="0 0 {len(peaks)} 40" preserveAspectRatio="none" width="100%" height="40">'
+        f'<path d="{"".join(bars)}" stroke="{WAVEFORM_COLOUR}" stroke-width="0.8" fill="none"/></svg>'
     )
 
 
@@ -182,7 +238,7 @@ def _facts(reply: AudioReply, pcm: memoryview | bytes) -> list[str]:
     if tokens:
         facts.append("tokens: " + ", ".join(tokens))
     if reply.cost is not None:
-        facts.append(f"cost: ${reply.cost:.6g}")
+        facts.append(f"cost: {format_cost(reply.cost)}")
     if reply.model:
         facts.append(reply.model)
     return facts

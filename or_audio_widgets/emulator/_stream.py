@@ -2,12 +2,18 @@
 
 A reply is a stream of :class:`Frame` s (each one or more complete SSE events, plus how much real time
 it stands for), produced lazily; the server writes them paced or, at full speed, joined into large blocks.
+
+A spoken reply's transcript comes as the live API sends it: small deltas, a word or part of one, between
+the audio chunks and ahead of them (in the real gpt-4o-audio and gpt-audio captures the last transcript
+delta comes after 50% to 88% of the audio chunks), so a reply cut short holds the words that had arrived.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -16,13 +22,18 @@ from typing import Any
 
 from ._models import ModelInfo
 from ._speech import BYTES_PER_SECOND, GRANULE
-from ._track import audio_track
+from ._track import AUDIO_CHUNK, audio_track
 
 COMMENT = b": OPENROUTER PROCESSING\n\n"
 DONE = b"data: [DONE]\n\n"
 WORD_PACE = 0.03  # seconds of real time per streamed word
 THINK_PACE = 0.3  # seconds of "thinking" (keep-alive comments) before the first chunk
 THINK_COMMENTS = 3
+TRANSCRIPT_LEAD = 2  # transcript deltas sent before the first audio chunk
+TRANSCRIPT_ENDS_AT = 0.7  # share of the audio chunks sent before the last transcript delta
+# a delta: up to 8 letters or digits (a word, or part of a long one), or a run of punctuation, with the
+# spaces before it; then whatever spaces end the text
+_TOKEN = re.compile(r"\s*\w{1,8}|\s*[^\w\s]+|\s+")
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,29 @@ def words(text: str) -> list[str]:
     return [piece for piece in pieces if piece] or [""]
 
 
+def tokens(text: str) -> list[str]:
+    """Split into sub-word deltas, as a speaking model streams its transcript; they join back to ``text``."""
+    return _TOKEN.findall(text) or [""]
+
+
+def transcript_after(pieces: int, chunks: int) -> list[int]:
+    """How many transcript deltas go out before the first of ``chunks`` audio chunks (index 0) and after
+    each of them: a short lead, then spread so that the last comes after about 70% of the audio."""
+    lead = min(TRANSCRIPT_LEAD, pieces)
+    counts = [lead] + [0] * chunks
+    if chunks == 0:
+        counts[0] = pieces
+        return counts
+    # the share is kept within the captures' 50% to 88%; very short replies cannot reach it
+    last = min(chunks, max(1, math.ceil(chunks * 0.5), min(math.floor(chunks * 0.88),
+                                                             round(chunks * TRANSCRIPT_ENDS_AT))))
+    rest, sent = pieces - lead, 0
+    for index in range(1, last + 1):
+        due = rest * index // last  # rounding down: the last delta comes after exactly chunk ``last``
+        counts[index], sent = due - sent, due
+    return counts
+
+
 def usage(ctx: Context, prompt_tokens: int, text_tokens: int, audio_tokens: int) -> dict[str, Any]:
     """The usage object, with ``cost`` in US dollars as OpenRouter adds it."""
     model = ctx.model
@@ -120,9 +154,15 @@ def speech_frames(
     track = audio_track(transcript, voice, seconds, padded)
     audio_id = f"audio_{ctx.id[-16:]}"
     yield Frame(chunk(ctx, {"role": "assistant", "content": ""}), "role")
-    pieces = words(transcript)
-    for piece in pieces:
-        yield Frame(chunk(ctx, {"audio": {"id": audio_id, "transcript": piece}}), "transcript", WORD_PACE)
+    pieces = tokens(transcript)
+    plan = transcript_after(len(pieces), math.ceil(track.pcm_bytes / AUDIO_CHUNK))
+    said = iter(pieces)
+
+    def say(count: int, pace: float) -> Iterator[Frame]:
+        for piece in itertools.islice(said, count):
+            yield Frame(chunk(ctx, {"audio": {"id": audio_id, "transcript": piece}}), "transcript", pace)
+
+    yield from say(plan[0], WORD_PACE)
     note = {"speech": track.engine, "note": "offline emulator of OpenRouter's API, not a real model"}
     if track.engine == "tone":
         note["note"] += "; espeak-ng is not installed, so tones stand in for speech"
@@ -132,9 +172,12 @@ def speech_frames(
     prefix = b"data: " + head + b',"choices":[{"index":0,"delta":{"audio":{"id":"' + audio_id.encode()
     prefix += b'","data":"'
     suffix = b'"}},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
-    for payload in track.payloads:
+    for index, payload in enumerate(track.payloads, 1):
         size = len(payload) // 4 * 3 - payload[-2:].count(b"=")
         yield Frame(prefix + payload + suffix, "audio", size / BYTES_PER_SECOND)
+        # the words spoken next ride along with the audio: no time of their own
+        yield from say(plan[index] if index < len(plan) else 0, 0.0)
+    yield from say(len(pieces), 0.0)  # what is left: nothing, unless the chunks were fewer than planned
     spent = usage(ctx, prompt_tokens, len(pieces), math.ceil(track.pcm_bytes / GRANULE))
     yield Frame(sse({**ctx.head(), "choices": [], "usage": spent}))
     expires = {"index": 0, "delta": {"audio": {"id": audio_id, "expires_at": ctx.created + 3600}}}

@@ -49,6 +49,7 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
         sources=sources, system=substitute(args.system, ns) if args.system else None, params=params,
         embed=args.embed or magics.embed, embed_limit=magics.embed_limit,
         save=Path(args.save).expanduser() if args.save else None, autoplay=args.autoplay, surface=surface,
+        out=args.out,
     )
 
 

@@ -15,6 +15,7 @@ import ipywidgets as w
 
 from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE
 from ..core._formats import OUTPUT_FORMATS, picker_suffixes
+from ._chat_record import ChatRecord
 from ._conversation import Turn, default_client, feed, model_choices, summary, user_box_html
 from ._player import LivePlayer
 from ._recorder import Recorder
@@ -41,6 +42,7 @@ class AudioChat(w.VBox):
         self._client = client  # a plain attribute: never synced, never in saved widget state
         self.offline = offline
         self.turns: list[Turn] = []
+        self._record = ChatRecord(offline)  # the conversation as static output, for a reopened notebook
         self._lock = threading.Lock()
         self._stream: Any = None
         self._stop_for: LivePlayer | None = None  # the reply whose stop was asked (a late one is stale)
@@ -82,7 +84,22 @@ class AudioChat(w.VBox):
         self._sync_pickers()
 
     def __repr__(self) -> str:
-        return f"<AudioChat {len(self.turns)} turns, model={self.model_picker.value!r}>"
+        exchanges = sum(turn.role == "user" for turn in self.turns)  # a turn: a message and its reply
+        turns = f"{exchanges} turn{'' if exchanges == 1 else 's'}"
+        return f"<AudioChat {turns}, model={self.model_picker.value!r}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # what a front end without widgets shows in the panel's place
+            bundle["text/plain"] = "AudioChat panel (needs its kernel); the conversation is kept below it"
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """The panel, then the conversation as static output (see :mod:`._chat_record`)."""
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+        self._record.show(self.turns)
 
     # --- actions -----------------------------------------------------------------------------------------
 
@@ -114,6 +131,7 @@ class AudioChat(w.VBox):
         if self.recorder.prepared is not None:
             self.recorder.clear()
         self._busy(True)
+        self._record.update(self.turns)
         self._thread = threading.Thread(target=self._run, args=(messages, self.player), daemon=True)
         self._thread.start()
         return self._thread
@@ -152,6 +170,10 @@ class AudioChat(w.VBox):
             self._stream = None
         self._busy(False)
         self._say(message)
+        try:
+            self._record.update(self.turns)
+        except Exception as exc:  # the live panel has the reply: a record that fails must not hide it
+            self._say(f"{message} (not kept as static output: {exc})")
 
     def _exchange(self, messages: list[dict[str, Any]], player: LivePlayer) -> str:
         model = str(self.model_picker.value)

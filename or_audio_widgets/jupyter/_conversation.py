@@ -7,6 +7,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core._html import format_cost
+
 
 @dataclass
 class Turn:
@@ -86,7 +88,7 @@ def summary(reply: Any, offline: bool) -> str:
     else:
         what = "nothing arrived"
     state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
-    cost = f" · ${reply.cost:.4f}" if reply.cost else ""
+    cost = f" · {format_cost(reply.cost)}" if reply.cost else ""
     return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
 
 

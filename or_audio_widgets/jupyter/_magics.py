@@ -12,7 +12,6 @@ and ``--transcribe`` writes ``-i`` audio down with ``transcription_model`` (see 
 from __future__ import annotations
 
 import getpass
-import os
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -21,7 +20,6 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 
 from ..core._defaults import (
-    DEFAULT_BASE_URL,
     DEFAULT_FORMAT,
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
@@ -32,9 +30,10 @@ from ..core._defaults import (
 )
 from ..core._formats import OUTPUT_FORMATS
 from ._cell import DEFAULT_LISTEN_PROMPT, DEFAULT_TRANSCRIBE_PROMPT, build_request
+from ._config_view import plain_help
 from ._prompt import refuse_key, unquote_options
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
-from ._session import OFFLINE_NOTICE, KernelSession, ReadyClient, env_offline
+from ._session import KernelSession, ReadyClient, env_offline
 
 __all__ = ["DEFAULT_LISTEN_PROMPT", "DEFAULT_TRANSCRIBE_PROMPT", "OrAudioMagics"]
 
@@ -108,18 +107,17 @@ class OrAudioMagics(Magics):
     def oraudio(self, line: str, cell: str | None = None) -> None:
         """Ask a model and stream its spoken (or, with --text, written) reply.
 
-        The cell body (or the rest of the line) is the prompt; ``{name}`` is replaced by the value of
-        the variable ``name``, ``{{`` and ``}}`` stand for literal braces. The reply, also a partial one,
-        is kept in ``_oraudio`` (and in ``--out NAME``); a cell that fails before any reply leaves the
-        previous one there, as ``_`` does.
+        The cell body (or the rest of the line) is the prompt; {name} is replaced by the value of the
+        variable name, {{ and }} stand for literal braces. The reply, also a partial one, is kept in
+        _oraudio (and in the variable --out NAME names); a cell that fails before any reply leaves the
+        previous one there, as _ does.
 
         Models: a spoken reply (also with -i audio in) uses openai/gpt-audio-mini, --text uses
         google/gemini-2.5-flash, --say openai/gpt-4o-mini-tts-2025-12-15 and --transcribe
         openai/whisper-1; change them with -m or %oraudio_config (a speech or transcription -m picks its
-        surface itself). --embed auto keeps up to 2 MB
-        of audio inline, a compressed MP3 copy above that (with ffmpeg), else a file in oraudio-files/
-        next to the notebook. There is no option for the API key: it would be saved in the notebook;
-        use %oraudio_login or OPENROUTER_API_KEY (or %oraudio_config --offline).
+        surface itself). --embed auto keeps replies of a second or more as a compressed MP3 (with
+        ffmpeg), --embed inline as they are. There is no option for the API key: it would be saved in
+        the notebook; use %oraudio_login or OPENROUTER_API_KEY (or %oraudio_config --offline).
         """
         args = self._parse(self.oraudio, line, ("model", "voice", "input", "system", "out", "save"))
         request = build_request(self, args, cell, self._catalogue_for(args))
@@ -170,6 +168,8 @@ class OrAudioMagics(Magics):
         return LivePlayer(sample_rate=24000)
 
     def _store(self, reply: Any, out: str | None) -> None:
+        if reply is not None:
+            self._session.tally(reply)
         if reply is None or self.shell is None:
             return
         self.shell.user_ns["_oraudio"] = reply
@@ -210,30 +210,10 @@ class OrAudioMagics(Magics):
             self.offline = bool(args.offline)
         from IPython.display import display
 
+        from ._config_view import settings_rows
         from ._tables import bundle
 
-        display(bundle(["setting", "value"], self._settings(), caption="%oraudio defaults"), raw=True)
-
-    def _settings(self) -> list[list[str]]:
-        mode = OFFLINE_NOTICE if self.is_offline() else "OpenRouter"
-        if self.offline is None:
-            mode += " (from OR_AUDIO_OFFLINE)" if env_offline() else ""
-        key = self._session.key_source() or "none: run %oraudio_login or set OPENROUTER_API_KEY"
-        base = self.base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
-        return [
-            ["mode", mode],
-            ["key", "not needed (offline emulator)" if self.is_offline() else f"from {key}"],
-            ["model", self.model],
-            ["listen_model", self.listen_model],
-            ["voice", self.voice],
-            ["speech_model", self.speech_model],
-            ["speech_voice", self.speech_voice],
-            ["transcription_model", self.transcription_model],
-            ["format", self.format],
-            ["base_url", "(emulator on 127.0.0.1)" if self.is_offline() else base],
-            ["embed", self.embed],
-            ["embed_limit", f"{self.embed_limit / 1_000_000:g} MB"],
-        ]
+        display(bundle(["setting", "value"], settings_rows(self), caption="%oraudio defaults"), raw=True)
 
     @line_magic
     def oraudio_login(self, line: str) -> None:
@@ -298,3 +278,6 @@ class OrAudioMagics(Magics):
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
         display(bundle(headers, model_rows(models), caption=caption), raw=True)
 
+
+plain_help(OrAudioMagics.oraudio, OrAudioMagics.oraudio_config, OrAudioMagics.oraudio_login,
+           OrAudioMagics.oraudio_models)

@@ -72,6 +72,10 @@ def resolve_sources(tokens: Sequence[str], namespace: Mapping[str, Any]) -> list
             sources.append(_unwrap(namespace[token]))
         elif _URL.match(token):
             sources.append(token)
+        elif token.isidentifier() and not os.path.exists(token):
+            # a bare name is far more often a variable not yet defined than a file with no suffix
+            raise UsageError(f"-i {token}: no variable or file named {token!r}. Run the cell that defines "
+                             "it first, or give the file's path (with its suffix, e.g. speech.wav).")
         else:
             sources.append(os.path.expanduser(token))
     return sources

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from ..errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import ReadyClient
+from ._voices import check_voice, learn_voices
 
 
 class CellError(OpenRouterAudioError):
@@ -27,7 +29,9 @@ class CellError(OpenRouterAudioError):
         self.notice = notice
 
     def _render_traceback_(self) -> list[str]:
-        lines = [f"\x1b[31m{self.title}\x1b[0m: {self.message}"]
+        # bold, not red: the front end already shows errors on a red-tinted background, where red text
+        # reads poorly (2.7:1 in JupyterLab's light theme)
+        lines = [f"\x1b[1m{self.title}\x1b[0m: {self.message}"]
         if self.notice:
             lines.append(f"({self.notice})")
         return lines
@@ -48,6 +52,14 @@ class Request:
     save: Path | None = None
     autoplay: bool = False
     surface: str = "chat"  # or "speech" (POST /audio/speech), "transcription" (/audio/transcriptions)
+    out: str | None = None  # the --out variable: also the name of the downloaded file
+
+    def file_stem(self) -> str:
+        """A readable name for this reply's file: the ``--out`` name, else the prompt's first words."""
+        if self.out:
+            return self.out
+        words = re.findall(r"[A-Za-z0-9]+", self.prompt)[:6]
+        return "-".join(words).lower()[:48] or "reply"
 
 
 def error_from(exc: BaseException, notice: str | None = None) -> CellError:
@@ -89,6 +101,9 @@ def execute(
         messages = cell_messages(request)  # bad audio fails here, before any network call
     except OpenRouterAudioError as exc:
         raise error_from(exc, notice) from None
+    refused = check_voice(connection.client, request.model, request.audio["voice"]) if request.audio else None
+    if refused:
+        raise CellError("Unknown voice", refused, notice=notice)
     live = LiveDisplay(request.model, notice=notice, player=player)
     try:
         if request.surface == "transcription":
@@ -117,6 +132,8 @@ def _stream(
     except OpenRouterAudioError as exc:
         if stream is None or not _has_output(stream):
             live.discard()
+            if request.audio:
+                learn_voices(connection.client, request.model, request.audio["voice"], exc)
             raise error_from(exc, notice) from None
     finally:
         if stream is not None:
@@ -160,7 +177,8 @@ def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) 
             notice += f"could not save {save_path}: {exc}"
             save_path = None
     placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=save_path)
-    live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice))
+    live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice,
+                             name=request.file_stem()))
 
 
 def _has_output(stream: Any) -> bool:

@@ -2,16 +2,17 @@
 
 Embed policy (``--embed``):
 
-- ``auto`` (default): the audio is inlined as a data URI when it is at most ``embed_limit`` bytes (2 MB,
-  about 40 seconds of 24 kHz WAV). Above that, when ffmpeg is present, a compressed copy (MP3 at
-  48 kbit/s mono, about 1/8 of the WAV, and it plays in every browser) is inlined instead, if it fits the
-  limit; otherwise the audio is written to ``oraudio-files/`` next to the notebook and linked.
-- ``inline``: always a data URI of the audio as it is.
+- ``auto`` (default): when ffmpeg is present, every reply of a second or more is inlined as a compressed
+  copy (MP3 at 48 kbit/s mono, about 1/8 of the WAV, and it plays in every browser); shorter replies, or
+  all of them without ffmpeg, are inlined as they are when at most ``embed_limit`` bytes (2 MB, about 40
+  seconds of 24 kHz WAV). What is still over the limit is written to ``oraudio-files/`` next to the
+  notebook and linked.
+- ``inline``: always a data URI of the audio as it is (lossless WAV stays WAV).
 - ``file``: always written next to the notebook (or to ``--save PATH`` when given) and linked.
 - ``none``: no audio in the notebook at all (transcript, waveform and usage only).
 
-The notebook never holds the same audio twice: with inline audio the ``<audio>`` element is the only copy
-(its own menu downloads it), and the download link is emitted only when the audio is a file.
+The notebook never holds the same audio twice: the ``<audio>`` element is the only copy, and the download
+link takes the player's source when clicked.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ..core._formats import is_playable, mime_type, suffix_for
+from ..core._html import MUTED
 from ..core._wav import pcm_to_wav
 
 EMBED_POLICIES = ("auto", "inline", "file", "none")
 DEFAULT_EMBED_LIMIT = 2_000_000
 FILES_DIR = "oraudio-files"
 COMPRESSED_BITRATE = 48_000  # bits per second, mono
-_MUTED = "color:#666;font-size:12px"
+COMPRESS_FROM_SECONDS = 1.0  # shorter replies are a few kB as WAV: not worth an ffmpeg run
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,16 @@ def place_audio(
     if embed == "none" or not len(reply.pcm):
         return Placement("none", None, None, 0)
     data, mime, suffix = playable_audio(reply)
-    if embed == "inline" or (embed == "auto" and len(data) <= limit):
-        return Placement("inline", data_uri(data, mime), mime, len(data))
     if embed == "auto":
-        small = compress(reply)
-        if small is not None and len(small) <= limit:
+        # an MP3 reply is kept as it came: encoding it again would only lose quality
+        wanted = mime != mime_type("mp3") and (reply.duration >= COMPRESS_FROM_SECONDS or len(data) > limit)
+        small = compress(reply) if wanted else None
+        if small is not None and len(small) < len(data) and len(small) <= limit:
             mp3 = mime_type("mp3")
             return Placement("compressed", data_uri(small, mp3), mp3, len(small))
-    if save_path is not None and _servable(save_path) and is_playable(save_path.suffix.lstrip(".")):
+    if embed == "inline" or (embed == "auto" and len(data) <= limit):
+        return Placement("inline", data_uri(data, mime), mime, len(data))
+    if save_path is not None and _servable(save_path) and is_playable(save_path.suffix.lstrip(".").lower()):
         return Placement("file", _relative_src(save_path), mime, 0, save_path)
     path = (directory or Path.cwd()) / FILES_DIR / f"{_stem(reply)}.{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,36 +122,26 @@ def _stem(reply: Any) -> str:
     return ident or time.strftime("reply-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
-def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, notice: str | None = None
-                 ) -> dict[str, str]:
+def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, notice: str | None = None,
+                 name: str | None = None) -> dict[str, str]:
     """The MIME bundle a cell keeps: :func:`_html.render_reply`'s HTML with the audio where ``placement``
-    put it, and a short text form.
+    put it, and a short text form. ``name`` names the downloaded file (no suffix; default: the reply's id).
 
-    With inline audio there is no download link (it would be a second copy of the data URI), so the
-    notebook holds the audio once; with ``none`` the player is dropped and a line says where the audio is.
+    With ``none`` the player is dropped and a line says where the audio is.
     """
     from ..core._html import render_reply
 
     page = render_reply(reply, audio_src=placement.src, mime_type=placement.mime, autoplay=autoplay,
-                        notice=notice, download=placement.how == "file")
+                        notice=notice, filename=name, download=placement.how != "none")
     lines = page.split("\n")
     if placement.how == "none" and len(reply.pcm):
         lines = [ln for ln in lines if not ln.startswith("<audio")]
-        lines.insert(-1, f'<div style="{_MUTED}">audio not embedded (--embed none); '
+        lines.insert(-1, f'<div style="{MUTED}">audio not embedded (--embed none); '
                          "it is in the reply object (_oraudio)</div>")
     if placement.how == "compressed":
-        lines.insert(-1, f'<div style="{_MUTED}">saved as a compressed MP3 copy; the '
-                         "full-quality audio is in the reply object (_oraudio)</div>")
-    if placement.how in ("inline", "compressed"):
-        # No <a download> here: its href would hold the data URI a second time.
-        lines.insert(-1, f'<div style="{_MUTED}">download: the player&#x27;s menu (&#8942;), or '
-                         f"_oraudio.save(&#x27;reply.{_save_suffix(reply)}&#x27;)</div>")
+        lines.insert(-1, f'<div style="{MUTED}">kept in the notebook as a compressed MP3; the '
+                         "full-quality audio is in the reply object (_oraudio), or use --embed inline</div>")
     return {"text/html": "\n".join(lines), "text/plain": _plain(reply, notice)}
-
-
-def _save_suffix(reply: Any) -> str:
-    """The suffix under which ``reply.save`` keeps the reply's own format (raw pcm16 as WAV)."""
-    return "wav" if reply.format == "pcm16" else str(reply.format)
 
 
 def _plain(reply: Any, notice: str | None) -> str:

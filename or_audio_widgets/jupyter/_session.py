@@ -47,6 +47,17 @@ class KernelSession:
     def __init__(self) -> None:
         self._key: str | None = None
         self._clients: dict[tuple[object, ...], OpenRouterAudio] = {}
+        self.spent = 0.0  # dollars, the sum of the replies' costs as the server reported them
+        self.priced = self.unpriced = 0  # replies with a cost, and without one
+
+    def tally(self, reply: Any) -> None:
+        """Add a reply (also a partial one) to the session's running total."""
+        cost = getattr(reply, "cost", None)
+        if cost is None:
+            self.unpriced += 1
+        else:
+            self.spent += float(cost)
+            self.priced += 1
 
     def __repr__(self) -> str:
         emulator = "on" if emulator_running() else "off"

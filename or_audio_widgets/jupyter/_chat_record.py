@@ -1,0 +1,113 @@
+"""AudioChat's conversation kept as static output, so that the notebook shows it (and plays it) when it
+is reopened without its kernel, shared, or exported: a widget's view needs a live kernel ("model not
+found" after a restart), plain HTML does not.
+
+The record is a second output under the panel, with a display id, rewritten after each turn: the user's
+words and own recordings (playable), and each reply as :func:`_html.render_reply` renders a saved cell
+(compressed the same way, downloads named ``turn-N``). While the live panel is on the page, the widget
+stylesheet hides the record (the panel shows the same turns); without the panel it shows.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from ..core._formats import is_playable, mime_type
+from ..core._html import MUTED, format_cost
+
+RECORD_CLASS = "or-audio-chat-record"
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_USER_AUDIO_LIMIT = 2_000_000  # bytes of base64 kept per recording; above, a line says it is not kept
+
+
+class ChatRecord:
+    """The static outputs of one chat: :meth:`show` adds one (where the chat is displayed),
+    :meth:`update` rewrites them all; each turn is rendered once and reused."""
+
+    def __init__(self, offline: bool = False) -> None:
+        self.offline = offline
+        self._handles: list[Any] = []
+        self._done: dict[int, str] = {}  # exchange number -> its HTML, once its reply has ended
+
+    def show(self, turns: list[Any]) -> None:
+        from IPython.display import display
+
+        self._handles.append(display(self.bundle(turns), raw=True, display_id=True))
+
+    def update(self, turns: list[Any]) -> None:
+        if self._handles:
+            bundle = self.bundle(turns)
+            for handle in self._handles:
+                handle.update(bundle, raw=True)
+
+    def bundle(self, turns: list[Any]) -> dict[str, str]:
+        """The record's MIME bundle: HTML, and a text form that counts the turns."""
+        exchanges = _exchanges(turns)
+        parts = [self._exchange(number, user, reply) for number, (user, reply) in enumerate(exchanges, 1)]
+        count = f"{len(exchanges)} turn{'' if len(exchanges) == 1 else 's'}"
+        notice = " · offline emulator" if self.offline else ""
+        head = (f'<div style="{MUTED}">AudioChat conversation, {count}{notice}: kept in the notebook, '
+                "it plays without the kernel</div>")
+        page = f'<div class="{RECORD_CLASS}">{head}{"".join(parts)}</div>'
+        return {"text/html": page, "text/plain": _plain(exchanges, count)}
+
+    def _exchange(self, number: int, user: Any, reply: Any) -> str:
+        if number in self._done:
+            return self._done[number]
+        rendered = _user_html(user) + (_reply_html(reply, number) if reply else "")
+        if reply is not None:
+            self._done[number] = rendered
+        return rendered
+
+
+def _exchanges(turns: list[Any]) -> list[tuple[Any, Any]]:
+    """(user turn, the assistant's reply or None) pairs, in order."""
+    pairs: list[tuple[Any, Any]] = []
+    for turn in turns:
+        if turn.role == "user":
+            pairs.append((turn, None))
+        elif pairs and pairs[-1][1] is None:
+            pairs[-1] = (pairs[-1][0], turn.reply)
+    return pairs
+
+
+def _user_html(turn: Any) -> str:
+    lines = [f"<b>You</b>: {html.escape(turn.text)}" if turn.text else "<b>You</b>:"]
+    for index, part in enumerate(turn.parts):
+        audio = part.get("input_audio") or {}
+        data, fmt = str(audio.get("data", "")), str(audio.get("format", ""))
+        what = html.escape(turn.sources[index]) if index < len(turn.sources) else "audio"
+        if is_playable(fmt) and len(data) <= _USER_AUDIO_LIMIT and _BASE64.fullmatch(data):
+            # base64 and a MIME type from the table above: nothing to escape
+            src = f"data:{mime_type(fmt)};base64,{data}"
+            lines.append(f'<audio controls preload="metadata" src="{src}" style="width:100%;max-width:32em">'
+                         f"</audio>")
+        elif data:
+            what += " (not kept in the notebook: too large, or a format browsers do not play)"
+        lines.append(f'<div style="{MUTED}">with audio: {what}</div>')
+    box = "margin-top:8px;white-space:pre-wrap"
+    return f'<div class="or-audio-chat-user" style="{box}">{"".join(lines)}</div>'
+
+
+def _reply_html(reply: Any, number: int) -> str:
+    """A reply as a saved cell shows it, less what the record's header already says (offline, where the
+    full-quality audio is: the chat's ``turns``)."""
+    from ..core._html import render_reply
+    from ._saved import place_audio
+
+    placement = place_audio(reply, embed="auto", limit=_USER_AUDIO_LIMIT)
+    return render_reply(reply, audio_src=placement.src, mime_type=placement.mime, filename=f"turn-{number}",
+                        download=placement.how != "none")
+
+
+def _plain(exchanges: list[tuple[Any, Any]], count: str) -> str:
+    lines = [f"AudioChat conversation, {count}"]
+    for user, reply in exchanges:
+        lines.append(f"You: {user.text or '(audio)'}")
+        if reply is not None:
+            cost = f", {format_cost(reply.cost)}" if reply.cost else ""
+            state = "" if reply.complete else " (incomplete)"
+            lines.append(f"Reply{state}: {reply.words} [{reply.duration:.1f} s{cost}]")
+    return "\n".join(lines)
