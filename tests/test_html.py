@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from or_audio_widgets import AudioReply
 from or_audio_widgets.core import _ffmpeg, _html
 from or_audio_widgets.core._html import render_reply, waveform_peaks, waveform_svg
-from or_audio_widgets.core._reply import AudioReply
 from or_audio_widgets.core._wav import pcm_to_wav
 
 PCM = (b"\x00\x10\x00\xf0" * 6000) + (b"\x00\x01" * 12000)  # loud then quiet, 1.0 s

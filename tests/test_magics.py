@@ -7,20 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
-    FAKE_KEY,
-    Recorded,
-    audio_uris,
-    ip_fixture,
-    last_body,
-    login,
-    magics,
-    make_wav,
-    online_fixture,
-    rec_fixture,
-    user_text,
-    wav_seconds,
-)
+from _client_helpers import make_wav, wav_seconds
+from _magics_support import FAKE_KEY, Recorded, audio_uris, last_body, login, magics, user_text
 from IPython.core.error import UsageError
 
 

@@ -6,17 +6,8 @@ import html
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
-    FAKE_KEY,
-    Recorded,
-    audio_uris,
-    ip_fixture,
-    login,
-    magics,
-    online_fixture,
-    rec_fixture,
-    wav_seconds,
-)
+from _client_helpers import wav_seconds
+from _magics_support import FAKE_KEY, Recorded, audio_uris, login, magics
 from IPython.core.error import UsageError
 
 from or_audio_widgets.errors import OpenRouterAudioError

@@ -13,15 +13,9 @@ from typing import Any
 
 import pytest
 
+from or_audio_widgets import AudioDelta, AudioReply, End, TextDelta, Usage
 from or_audio_widgets.core import _ffmpeg
-from or_audio_widgets.core._events import (
-    AudioDelta,
-    End,
-    Event,
-    TextDelta,
-    Usage,
-)
-from or_audio_widgets.core._reply import AudioReply
+from or_audio_widgets.core._events import Event
 from or_audio_widgets.core._transcode import encode_pcm
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError

@@ -17,10 +17,9 @@ import ipywidgets.embed
 import pytest
 from _audio_samples import make_recorder_webm
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, start_emulator
+from or_audio_widgets import AudioChat, AudioReply, LivePlayer, OpenRouterAudio, Recorder, start_emulator
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
-from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
 JS = Path(__file__).resolve().parent.parent / "or_audio_widgets" / "jupyter" / "js"
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
