@@ -82,7 +82,7 @@ def test_the_wheel_installs_and_runs_an_offline_cell_away_from_the_source(tmp_pa
 
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
-    _run([python, "-m", "pip", "install", "--quiet", str(wheel)], elsewhere, env, 480)
+    _run([python, "-m", "pip", "install", "--quiet", "--no-compile", str(wheel)], elsewhere, env, 480)
     cell_env = clean_env(
         OR_AUDIO_OFFLINE="1", HOME=str(tmp_path),
         PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
