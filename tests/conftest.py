@@ -88,15 +88,17 @@ def real_streams() -> Path:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: the run names each one and exits non-zero."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if not in_ci() or reporter is None or exitstatus != pytest.ExitCode.OK:
+    if not in_ci() or reporter is None:
         return
     skipped = [r for r in reporter.stats.get("skipped", []) if not hasattr(r, "wasxfail")]
     if skipped:
+        reporter.ensure_newline()
         reporter.write_sep("=", "skipped in CI, where every test must run", red=True)
         for report in skipped:
             reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
             reporter.write_line(f"{report.nodeid}: {reason}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
