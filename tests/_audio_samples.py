@@ -1,17 +1,10 @@
 """Audio files the tests make with Debian's ffmpeg (shared by test_sniff, test_emulator_inputs and the
-test_inputs files), and a client of the session emulator (import ``client_fixture`` to get the ``client``
-fixture)."""
+test_inputs files)."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
-
-from or_audio_widgets import OpenRouterAudio
 
 # name -> (suffix, ffmpeg output arguments)
 RECIPES: dict[str, tuple[str, list[str]]] = {
@@ -73,10 +66,3 @@ def make_recorder_webm(seconds: float = 2.0) -> bytes:
          "-live", "1", "pipe:1"],
         check=True, capture_output=True,
     ).stdout
-
-
-@pytest.fixture(name="client")
-def client_fixture(emulator: Any) -> Iterator[OpenRouterAudio]:
-    """An OpenRouterAudio talking to the session emulator (which takes any non-empty key)."""
-    with OpenRouterAudio(api_key="test-key", base_url=emulator.base_url) as audio_client:
-        yield audio_client

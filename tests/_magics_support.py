@@ -1,12 +1,10 @@
-"""Shared by the magics tests: a real IPython shell, a recording display publisher, small helpers."""
+"""Shared by the magics tests: a recording display publisher and small helpers (conftest's ``ip`` is the
+shell)."""
 
 from __future__ import annotations
 
 import base64
-import io
 import re
-import wave
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,39 +57,6 @@ class RecordingPublisher(DisplayPublisher):
         self.recorded.messages.append(("clear", wait))
 
 
-@pytest.fixture(name="ip")
-def ip_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
-    """The global test shell with the extension loaded and fresh defaults; cwd is a temporary folder."""
-    from IPython.testing.globalipapp import get_ipython
-
-    shell = get_ipython()
-    shell.run_line_magic("load_ext", "or_audio_widgets")
-    magics = shell.magics_manager.registry["OrAudioMagics"]
-    for name in magics.trait_names(config=True):
-        magics.set_trait(name, magics.trait_defaults(name))
-    monkeypatch.chdir(tmp_path)
-    yield shell
-    magics.close()
-    for name in ("_oraudio", "answer"):
-        shell.user_ns.pop(name, None)
-
-
-@pytest.fixture(name="rec")
-def rec_fixture(ip: Any, monkeypatch: pytest.MonkeyPatch) -> Recorded:
-    recorded = Recorded()
-    monkeypatch.setattr(ip, "display_pub", RecordingPublisher(recorded))
-    return recorded
-
-
-@pytest.fixture(name="online")
-def online_fixture(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The session emulator reached as if it were OpenRouter, with a fake key."""
-    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("OPENROUTER_API_KEY", FAKE_KEY)
-    emulator.clear_requests()
-    return emulator
-
-
 def login(ip: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """``%oraudio_login`` with FAKE_KEY typed at the getpass prompt; the emulator as OpenRouter."""
     monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
@@ -108,32 +73,11 @@ def audio_uris(text: str) -> list[tuple[str, bytes]]:
     return [(mime, base64.b64decode(b64)) for mime, b64 in _DATA_URI.findall(text)]
 
 
-def wav_seconds(data: bytes) -> float:
-    with wave.open(io.BytesIO(data)) as wav:
-        return wav.getnframes() / wav.getframerate()
-
-
 def decoded_seconds(data: bytes) -> float:
     """Seconds of audio ffmpeg decodes from ``data`` (as 24 kHz mono pcm16), whatever its format."""
     from or_audio_widgets.core._ffmpeg import decode_to_pcm
 
     return len(decode_to_pcm(data, sample_rate=24000, channels=1)) / 48000
-
-
-def make_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
-    """A quiet 440 Hz tone as a WAV file."""
-    import math
-
-    frames = bytearray()
-    for n in range(int(seconds * rate)):
-        frames += int(3000 * math.sin(2 * math.pi * 440 * n / rate)).to_bytes(2, "little", signed=True)
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(bytes(frames))
-    return out.getvalue()
 
 
 def last_body(emulator: Any) -> dict[str, Any]:

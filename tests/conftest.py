@@ -1,4 +1,5 @@
-"""Shared fixtures: the offline emulator over real HTTP, the real captures, and a network guard."""
+"""Shared fixtures: the offline emulator over real HTTP and clients of it, a real IPython shell with the
+extension loaded, the real captures, and a network guard."""
 
 from __future__ import annotations
 
@@ -10,11 +11,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from _client_helpers import KEY
+
+from or_audio_widgets import OpenRouterAudio
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("OR_AUDIO_FIXTURES", ROOT.parent / "shared" / "fixtures" / "real-streams"))
 
 _real_connect = socket.socket.connect
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests share one JupyterLab and one Chromium (session fixtures): under ``pytest -n``
+    with ``--dist loadgroup`` they all go to one worker, so that only one of each starts."""
+    browser = ROOT / "tests" / "browser"
+    for item in items:
+        if item.path.is_relative_to(browser):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _is_local(address: Any) -> bool:
@@ -50,12 +65,40 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def in_ci() -> bool:
+    """Whether the suite runs in CI (``CI`` set, as CI services do), where nothing may be skipped."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 @pytest.fixture(scope="session")
 def real_streams() -> Path:
-    """The folder of real captured responses (``../shared/fixtures/real-streams``)."""
-    if not FIXTURES.is_dir():
-        raise FileNotFoundError(f"real captures not found at {FIXTURES}; set OR_AUDIO_FIXTURES")
-    return FIXTURES
+    """The folder of real captured responses (``../shared/fixtures/real-streams``, or ``OR_AUDIO_FIXTURES``).
+
+    A clone without it skips the tests that replay them; in CI the folder must be there.
+    """
+    if FIXTURES.is_dir():
+        return FIXTURES
+    reason = f"real captures not found at {FIXTURES} (set OR_AUDIO_FIXTURES to their folder)"
+    if in_ci():
+        pytest.fail(f"{reason}; CI must run them", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: the run names each one and exits non-zero."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not in_ci() or reporter is None:
+        return
+    skipped = [r for r in reporter.stats.get("skipped", []) if not hasattr(r, "wasxfail")]
+    if skipped:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "skipped in CI, where every test must run", red=True)
+        for report in skipped:
+            reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+            reporter.write_line(f"{report.nodeid}: {reason}")
+        if exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +111,68 @@ def emulator() -> Iterator[Any]:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture
+def client(emulator: Any) -> Iterator[OpenRouterAudio]:
+    """An OpenRouterAudio talking to the session emulator (which takes any non-empty key); the emulator's
+    request log starts empty."""
+    emulator.clear_requests()
+    with OpenRouterAudio(KEY, emulator.base_url) as audio_client:
+        yield audio_client
+
+
+class NoAuthSession(requests.Session):
+    """Drops the Authorization header, so the emulator answers 401 as the API does to a bad key."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        request.headers.pop("Authorization", None)
+        return super().send(request, **kwargs)
+
+
+@pytest.fixture
+def no_auth_session() -> Iterator[requests.Session]:
+    """A requests session whose requests reach the server without their key (see NoAuthSession)."""
+    with NoAuthSession() as session:
+        yield session
+
+
+@pytest.fixture
+def ip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The global test shell with the extension loaded and fresh defaults; cwd is a temporary folder."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "or_audio_widgets")
+    magics = shell.magics_manager.registry["OrAudioMagics"]
+    for name in magics.trait_names(config=True):
+        magics.set_trait(name, magics.trait_defaults(name))
+    monkeypatch.chdir(tmp_path)
+    yield shell
+    magics.close()
+    for name in ("_oraudio", "answer"):
+        shell.user_ns.pop(name, None)
+
+
+@pytest.fixture
+def rec(ip: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """What the shell displays, kept instead of sent (a ``_magics_support.Recorded``)."""
+    from _magics_support import Recorded, RecordingPublisher
+
+    recorded = Recorded()
+    monkeypatch.setattr(ip, "display_pub", RecordingPublisher(recorded))
+    return recorded
+
+
+@pytest.fixture
+def online(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The session emulator reached as if it were OpenRouter, with a fake key."""
+    from _magics_support import FAKE_KEY
+
+    monkeypatch.setenv("OPENROUTER_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("OPENROUTER_API_KEY", FAKE_KEY)
+    emulator.clear_requests()
+    return emulator
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _audio_samples import client_fixture, make_audio  # noqa: F401 - registers the client fixture
+from _audio_samples import make_audio
 
-from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets.client._batch import transcribe_many
+from or_audio_widgets import OpenRouterAudio, transcribe_many
 
 
 @pytest.fixture(scope="module")

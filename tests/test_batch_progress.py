@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _audio_samples import client_fixture, make_audio  # noqa: F401 - registers the client fixture
+from _audio_samples import make_audio
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.client import _batch_progress

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from _fresh_env import clean_env, copy_checkout, pip_cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
@@ -33,20 +33,10 @@ nbformat.write(notebook, sys.argv[2])
 """
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPENROUTER_", "OR_AUDIO_", "VIRTUAL_ENV", "JUPYTER_", "PYTHON"))
-    }
-    env.update(extra)
-    return env
-
-
 def _run_start(*command: str, **extra: str) -> str:
     result = subprocess.run(
         ["bash", str(BINDER / "start"), *command],
-        env=_clean_env(**extra),
+        env=clean_env(**extra),
         capture_output=True,
         text=True,
         check=True,
@@ -74,7 +64,7 @@ def test_start_leaves_offline_mode_off_with_a_key() -> None:
 def test_start_passes_arguments_and_exit_status_through() -> None:
     result = subprocess.run(
         ["bash", str(BINDER / "start"), "sh", "-c", 'echo "$1 $2"; exit 3', "sh", "a b", "c"],
-        env=_clean_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=30,
@@ -92,36 +82,17 @@ def test_binder_files_name_the_audio_tools_and_the_project() -> None:
         assert os.access(BINDER / script, os.X_OK), f"binder/{script} must be executable"
 
 
-def _copy_checkout(dest: Path) -> None:
-    """Copy what a clone would hold: tracked files plus new files git does not ignore."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for rel in filter(None, listed.split("\0")):
-        source = ROOT / rel
-        if source.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / rel)
-
-
-def _pip_cache_dir() -> str:
-    return os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # a cold pip cache makes the install the long part
 def test_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
     repo, home, venv = tmp_path / "repo", tmp_path / "home", tmp_path / "venv"
     repo.mkdir()
     home.mkdir()
-    _copy_checkout(repo)
+    copy_checkout(repo)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    env = _clean_env(
+    env = clean_env(
         HOME=str(home),
-        PIP_CACHE_DIR=_pip_cache_dir(),
+        PIP_CACHE_DIR=pip_cache_dir(),
         VIRTUAL_ENV=str(venv),
         PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         # The notebook may only talk to the emulator on loopback.
@@ -141,7 +112,10 @@ def test_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
         assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
 
     python = str(venv / "bin" / "python")
-    run([python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"], pip_env, 900)
+    # --no-compile: Python compiles what it imports anyway; byte-compiling all of JupyterLab up front is
+    # most of the install's CPU time and tests nothing.
+    run([python, "-m", "pip", "install", "--quiet", "--no-compile", "-r", "binder/requirements.txt"],
+        pip_env, 900)  # fmt: skip
     run(["bash", "binder/postBuild"], env, 300)
     script = tmp_path / "run_notebook.py"
     script.write_text(RUN_NOTEBOOK)

@@ -8,18 +8,18 @@ import threading
 import pytest
 
 import or_audio_widgets
-from or_audio_widgets import ReplyBuilder
-from or_audio_widgets.core import _reply
-from or_audio_widgets.core._events import (
+from or_audio_widgets import (
     AudioDelta,
     End,
     ErrorEvent,
-    Event,
     ReasoningDelta,
+    ReplyBuilder,
     Started,
     TextDelta,
     TranscriptDelta,
 )
+from or_audio_widgets.core import _reply
+from or_audio_widgets.core._events import Event
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError
 

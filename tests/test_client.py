@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from _client_helpers import KEY, make_wav, wav_seconds
 
-from or_audio_widgets.client._client import OpenRouterAudio, download
-from or_audio_widgets.core._events import AudioDelta, End, Started, TextDelta, TranscriptDelta
+from or_audio_widgets import AudioDelta, End, OpenRouterAudio, Started, TextDelta, TranscriptDelta
+from or_audio_widgets.client._client import download
 from or_audio_widgets.errors import AudioFormatError, AudioInputError, MissingAPIKeyError
 
 SPEAKER = "openai/gpt-audio-mini"
 LISTENER = "google/gemini-2.5-flash"  # a chat model that listens: transcribe() sends it a prompt
 LISTENER = "google/gemini-2.5-flash"
-
-
-@pytest.fixture
-def client(emulator: Any) -> OpenRouterAudio:
-    emulator.clear_requests()
-    return OpenRouterAudio(KEY, emulator.base_url)
 
 
 def chat_requests(emulator: Any) -> list[Any]:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from _client_helpers import KEY, wav_seconds
 
-from or_audio_widgets.client._client import OpenRouterAudio
-from or_audio_widgets.core._events import AudioDelta, End, ErrorEvent, Event
-from or_audio_widgets.emulator import start_emulator
+from or_audio_widgets import AudioDelta, End, ErrorEvent, OpenRouterAudio, start_emulator
+from or_audio_widgets.core._events import Event
 
 SPEAKER = "openai/gpt-audio-mini"
 AUDIO = {"voice": "alloy", "format": "wav"}

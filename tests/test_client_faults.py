@@ -11,9 +11,9 @@ import pytest
 import requests
 from _client_helpers import KEY, wav_seconds
 
+from or_audio_widgets import AudioDelta, End, ErrorEvent, KeepAlive, OpenRouterAudio
 from or_audio_widgets.client import _retry
-from or_audio_widgets.client._client import OpenRouterAudio
-from or_audio_widgets.core._events import AudioDelta, End, ErrorEvent, Event, KeepAlive
+from or_audio_widgets.core._events import Event
 from or_audio_widgets.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -27,12 +27,6 @@ from or_audio_widgets.errors import (
 
 SPEAKER = "openai/gpt-audio-mini"
 AUDIO = {"voice": "alloy", "format": "wav"}
-
-
-@pytest.fixture
-def client(emulator: Any) -> OpenRouterAudio:
-    emulator.clear_requests()
-    return OpenRouterAudio(KEY, emulator.base_url)
 
 
 @pytest.fixture
@@ -115,16 +109,10 @@ def test_connection_refused_is_retried_then_reported(delays: list[Any]) -> None:
 # --- errors that no retry fixes ---------------------------------------------------------------------
 
 
-class _NoAuthSession(requests.Session):
-    """Drops the Authorization header, so the emulator answers 401 as the API does to a bad key."""
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        request.headers.pop("Authorization", None)
-        return super().send(request, **kwargs)
-
-
-def test_401_is_an_authentication_error_with_advice(emulator: Any, delays: list[Any]) -> None:
-    client = OpenRouterAudio(KEY, emulator.base_url, session=_NoAuthSession())
+def test_401_is_an_authentication_error_with_advice(
+    emulator: Any, delays: list[Any], no_auth_session: requests.Session
+) -> None:
+    client = OpenRouterAudio(KEY, emulator.base_url, session=no_auth_session)
     with pytest.raises(AuthenticationError) as caught:
         client.speak("who")
     error = caught.value

@@ -13,20 +13,14 @@ import numpy as np
 import pytest
 from _client_helpers import KEY, make_wav
 
-from or_audio_widgets import prepare_audio
+from or_audio_widgets import OpenRouterAudio, prepare_audio
 from or_audio_widgets.client import _retry
-from or_audio_widgets.client._client import OpenRouterAudio, audio_sources
+from or_audio_widgets.client._client import audio_sources
 from or_audio_widgets.errors import BadRequestError
 
 SPEAKER = "openai/gpt-audio-mini"
 LISTENER = "google/gemini-2.5-flash"  # a chat model that listens: transcribe() sends it a prompt
 LINE = re.compile(r"audio (\d+): format=(\w+) duration=([\d.]+)s rate=(\d+) channels=(\d+)")
-
-
-@pytest.fixture
-def client(emulator: Any) -> OpenRouterAudio:
-    emulator.clear_requests()
-    return OpenRouterAudio(KEY, emulator.base_url)
 
 
 def heard(text: str) -> list[tuple[str, float, int]]:

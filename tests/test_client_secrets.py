@@ -10,17 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from or_audio_widgets.client._client import OpenRouterAudio
+from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.errors import MissingAPIKeyError, OpenRouterAudioError
 
 CANARY = "sk-or-v1-CANARY-0123456789abcdef"
 SPEAKER = "openai/gpt-audio-mini"
-
-
-class _NoAuthSession(requests.Session):
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        request.headers.pop("Authorization", None)
-        return super().send(request, **kwargs)
 
 
 def exception_texts(error: BaseException, *, with_locals: bool = True) -> list[str]:
@@ -32,7 +26,7 @@ def exception_texts(error: BaseException, *, with_locals: bool = True) -> list[s
     return texts
 
 
-def error_paths(emulator: Any) -> dict[str, Callable[[], object]]:
+def error_paths(emulator: Any, no_auth_session: requests.Session) -> dict[str, Callable[[], object]]:
     base = emulator.base_url
 
     def client(**options: Any) -> OpenRouterAudio:
@@ -42,7 +36,7 @@ def error_paths(emulator: Any) -> dict[str, Callable[[], object]]:
         return lambda: client().speak("x", headers={"X-Emulator-Fault": name})
 
     return {
-        "401": lambda: client(session=_NoAuthSession()).speak("x"),
+        "401": lambda: client(session=no_auth_session).speak("x"),
         "bad model": lambda: client().speak("x", model="nobody/none"),
         "server echoes the key": lambda: client().speak("x", voice=CANARY),
         "429": fault("429;retry-after=0.1"),
@@ -61,10 +55,12 @@ def error_paths(emulator: Any) -> dict[str, Callable[[], object]]:
     "path", ["401", "bad model", "server echoes the key", "429", "html 502", "402", "403", "413", "503",
              "refused", "bad scheme", "models refused"],
 )
-def test_no_error_path_reveals_the_key(emulator: Any, caplog: pytest.LogCaptureFixture, path: str) -> None:
+def test_no_error_path_reveals_the_key(
+    emulator: Any, no_auth_session: requests.Session, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
     caplog.set_level(logging.DEBUG)
     with pytest.raises(OpenRouterAudioError) as caught:
-        error_paths(emulator)[path]()
+        error_paths(emulator, no_auth_session)[path]()
     # Where the caller itself passed the canary as the voice, its own frame's locals hold it.
     for text in exception_texts(caught.value, with_locals=path != "server echoes the key"):
         assert CANARY not in text

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from or_audio_widgets.client._replystream import ReplyStream, StreamBroken
-from or_audio_widgets.core._events import AudioDelta, End, ErrorEvent
-from or_audio_widgets.core._reply import ReplyBuilder
+from or_audio_widgets import AudioDelta, End, ErrorEvent, ReplyBuilder, ReplyStream
+from or_audio_widgets.client._replystream import StreamBroken
 
 PCM = bytes(range(256)) * 30  # 7,680 bytes = 0.16 s at 24 kHz
 

@@ -7,10 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import Recorded, RecordingPublisher, audio_uris, decoded_seconds, wav_seconds
+from _client_helpers import wav_seconds
+from _magics_support import Recorded, RecordingPublisher, audio_uris, decoded_seconds
 
-from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
-from or_audio_widgets.core._events import AudioDelta, End, KeepAlive, Started, TranscriptDelta
+from or_audio_widgets import (
+    AudioDelta,
+    AudioReply,
+    End,
+    KeepAlive,
+    ReplyAudio,
+    ReplyOrigin,
+    ReplyOutcome,
+    Started,
+    TranscriptDelta,
+)
 from or_audio_widgets.jupyter import _display, _saved
 
 

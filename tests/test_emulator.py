@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from or_audio_widgets.emulator import EmulatorHandle
+from or_audio_widgets import EmulatorHandle
 
 SPEAKER = "openai/gpt-audio-mini"
 XSS = "<img src=x onerror=alert(1)>"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from test_emulator import audio_of, chat, speech_request, sse_events
 
-from or_audio_widgets import AudioDelta, End, ErrorEvent, TranscriptDelta, iter_events
-from or_audio_widgets.emulator import EmulatorHandle
+from or_audio_widgets import AudioDelta, EmulatorHandle, End, ErrorEvent, TranscriptDelta, iter_events
 
 
 def _pieces(body: bytes, size: int = 7) -> list[bytes]:

@@ -19,7 +19,7 @@ from test_emulator import (
     transcript_of,
 )
 
-from or_audio_widgets.emulator import EmulatorHandle, start_emulator
+from or_audio_widgets import EmulatorHandle, start_emulator
 
 
 def _error(reply_status: int, body: bytes) -> dict:

@@ -12,8 +12,9 @@ import pytest
 from _audio_samples import make_audio
 from test_emulator import chat, content_of, sse_events
 
+from or_audio_widgets import EmulatorHandle
 from or_audio_widgets.core._wav import pcm_to_wav
-from or_audio_widgets.emulator import EmulatorHandle, _inputs
+from or_audio_widgets.emulator import _inputs
 from or_audio_widgets.errors import FFmpegNotFoundError
 
 LISTENER = "google/gemini-2.5-flash"

@@ -15,7 +15,7 @@ import threading
 import pytest
 from test_emulator import call, chat, speech_request
 
-from or_audio_widgets.emulator import EmulatorHandle, start_emulator
+from or_audio_widgets import EmulatorHandle, start_emulator
 
 
 def test_requests_are_recorded_without_the_key() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from test_emulator import SPEAKER, Reply, call, chat, speech_request
 
-from or_audio_widgets.emulator import MAX_BODY_BYTES, EmulatorHandle, start_emulator
+from or_audio_widgets import EmulatorHandle, start_emulator
+from or_audio_widgets.emulator import MAX_BODY_BYTES
 
 
 def error_of(reply: Reply, status: int) -> dict[str, Any]:

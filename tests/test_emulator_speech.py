@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_emulator import audio_of, chat, data_chunks, speech_request, sse_events, transcript_of
 
+from or_audio_widgets import EmulatorHandle
 from or_audio_widgets.core._wav import wav_to_pcm16
-from or_audio_widgets.emulator import EmulatorHandle, _speech, _stream, _track
+from or_audio_widgets.emulator import _speech, _stream, _track
 from or_audio_widgets.emulator._inputs import loudness
 
 

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets.core._events import (
+from or_audio_widgets import (
     AudioDelta,
     End,
     ErrorEvent,
-    Event,
     KeepAlive,
     ReasoningDelta,
     Started,
@@ -24,6 +23,7 @@ from or_audio_widgets.core._events import (
     Usage,
     iter_events,
 )
+from or_audio_widgets.core._events import Event
 
 DONE = b"data: [DONE]\n\n"
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from _audio_samples import make_audio, make_video
 
+from or_audio_widgets import PreparedAudio
 from or_audio_widgets.client._parts import prepare_for_model
 from or_audio_widgets.core._formats import format_refusal_hint, formats_for_model
-from or_audio_widgets.core._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, PreparedAudio, prepare_audio
+from or_audio_widgets.core._inputs import ACCEPTED_FORMATS, DEFAULT_MAX_BYTES, prepare_audio
 from or_audio_widgets.core._probe import wav_header
 from or_audio_widgets.errors import AudioFormatError, AudioInputError
 

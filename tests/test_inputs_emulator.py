@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
+from _audio_samples import make_audio, make_recorder_webm
 from IPython.display import Audio
 
 from or_audio_widgets import OpenRouterAudio, prepare_audio

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from _audio_samples import client_fixture, make_audio, make_recorder_webm  # noqa: F401 - the fixture
+from _audio_samples import make_audio, make_recorder_webm
 
 from or_audio_widgets import OpenRouterAudio, prepare_audio
 from or_audio_widgets.core import _ffmpeg

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _audio_samples import client_fixture  # noqa: F401 - registers the client fixture
 
 from or_audio_widgets import OpenRouterAudio, prepare_audio
 

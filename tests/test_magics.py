@@ -7,20 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
+from _client_helpers import make_wav, wav_seconds
+from _magics_support import (
     FAKE_KEY,
     Recorded,
     audio_uris,
     decoded_seconds,
-    ip_fixture,
     last_body,
     login,
     magics,
-    make_wav,
-    online_fixture,
-    rec_fixture,
     user_text,
-    wav_seconds,
 )
 from IPython.core.error import UsageError
 

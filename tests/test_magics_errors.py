@@ -6,17 +6,7 @@ import html
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
-    FAKE_KEY,
-    Recorded,
-    audio_uris,
-    decoded_seconds,
-    ip_fixture,
-    login,
-    magics,
-    online_fixture,
-    rec_fixture,
-)
+from _magics_support import FAKE_KEY, Recorded, audio_uris, decoded_seconds, login, magics
 from IPython.core.error import UsageError
 
 from or_audio_widgets.errors import OpenRouterAudioError

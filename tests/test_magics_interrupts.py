@@ -7,12 +7,9 @@ from typing import Any
 
 import pytest
 from _hostile import KEY, SSE_HEAD, HostileServer, assert_no_secret, event, read_request
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
+from _magics_support import (
     Recorded,
-    ip_fixture,
     magics,
-    online_fixture,
-    rec_fixture,
 )
 from IPython.core.error import UsageError
 

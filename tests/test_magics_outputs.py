@@ -12,17 +12,7 @@ from typing import Any
 
 import pytest
 from _audio_samples import make_audio
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
-    FAKE_KEY,
-    Recorded,
-    audio_uris,
-    decoded_seconds,
-    ip_fixture,
-    last_body,
-    online_fixture,
-    rec_fixture,
-    user_text,
-)
+from _magics_support import FAKE_KEY, Recorded, audio_uris, decoded_seconds, last_body, user_text
 from IPython.core.error import UsageError
 
 from or_audio_widgets.core._html import format_cost

@@ -7,12 +7,9 @@ import re
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
+from _magics_support import (
     Recorded,
-    ip_fixture,
     magics,
-    online_fixture,
-    rec_fixture,
 )
 from IPython.core.error import UsageError
 

@@ -7,17 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _magics_support import (  # noqa: F401 - the *_fixture names register fixtures
+from _client_helpers import make_wav
+from _magics_support import (
     Recorded,
     audio_uris,
     decoded_seconds,
-    ip_fixture,
     last_body,
     magics,
-    make_wav,
-    online_fixture,
-    rec_fixture,
-    wav_seconds,
 )
 from IPython.core.error import UsageError
 

@@ -1,25 +1,21 @@
-"""Every real capture replays through the same decoder, whatever the network chunking."""
+"""Every real capture replays through the same decoder, whatever the network chunking.
+
+The captures are not part of the project (``../shared/fixtures/real-streams`` or ``OR_AUDIO_FIXTURES``):
+without them these tests skip, naming the folder, except in CI, where a missing folder fails. Each quirk they
+show is also tested on the project's own streams in ``test_stream_quirks.py``.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pytest
+from _synthetic_streams import expected_pcm, split
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets.core._events import (
-    AudioDelta,
-    End,
-    ErrorEvent,
-    Event,
-    ReasoningDelta,
-    TextDelta,
-    iter_events,
-)
-from or_audio_widgets.core._reply import AudioReply
+from or_audio_widgets import AudioDelta, AudioReply, End, ErrorEvent, ReasoningDelta, TextDelta, iter_events
+from or_audio_widgets.core._events import Event
 
 CAPTURES = [
     "openai-dotnet_gpt-audio-1.5_stream_pcm16_hello.sse",
@@ -27,24 +23,6 @@ CAPTURES = [
     "pydantic-ai_openrouter_stream_native_options.sse",
     "llm-openrouter_2025-09_gpt-4o_stream_text_1.sse",
 ]
-
-
-def expected_pcm(body: bytes) -> bytes:
-    """The PCM that decoding each delta.audio.data on its own gives (independent of our decoders)."""
-    out = []
-    for line in body.decode().splitlines():
-        if not line.startswith("data: {"):
-            continue
-        for choice in json.loads(line[6:]).get("choices") or []:
-            data = ((choice.get("delta") or {}).get("audio") or {}).get("data")
-            if data:
-                out.append(base64.b64decode(data, validate=True))
-    return b"".join(out)
-
-
-def split(body: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(body) + 1) for c in cuts})
-    return [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
 
 
 @pytest.fixture(scope="module")

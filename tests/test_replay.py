@@ -10,6 +10,13 @@ import wave
 from pathlib import Path
 
 import pytest
+from _synthetic_streams import (
+    AUDIO_CHUNKS,
+    AUDIO_TRANSCRIPT,
+    ERROR_MESSAGE,
+    audio_stream,
+    midstream_error_stream,
+)
 
 from or_audio_widgets.core._replay import main
 
@@ -18,32 +25,59 @@ ERROR_CAPTURE = "pydantic-ai_openrouter_minimax_stream_midstream_error.sse"
 PCM = bytes(range(256)) * 19  # 4,864 bytes
 
 
+@pytest.fixture(params=["synthesized", "captured"])
+def hello(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    """An audio stream and its transcript: the project's own, and the real capture where present."""
+    if request.param == "captured":
+        return request.getfixturevalue("real_streams") / AUDIO_CAPTURE, "Hello"
+    path = tmp_path / "synthesized.sse"
+    path.write_bytes(audio_stream())
+    return path, AUDIO_TRANSCRIPT
+
+
+@pytest.fixture(params=["synthesized", "captured"])
+def broken(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    """A stream with an error mid-stream, and the error's message."""
+    if request.param == "captured":
+        return request.getfixturevalue("real_streams") / ERROR_CAPTURE, "Token limit reached"
+    path = tmp_path / "error.sse"
+    path.write_bytes(midstream_error_stream())
+    return path, ERROR_MESSAGE
+
+
 def frames(path: Path) -> tuple[int, bytes]:
     with wave.open(str(path)) as w:
         return w.getframerate(), w.readframes(w.getnframes())
 
 
-def test_replays_a_real_capture(real_streams: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_replays_a_stream(hello: tuple[Path, str], tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "hello.wav"
-    assert main([str(real_streams / AUDIO_CAPTURE), "-o", str(out)]) == 0
+    assert main([str(hello[0]), "-o", str(out)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == "Hello\n"
+    assert captured.out == hello[1] + "\n"
     assert "wrote" in captured.err
     rate, pcm = frames(out)
     assert rate == 24000 and len(pcm) > 0 and len(pcm) % 2400 == 0
 
 
-def test_output_format_from_the_suffix(real_streams: Path, tmp_path: Path) -> None:
+def test_replays_the_exact_audio_of_the_synthesized_stream(tmp_path: Path) -> None:
+    source, out = tmp_path / "ours.sse", tmp_path / "ours.wav"
+    source.write_bytes(audio_stream())
+    assert main([str(source), "-o", str(out)]) == 0
+    assert frames(out) == (24000, b"".join(AUDIO_CHUNKS))
+
+
+def test_output_format_from_the_suffix(hello: tuple[Path, str], tmp_path: Path) -> None:
     out = tmp_path / "hello.flac"
-    assert main([str(real_streams / AUDIO_CAPTURE), "-o", str(out)]) == 0
+    assert main([str(hello[0]), "-o", str(out)]) == 0
     assert out.read_bytes()[:4] == b"fLaC"
 
 
-def test_a_stream_error_exits_non_zero(real_streams: Path, tmp_path: Path,
+def test_a_stream_error_exits_non_zero(broken: tuple[Path, str], tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(real_streams / ERROR_CAPTURE), "-o", str(tmp_path / "x.wav")]) == 1
-    assert "incomplete: Token limit reached" in capsys.readouterr().err
+    assert main([str(broken[0]), "-o", str(tmp_path / "x.wav")]) == 1
+    assert f"incomplete: {broken[1]}" in capsys.readouterr().err
 
 
 def test_partial_audio_is_written_when_the_stream_breaks(tmp_path: Path,
@@ -61,9 +95,9 @@ def test_partial_audio_is_written_when_the_stream_breaks(tmp_path: Path,
     assert captured.out == "cut sh\n" and "without 'data: [DONE]'" in captured.err
 
 
-def test_without_output_it_says_the_audio_was_not_written(real_streams: Path,
+def test_without_output_it_says_the_audio_was_not_written(hello: tuple[Path, str],
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(real_streams / AUDIO_CAPTURE)]) == 0
+    assert main([str(hello[0])]) == 0
     assert "not written" in capsys.readouterr().err
 
 
@@ -72,18 +106,17 @@ def test_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_an_unknown_output_suffix(real_streams: Path, tmp_path: Path,
+def test_an_unknown_output_suffix(hello: tuple[Path, str], tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(real_streams / AUDIO_CAPTURE), "-o", str(tmp_path / "x.doc")]) == 2
+    assert main([str(hello[0]), "-o", str(tmp_path / "x.doc")]) == 2
     assert "cannot write" in capsys.readouterr().err
 
 
-def test_through_python_dash_m(real_streams: Path, tmp_path: Path) -> None:
+def test_through_python_dash_m(hello: tuple[Path, str], tmp_path: Path) -> None:
     out = tmp_path / "cli.wav"
     proc = subprocess.run(
-        [sys.executable, "-m", "or_audio_widgets", "replay", str(real_streams / AUDIO_CAPTURE),
-         "-o", str(out)],
+        [sys.executable, "-m", "or_audio_widgets", "replay", str(hello[0]), "-o", str(out)],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "Hello\n" and out.exists()
+    assert proc.stdout == hello[1] + "\n" and out.exists()

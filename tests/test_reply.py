@@ -14,15 +14,18 @@ from typing import Any
 
 import pytest
 
-from or_audio_widgets import AudioReply, ReplyAudio, ReplyOrigin, ReplyOutcome
-from or_audio_widgets.core import _ffmpeg
-from or_audio_widgets.core._events import (
+from or_audio_widgets import (
     AudioDelta,
+    AudioReply,
     End,
-    Event,
+    ReplyAudio,
+    ReplyOrigin,
+    ReplyOutcome,
     TextDelta,
     Usage,
 )
+from or_audio_widgets.core import _ffmpeg
+from or_audio_widgets.core._events import Event
 from or_audio_widgets.core._transcode import encode_pcm
 from or_audio_widgets.core._wav import pcm_to_wav
 from or_audio_widgets.errors import AudioFormatError, FFmpegNotFoundError

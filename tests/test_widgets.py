@@ -16,10 +16,18 @@ import pytest
 from _audio_samples import make_recorder_webm
 from _widget_helpers import Sent, front_end
 
-from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
+from or_audio_widgets import (
+    AudioChat,
+    AudioReply,
+    LivePlayer,
+    OpenRouterAudio,
+    Recorder,
+    ReplyAudio,
+    ReplyOutcome,
+    start_emulator,
+)
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
 from or_audio_widgets.jupyter import _conversation
-from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer, Recorder
 
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
 NOW = datetime.datetime.now(datetime.timezone.utc)
