@@ -32,12 +32,12 @@ from ..core._events import Event
 from ..core._redact import mask_url
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, InvalidAPIKeyError, MissingAPIKeyError
-from ._catalog import ModelsMixin, check, explain_refusal
+from ._audio_args import audio_sources
 from ._model_list import filter_models
+from ._models_api import ModelsMixin, check, explain_refusal
 from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
-from ._sources import audio_sources
 from ._speech import SpeechMixin
 from ._transcription import TranscriptionMixin
 from ._transport import Session, Transport, download

@@ -19,7 +19,7 @@ from ..core._reply import AudioReply, ReplyBuilder
 from ..core._speech_audio import SpeechLayout, iter_audio_events, layout_from_content_type
 from ..core._speech_text import check_speech_text, split_speech_text
 from ..errors import APIError, OpenRouterAudioError
-from ._catalog import check, explain_refusal
+from ._models_api import check, explain_refusal
 from ._replystream import CANCELLED, ReplyStream, StreamBroken
 from ._transport import ResponseConnection
 from ._wire import Call, output_format

@@ -20,9 +20,9 @@ from ..core._inputs import PreparedAudio, wav_fits
 from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
 from ..errors import APIError, ModelCapabilityError
-from ._catalog import explain_refusal
+from ._audio_args import audio_sources
+from ._models_api import explain_refusal
 from ._parts import audio_part, prepare_audio, prepare_for_model
-from ._sources import audio_sources
 
 DEFAULT_PROMPT = "Transcribe this audio."
 VIA = ("transcriptions", "chat")
