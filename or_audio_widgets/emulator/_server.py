@@ -74,10 +74,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that resets or leaves is normal here (cancellation, drops); anything else is printed."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            self.note_client_left()
-            return
-        if isinstance(sys.exc_info()[1], TimeoutError):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
 
