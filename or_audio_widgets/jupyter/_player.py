@@ -58,10 +58,16 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True
     )
     stoppable = traitlets.Bool(False, help="Show the Stop button (set by on_stop)").tag(sync=True)
+    file_name = traitlets.Unicode("reply", help="Name of the downloaded file, without its .wav suffix").tag(
+        sync=True)
 
     def __init__(self, sample_rate: int = 24000, **kwargs: Any) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, not {sample_rate!r}")
+        if "file_name" in kwargs:
+            from ..core._html import safe_name
+
+            kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
         super().__init__(sample_rate=sample_rate, player_id=uuid.uuid4().hex, **kwargs)
         self._lock = threading.RLock()
         self._chunks: list[bytes] = []
