@@ -18,6 +18,16 @@ from typing import Any
 import pytest
 
 PROMPT = "%%oraudio --voice alloy\nTell me a long story about a lighthouse keeper, in many sentences."
+LONG_TEXT = " ".join(["The keeper climbed the stairs and lit the lamp, as every evening."] * 6)
+SAY = f"%%oraudio --say\n{LONG_TEXT}"
+# say() played into a LivePlayer from a cell: play() hears Stop as the magic does
+PLAY = f"""
+from or_audio_widgets.jupyter._conversation import offline_client
+from or_audio_widgets.jupyter._widgets import LivePlayer
+player = LivePlayer(file_name="keeper")
+display(player)
+said = player.play(offline_client().open_speech({LONG_TEXT!r}, wire="pcm"))
+"""
 # replies the kernel's offline emulator saw their client leave before they ended (0 before it started)
 LEFT = ("getattr(__import__('or_audio_widgets.jupyter._offline', fromlist=['_']).current_emulator(), "
         "'clients_left', 0)")
@@ -84,9 +94,10 @@ def press_stop(client: Any, comm: str) -> None:
     client.shell_channel.send(message)
 
 
-def test_stop_ends_the_cell_keeps_the_partial_reply_and_says_so_calmly(kernel: Any) -> None:
+@pytest.mark.parametrize("cell_text", [PROMPT, SAY], ids=["chat", "say"])
+def test_stop_ends_the_cell_keeps_the_partial_reply_and_says_so_calmly(kernel: Any, cell_text: str) -> None:
     left_before = int(value(kernel, LEFT))
-    cell, comm = stream_until(kernel, PROMPT, chunks=4)
+    cell, comm = stream_until(kernel, cell_text, chunks=4)
     # queued while the cell streams: they must run after it, once each, in this order
     first = kernel.execute("order = ['first']")
     press_stop(kernel, comm)
@@ -102,14 +113,31 @@ def test_stop_ends_the_cell_keeps_the_partial_reply_and_says_so_calmly(kernel: A
     printed = "".join(m["content"]["text"] for m in outputs[second] if m["msg_type"] == "stream")
     assert printed.strip() == "['first', 'second'] False"
     duration = float(value(kernel, "_oraudio.duration"))
-    assert 0.5 < duration < 30, duration  # what had arrived, not the whole story
+    assert 0.1 <= duration < 10, duration  # what had arrived (the stop came early), not the whole reply
     assert value(kernel, "_oraudio.error_kind") == "cancelled"
-    # the emulator saw its client leave before the reply ended
+    assert wait_left(kernel, left_before)  # the emulator saw its client leave before the reply ended
+    assert ended_in < 60  # a bound for a hung cell, not a measure of speed
+
+
+def test_a_reply_played_from_a_cell_stops_too(kernel: Any) -> None:
+    left_before = int(value(kernel, LEFT))
+    cell, comm = stream_until(kernel, PLAY, chunks=3)
+    press_stop(kernel, comm)
+    outputs = outputs_until_idle(kernel, [cell])
+    assert not [m for m in outputs[cell] if m["msg_type"] == "error"]
+    assert value(kernel, "said.complete, said.error_kind, player.stop_requested, player.finished") == (
+        "False cancelled True True")
+    assert 0.1 <= float(value(kernel, "said.duration")) < 10  # some seconds of a reading of half a minute
+    assert value(kernel, "len(player.pcm) == len(said.pcm)") == "True"  # what it plays is what was kept
+    assert int(value(kernel, LEFT)) > left_before or wait_left(kernel, left_before)
+
+
+def wait_left(client: Any, before: int) -> bool:
     deadline = time.monotonic() + 10
-    while int(value(kernel, LEFT)) == left_before:
+    while int(value(client, LEFT)) == before:
         assert time.monotonic() < deadline, "the emulator never saw the connection close"
         time.sleep(0.2)
-    assert ended_in < 60  # a bound for a hung cell, not a measure of speed
+    return True
 
 
 def test_stop_pressed_twice_or_after_the_end_changes_nothing(kernel: Any) -> None:
