@@ -52,10 +52,26 @@ class StopListener:
         return listener
 
     def close(self) -> None:
-        """Stop listening and give the kept messages back to the kernel (on the main thread)."""
+        """Stop listening and give the kept messages back to the kernel (on the main thread).
+
+        A Ctrl-C meanwhile is raised only once the messages are back: a queued cell is never lost.
+        """
+        import zmq
+
         self._quit.set()
-        self._thread.join()
-        self._drain()  # whatever came after the listener's last look
+        interrupted = False
+        while self._thread.is_alive():  # the socket is the listener's until its thread has ended
+            try:
+                self._thread.join()
+            except KeyboardInterrupt:
+                interrupted = True
+        with contextlib.suppress(zmq.ZMQError):  # a kernel shutting down has closed the socket
+            self._drain()  # whatever came after the listener's last look
+        self._hand_back()
+        if interrupted:
+            raise KeyboardInterrupt
+
+    def _hand_back(self) -> None:
         held, self._held = self._held, []
         if not held:
             return
@@ -66,17 +82,20 @@ class StopListener:
             task = loop.create_task(self._kernel.shell_main(None, frames))
             _HANDED_BACK.add(task)  # a task only weakly held by the loop could be collected mid-way
             task.add_done_callback(_HANDED_BACK.discard)
-        stream = self._pair.to_stream
-        # and should a wake-up have been missed, the kernel reads what is waiting now
-        self._kernel.io_loop.add_callback(stream.flush)
+        io_loop = getattr(self._kernel, "io_loop", None)
+        if io_loop is not None:  # should a wake-up have been missed, the kernel reads what waits now
+            io_loop.add_callback(self._pair.to_stream.flush)
 
     # --- the listener thread -----------------------------------------------------------------------------
 
     def _listen(self) -> None:
+        import zmq
+
         socket = self._pair.to_socket
-        while not self._quit.is_set():
-            if socket.poll(int(POLL_SECONDS * 1000)):
-                self._drain()
+        with contextlib.suppress(zmq.ZMQError):  # the kernel shutting down: nothing left to hear
+            while not self._quit.is_set():
+                if socket.poll(int(POLL_SECONDS * 1000)):
+                    self._drain()
 
     def _drain(self) -> None:
         import zmq
