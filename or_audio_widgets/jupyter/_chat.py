@@ -123,7 +123,7 @@ class AudioChat(w.VBox):
         turn = Turn("user", text, parts, sources)
         messages = [t.message() for t in [*self.turns, turn]]
         self.turns.append(turn)
-        self.player = LivePlayer()
+        self.player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}")
         self.player.on_stop(self._cancel)  # the player's own Stop button, and stop() below
         self.history.children = (*self.history.children, w.HTML(user_box_html(turn)), self.player)
         self.prompt.value = ""
@@ -190,7 +190,7 @@ class AudioChat(w.VBox):
         reply = stream.reply
         player.finish(reply)
         self.turns.append(Turn("assistant", reply.words, reply=reply))
-        return summary(reply, self.offline)
+        return summary(reply, self.offline, stopped=player.stop_requested)
 
     # --- panel state ---------------------------------------------------------------------------------------
 
