@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import math
+import signal
 import struct
+import threading
 import wave
 from typing import Any
 
@@ -40,3 +42,12 @@ def posts(emulator: Any) -> int:
 def faulty(fault: str, seconds: float = 2.0) -> dict[str, str]:
     """Headers asking the emulator for ``fault`` on a reply ``seconds`` long."""
     return {"X-Emulator-Fault": fault, "X-Emulator-Seconds": str(seconds)}
+
+
+def ctrl_c_after(seconds: float) -> threading.Timer:
+    """Ctrl-C in ``seconds``, as a terminal or a kernel delivers it: SIGINT, sent to the main thread (where
+    Python raises KeyboardInterrupt) so that no other thread of a busy process takes the signal instead.
+    The timer is started; cancel it if the test ends first."""
+    timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    return timer

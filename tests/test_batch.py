@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from _audio_samples import make_audio
-from _client_helpers import posts  # requests that transcribed (the model list is read with GETs)
+from _client_helpers import (  # requests that transcribed (the model list is read with GETs)
+    ctrl_c_after,
+    posts,
+)
 
 from or_audio_widgets import OpenRouterAudio, transcribe_many
 
@@ -143,8 +146,6 @@ def test_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_ctrl_c_keeps_what_finished_and_a_rerun_does_only_the_rest(tmp_path: Path) -> None:
-    import os
-    import signal
 
     release = threading.Event()
 
@@ -155,7 +156,7 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_does_only_the_rest(tmp_path: Pat
         def transcribe(self, source: Any, **params: Any) -> Any:
             self.calls.append(source)
             if source == "c" and not release.is_set():
-                threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C meanwhile
+                ctrl_c_after(0.2)  # Ctrl-C meanwhile
                 release.wait(10)
             return SimpleNamespace(text=source.upper(), complete=True, error=None)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import threading
 from pathlib import Path
@@ -12,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _client_helpers import make_wav
+from _client_helpers import ctrl_c_after, make_wav
 from _hostile import KEY, SSE_HEAD, HostileServer, read_request, transcript, wait_closed
 
 from or_audio_widgets.client._batch import transcribe_many
@@ -83,7 +81,7 @@ def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_p
             return
         conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("partial"))
         if len(served) == 3:
-            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C meanwhile
+            ctrl_c_after(0.3)  # Ctrl-C meanwhile
         wait_closed(conn, 20)
         closed.release()
 

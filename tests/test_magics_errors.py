@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 import pytest
+from _client_helpers import ctrl_c_after
 from _magics_support import FAKE_KEY, Recorded, audio_uris, decoded_seconds, login, magics
 from IPython.core.error import UsageError
 
@@ -229,8 +230,6 @@ def test_forgetting_or_replacing_the_key_closes_the_clients(ip: Any, rec: Record
 def test_a_real_sigint_during_the_stream(ip: Any, rec: Recorded, online: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C as the kernel delivers it: SIGINT while the main thread waits on the socket."""
-    import os
-    import signal
     import threading
 
     feed = _display.LiveDisplay.feed
@@ -239,8 +238,7 @@ def test_a_real_sigint_during_the_stream(ip: Any, rec: Recorded, online: Any,
     def feed_then_interrupt(self: Any, event: Any) -> None:
         feed(self, event)
         if type(event).__name__ == "AudioDelta" and not timers:
-            timers.append(threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)))
-            timers[0].start()
+            timers.append(ctrl_c_after(0.3))
 
     monkeypatch.setattr(_display.LiveDisplay, "feed", feed_then_interrupt)
     magics(ip).headers = {"X-Emulator-Realtime": "1", "X-Emulator-Seconds": "20"}
