@@ -190,6 +190,8 @@ class ChatTurns:
             future.add_done_callback(lambda done: self._heard(turn, done))
 
     def _heard(self, turn: Turn, done: Any) -> None:
+        if done.cancelled():
+            return
         error = done.exception()
         if error is not None:
             turn.heard_error = f"{type(error).__name__}: {error}"
