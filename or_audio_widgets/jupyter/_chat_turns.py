@@ -147,6 +147,7 @@ class ChatTurns:
     def _exchange(self, turn: Turn, player: LivePlayer) -> Any:
         model = str(self._model())
         audio = {"voice": self._voice(), "format": self._format()}
+        turn.times["begun"] = time.time()
         messages = history_messages(self.turns, keep_audio=self.keep_audio, transcriber=self._transcriber)
         turn.times["request"] = time.time()
         try:
