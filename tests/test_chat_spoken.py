@@ -122,3 +122,45 @@ def test_speech_over_a_streaming_reply_cancels_it_and_keeps_it_marked_interrupte
     assert "Interrupted" in chat.history.children[-1].value
     record = chat._record.bundle(chat.turns)
     assert "Interrupted" in record["text/html"] and "Reply (interrupted)" in record["text/plain"]
+
+
+def spoken_turn(chat: AudioChat, take: Path) -> None:
+    """What the page sends when hands-free hears a turn end (a WAV and when it ended)."""
+    message = {"t": "turn", "ms": 1000, "ended": time.time() * 1000}
+    chat.recorder._handle_custom_msg(message, [take.read_bytes()])
+
+
+def test_hands_free_turns_run_in_the_background_and_a_reply_failing_mid_stream_keeps_the_conversation(
+    emulator: Any, take: Path
+) -> None:
+    fault = {"X-Emulator-Fault": "midstream-error"}
+    client = OpenRouterAudio("k", base_url=emulator.base_url, extra_headers=fault)
+    chat = AudioChat(client=client)
+    chat.hands_free.value = True
+    assert chat.recorder.hands_free and "listening" in chat.status.value
+    spoken_turn(chat, take)
+    deadline = time.monotonic() + 30
+    while len(chat.turns) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chat.wait(30)
+    user, answer = chat.turns
+    assert user.parts and user.sources == ["microphone, hands-free (1.0 s, wav)"]
+    assert {"ended", "received", "request", "open"} <= set(user.times)
+    assert not answer.reply.complete and not answer.interrupted and answer.reply.error
+    assert "incomplete" in chat.status.value and chat.hands_free.value  # still listening, and says so
+    chat._client = OpenRouterAudio("k", base_url=emulator.base_url)
+    spoken_turn(chat, take)
+    deadline = time.monotonic() + 30
+    while len(chat.turns) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chat.wait(30) and chat.turns[-1].reply.complete and len(chat.turns) == 4
+
+
+def test_the_page_leaving_hands_free_turns_the_toggle_off_and_says_why(emulator: Any) -> None:
+    chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
+    chat.hands_free.value = True
+    chat.recorder._handle_custom_msg({"t": "hands_free_off", "reason": "No microphone was found."}, [])
+    assert not chat.hands_free.value and not chat.recorder.hands_free
+    assert chat.status.value == "Hands-free stopped: No microphone was found."
+    chat.recorder._handle_custom_msg({"t": "turn", "ended": 0}, [b"not audio at all"])
+    assert chat.turns == []  # an unreadable take is refused in the widget, nothing is sent

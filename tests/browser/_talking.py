@@ -20,7 +20,8 @@ def talk_wav(folder: Path) -> Path:
         parts.append(raw)
     out = folder / "talk.wav"
     pad = "anullsrc=r=48000:cl=mono"
-    graph = (f"[0]aresample=48000,aformat=channel_layouts=mono[a];[1]aresample=48000,aformat=channel_layouts=mono[b];"
+    mono = "aresample=48000,aformat=channel_layouts=mono"
+    graph = (f"[0]{mono}[a];[1]{mono}[b];"
              f"[2]atrim=0:{LEAD}[s0];[3]atrim=0:{PAUSE}[s1];[4]atrim=0:{TAIL}[s2];"
              "[s0][a][s1][b][s2]concat=n=5:v=0:a=1")
     subprocess.run(

@@ -347,7 +347,9 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def talking_notebook(lab: Lab, playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
+def talking_notebook(
+    lab: Lab, playwright: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Notebook]:
     """A notebook in a Chromium of its own whose fake microphone says a sentence, is silent 1.5 s, says
     another, then stays silent (each time it is opened), for the hands-free tests."""
     from _talking import talk_wav

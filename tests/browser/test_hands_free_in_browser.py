@@ -54,8 +54,10 @@ def recorder(page: Any, cell: Any) -> dict[str, Any]:
 
 def wait_turns(page: Any, cell: Any, count: int, timeout: float = 60.0) -> None:
     rid = cell.locator(".ora-recorder").get_attribute("data-recorder-id")
-    page.wait_for_function("([id, n]) => { const r = window.__orAudio.recorders[id]; return r.hf && r.hf.turns >= n; }",
-                           arg=[rid, count], timeout=timeout * 1000)
+    page.wait_for_function(
+        "([id, n]) => { const r = window.__orAudio.recorders[id]; return r.hf && r.hf.turns >= n; }",
+        arg=[rid, count], timeout=timeout * 1000,
+    )
 
 
 def kernel(book: Any, expression: str) -> Any:
@@ -63,9 +65,10 @@ def kernel(book: Any, expression: str) -> Any:
 
 
 def replies_done(book: Any, name: str, count: int, timeout: float = 60.0) -> None:
-    book.page.wait_for_function("() => true")
-    book.execute(f"import time\n_t = time.monotonic()\nwhile (sum(t.role == 'assistant' for t in {name}.turns) < {count}"
-                 f" or not {name}.wait(0)) and time.monotonic() - _t < {timeout}: time.sleep(0.05)", timeout + 30)
+    """Wait in the kernel until ``count`` replies have ended (a bounded loop in a cell)."""
+    replies = f"sum(t.role == 'assistant' for t in {name}.turns)"
+    book.execute(f"import time\n_t = time.monotonic()\nwhile ({replies} < {count} or not {name}.wait(0)) "
+                 f"and time.monotonic() - _t < {timeout}: time.sleep(0.05)", timeout + 30)
 
 
 def latency(book: Any, page: Any, name: str) -> list[dict[str, float]]:
@@ -79,27 +82,31 @@ def latency(book: Any, page: Any, name: str) -> list[dict[str, float]]:
             "upload": times["received"] - times["ended"], "request": times["open"] - times["received"],
             "turn_start": times["begun"] - times["received"], "history": times["request"] - times["begun"],
             "http_open": times["open"] - times["request"],
-            "first_audio": times["first_audio"] - times["open"], "to_page": shown / 1000 - times["first_audio"],
+            "first_audio": times["first_audio"] - times["open"],
+            "to_page": shown / 1000 - times["first_audio"],
             "total": shown / 1000 - times["ended"],
         })
     return found
 
 
-def test_two_sentences_make_two_turns_and_two_replies_with_no_click(talking_notebook: Any, report: Any) -> None:
+def test_two_sentences_make_two_turns_and_two_replies_with_no_click(
+    talking_notebook: Any, report: Any
+) -> None:
     book, page = talking_notebook, talking_notebook.page
     cell = open_chat(book, "hchat", 0)
     toggle(cell)
     wait_turns(page, cell, 2)
     replies_done(book, "hchat", 2)
-    said = kernel(book, "[(t.role, bool(t.parts), t.reply.complete if t.reply else None) for t in hchat.turns]")
+    said = kernel(book, "[(t.role, bool(t.parts), t.reply and t.reply.complete) for t in hchat.turns]")
     assert said == [["user", True, None], ["assistant", False, True]] * 2
     hf = recorder(page, cell)["hf"]
     assert hf["speechStarts"] == 2 and hf["turns"] == 2
     # each take is its sentence (about 3 s), not the whole microphone
-    assert kernel(book, "[round(t.times['received'] - t.times['ended'], 3) >= 0 for t in hchat.turns[::2]]") == [True] * 2
+    lengths = kernel(book, "[t.sources[0] for t in hchat.turns[::2]]")
+    assert all(2.0 < float(s.split("(")[1].split(" s")[0]) < 4.5 for s in lengths), lengths
     # silence forever: nothing more is sent, and the widget says it hears nothing
-    page.wait_for_function("(id) => window.__orAudio.recorders[id].hf.quietHint",
-                           arg=cell.locator(".ora-recorder").get_attribute("data-recorder-id"), timeout=30_000)
+    rid = cell.locator(".ora-recorder").get_attribute("data-recorder-id")
+    page.wait_for_function("(id) => window.__orAudio.recorders[id].hf.quietHint", arg=rid, timeout=30_000)
     assert "no speech heard" in cell.locator(".ora-recorder .ora-status").inner_text()
     assert kernel(book, "len(hchat.turns)") == 4 and recorder(page, cell)["hf"]["turns"] == 2
     samples = latency(book, page, "hchat")
@@ -113,7 +120,8 @@ def test_two_sentences_make_two_turns_and_two_replies_with_no_click(talking_note
     samples = latency(book, page, "hchat")[:5]
     assert len(samples) == 5
     medians = {key: round(1000 * statistics.median(s[key] for s in samples)) for key in samples[0]}
-    report("hands_free_latency_ms", {"median_of_5": medians, "each_total": [round(1000 * s["total"]) for s in samples]})
+    totals = [round(1000 * s["total"]) for s in samples]
+    report("hands_free_latency_ms", {"median_of_5": medians, "each_total": totals})
     toggle(cell)
 
 
@@ -146,16 +154,24 @@ def test_a_refused_or_lost_microphone_leaves_hands_free_and_says_why(talking_not
     message = cell.locator(".ora-recorder .ora-message")
     expect(message).to_contain_text("permission was refused")
     expect(message).to_contain_text("Hands-free on again")
-    assert kernel(book, "mchat.hands_free.value") is False and "Hands-free stopped" in kernel(book, "mchat.status.value")
+    expect(cell.locator("button.widget-toggle-button.mod-active")).to_have_count(0)  # the toggle shows it off
+    assert kernel(book, "mchat.hands_free.value") is False
+    assert "Hands-free stopped" in kernel(book, "mchat.status.value")
     # permission withdrawn mid-conversation: the browser ends the track
     page.evaluate("""() => {
         const md = navigator.mediaDevices;
-        md.getUserMedia = async (c) => { const s = await window.__realGum(c); window.__lastStream = s; return s; };
+        md.getUserMedia = async (c) => {
+            const s = await window.__realGum(c);
+            window.__lastStream = s;
+            return s;
+        };
     }""")
     toggle(cell)
     expect(cell.locator(".ora-recorder")).to_have_attribute("data-state", "listening")
     assert recorder(page, cell)["micOpen"]
-    page.evaluate("() => { for (const t of window.__lastStream.getTracks()) { t.stop(); t.dispatchEvent(new Event('ended')); } }")
+    page.evaluate("""() => {
+        for (const t of window.__lastStream.getTracks()) { t.stop(); t.dispatchEvent(new Event("ended")); }
+    }""")
     expect(message).to_contain_text("The microphone stopped")
     assert not recorder(page, cell)["micOpen"]
     assert kernel(book, "mchat.hands_free.value") is False
