@@ -9,7 +9,7 @@ import statistics
 from typing import Any
 
 import pytest
-from _browser_pages import notebook_value, plays
+from _browser_pages import audio_duration, notebook_value, plays
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ CHAT = """
 from or_audio_widgets import AudioChat, OpenRouterAudio, start_emulator
 from or_audio_widgets.jupyter._widgets import LivePlayer
 {name}_emu = start_emulator(port=0, realtime={realtime})
-{name} = AudioChat(client=OpenRouterAudio("k", base_url={name}_emu.base_url))
+{name} = AudioChat(client=OpenRouterAudio("k", base_url={name}_emu.base_url), end_silence={end_silence})
 # a first exchange on the same emulator, so its speech and recognition are loaded before the timed turns
 import io, math, struct, wave
 _take = io.BytesIO()
@@ -37,8 +37,8 @@ def spoken_times(chat):
 """
 
 
-def open_chat(book: Any, name: str, realtime: float) -> Any:
-    cell = book.execute(CHAT.format(name=name, realtime=realtime))
+def open_chat(book: Any, name: str, realtime: float, end_silence: float = 0.7) -> Any:
+    cell = book.execute(CHAT.format(name=name, realtime=realtime, end_silence=end_silence))
     cell.locator(".ora-recorder").wait_for(timeout=60_000)
     return cell
 
@@ -127,7 +127,9 @@ def test_two_sentences_make_two_turns_and_two_replies_with_no_click(
 
 def test_speech_over_a_playing_reply_stops_it_and_keeps_it_playable(talking_notebook: Any) -> None:
     book, page = talking_notebook, talking_notebook.page
-    cell = open_chat(book, "bchat", 1.0)  # replies paced in real time: the first still streams at the pause
+    # Replies paced (1.5x the speed of speech) and a quicker end of turn: the first reply is playing, its
+    # audio still arriving, when the second sentence begins.
+    cell = open_chat(book, "bchat", 1.5, end_silence=0.4)
     toggle(cell)
     wait_turns(page, cell, 2)
     replies_done(book, "bchat", 2)
@@ -138,7 +140,10 @@ def test_speech_over_a_playing_reply_stops_it_and_keeps_it_playable(talking_note
     first = kernel(book, "[c.player_id for c in bchat.history.children if isinstance(c, LivePlayer)][0]")
     player = cell.locator(f".ora-player[data-player-id='{first}']")
     expect(player).to_have_attribute("data-state", "stopped")
-    assert plays(page, player.locator(".ora-final audio"))
+    final = player.locator(".ora-final audio")
+    kept = page.evaluate("(id) => window.__orAudio.players[id].bytes / 48000", first)
+    assert 0.2 < audio_duration(final) == pytest.approx(kept, abs=0.01)  # the partial reply, whole
+    assert plays(page, final)
     expect(cell.locator(".ora-interrupted")).to_have_count(1)
 
 
