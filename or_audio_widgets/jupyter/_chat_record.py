@@ -29,7 +29,8 @@ class ChatRecord:
     def __init__(self, offline: bool = False) -> None:
         self.offline = offline
         self._handles: list[Any] = []
-        self._done: dict[int, tuple[Any, str]] = {}  # exchange number -> (its state, its HTML) once ended
+        self._done: dict[int, str] = {}  # exchange number -> its reply's HTML, once the reply has ended
+        self._users: dict[int, tuple[Any, str]] = {}  # exchange number -> (transcript state, user's HTML)
 
     def show(self, turns: list[Any]) -> None:
         from IPython.display import display
@@ -54,15 +55,17 @@ class ChatRecord:
         return {"text/html": page, "text/plain": _plain(exchanges, count)}
 
     def _exchange(self, number: int, user: Any, answer: Any) -> str:
-        # a transcript arriving after the reply changes the user's side: rendered again then, only then
+        # each side rendered once; the user's again when its transcript arrives (a reply's audio is
+        # compressed when rendered: not redone for a transcript)
         state = (user.heard, user.heard_error)
-        done = self._done.get(number)
-        if done is not None and done[0] == state:
-            return done[1]
-        rendered = user_html(user) + (_answer_html(answer, number) if answer else "")
-        if answer is not None:
-            self._done[number] = (state, rendered)
-        return rendered
+        mine = self._users.get(number)
+        if mine is None or mine[0] != state:
+            mine = self._users[number] = (state, user_html(user))
+        if answer is None:
+            return mine[1]
+        if number not in self._done:
+            self._done[number] = _answer_html(answer, number)
+        return mine[1] + self._done[number]
 
 
 def _exchanges(turns: list[Any]) -> list[tuple[Any, Any]]:
