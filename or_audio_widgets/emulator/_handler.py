@@ -128,8 +128,6 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_completion(plan)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True  # the client went away: stop generating, as the live API does
-            with self.server.lock:
-                self.server.streams_cut += 1
 
     def _read_body(self) -> Any:
         length_header = self.headers.get("Content-Length")

@@ -50,7 +50,6 @@ class EmulatorServer(ThreadingHTTPServer):
         self.max_recorded_bytes = max_recorded_bytes
         self.lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
-        self.streams_cut = 0  # streamed replies whose client closed the connection before their end
         super().__init__(address, Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -135,12 +134,6 @@ class EmulatorHandle:
         """Forget the recorded requests and the ``times=N`` fault counts."""
         self._server.forget_requests()
         self._server.faults.reset()
-
-    @property
-    def streams_cut(self) -> int:
-        """Streamed chat replies whose client closed the connection before the end (a cancel, a Stop)."""
-        with self._server.lock:
-            return self._server.streams_cut
 
     @property
     def open_connections(self) -> int:
