@@ -1,4 +1,5 @@
-"""Shared by the client tests: a small WAV maker and the WAV checks."""
+"""Shared by the client tests: a small WAV maker and the WAV checks, the emulator's fault headers and its
+count of requests sent."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 import math
 import struct
 import wave
+from typing import Any
 
 KEY = "sk-or-v1-test-key"
 
@@ -28,3 +30,13 @@ def wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data), "rb") as wav:
         assert wav.getsampwidth() == 2
         return wav.getnframes() / wav.getframerate()
+
+
+def posts(emulator: Any) -> int:
+    """How many requests carrying a body (POST) the emulator has received."""
+    return sum(1 for r in emulator.requests if r.method == "POST")
+
+
+def faulty(fault: str, seconds: float = 2.0) -> dict[str, str]:
+    """Headers asking the emulator for ``fault`` on a reply ``seconds`` long."""
+    return {"X-Emulator-Fault": fault, "X-Emulator-Seconds": str(seconds)}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from _audio_samples import make_audio
+from _client_helpers import posts  # requests that transcribed (the model list is read with GETs)
 
 from or_audio_widgets import OpenRouterAudio, transcribe_many
 
@@ -25,11 +26,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sources(folder: Path) -> list[Path]:
     return [make_audio(folder, kind, seconds=seconds) for kind, seconds in
             (("wav", 0.5), ("mp3", 0.6), ("flac", 0.7), ("webm", 0.8))]
-
-
-def posts(emulator: Any) -> int:
-    """Requests that transcribed (the cached model list is read with GETs)."""
-    return sum(1 for r in emulator.requests if r.method == "POST")
 
 
 def records(path: Path) -> list[dict[str, Any]]:

@@ -98,6 +98,18 @@ def test_the_deadline_bounds_trickled_headers_and_error_bodies(head: bytes, body
         run_bounded(lambda: client(server, deadline=1).speak("hi"), 10)
 
 
+def test_reading_the_model_list_first_counts_against_the_same_deadline() -> None:
+    """An audio request reads the model list before it is sent; a server that trickles that list's headers
+    spends the call's deadline there, and the request itself is not sent after the deadline has passed."""
+    head_trickle = trickle(b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+    with HostileServer(head_trickle) as server, pytest.raises(RequestTimeoutError, match="deadline of 1 s"):
+        audio = OpenRouterAudio(KEY, server.base_url, max_retries=0, deadline=1)  # the model list is read
+        try:
+            run_bounded(lambda: audio.speak("hi"), 10)
+        finally:
+            assert server.connections == 1  # the model list's; no chat request went out late
+
+
 def compressed(framing: str, encoding: str) -> Handler:
     stream = transcript("squeezed") + DONE
     packed = gzip.compress(stream) if encoding == "gzip" else zlib.compress(stream)

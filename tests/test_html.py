@@ -242,3 +242,18 @@ def test_repr_html_delegates() -> None:
 ])
 def test_costs_read_as_dollars_without_exponents(cost: float, shown: str) -> None:
     assert _html.format_cost(cost) == shown
+
+
+def test_a_stopped_reply_says_so_calmly_and_a_complete_one_says_nothing_of_it() -> None:
+    from or_audio_widgets.core._html import ERROR
+
+    cut = ReplyOutcome(complete=False, error="cancelled", error_kind="cancelled")
+    some = AudioReply(ReplyAudio.from_pcm(b"\x01\x00" * 4800), transcript="Once upon", outcome=cut)
+    page = render_reply(some, stopped=True)
+    assert "Stopped at your request; what arrived is kept." in page
+    assert ERROR not in page and "incomplete" not in page
+    empty = render_reply(AudioReply(outcome=cut), stopped=True)
+    assert "Stopped at your request; nothing had arrived." in empty
+    assert "incomplete: cancelled" in render_reply(some)  # not stopped by the person: the reason, as before
+    whole = AudioReply(ReplyAudio.from_pcm(b"\x01\x00" * 4800), transcript="Once upon a time.")
+    assert "Stopped" not in render_reply(whole, stopped=True)  # Stop pressed as the reply ended

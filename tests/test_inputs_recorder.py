@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from or_audio_widgets import OpenRouterAudio, prepare_audio
+from or_audio_widgets.core._defaults import DEFAULT_LISTEN_MODEL
 
 pytestmark = pytest.mark.slow  # starts Chromium and records 1.5 s
 
@@ -84,7 +85,7 @@ def test_the_recording_is_converted_and_accepted_without_naming_a_format(recordi
     prepared = prepare_audio(recording["data"])
     assert (prepared.format, prepared.converted_from, prepared.sample_rate) == ("wav", "webm", 48000)
     assert prepared.duration == pytest.approx(recording["seconds"], abs=0.4)
-    text = client.transcribe(recording["data"]).text
+    text = client.transcribe(recording["data"], model=DEFAULT_LISTEN_MODEL).text  # a listening chat model
     match = re.search(r"audio 1: format=(\w+) duration=([\d.]+)s rate=(\d+)", text)
     assert match and match[1] == "wav" and int(match[3]) == 48000
     assert float(match[2]) == pytest.approx(prepared.duration, abs=0.002)

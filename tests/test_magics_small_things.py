@@ -66,7 +66,7 @@ def test_a_file_named_like_a_variable_still_works(ip: Any, rec: Recorded, online
 
 def test_a_voice_the_model_refused_once_is_refused_before_sending_after(
         ip: Any, rec: Recorded, online: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from or_audio_widgets.client._catalog import ModelsMixin
+    from or_audio_widgets.client._models_api import ModelsMixin
     from or_audio_widgets.errors import APIError
 
     def unreadable(*args: Any, **kwargs: Any) -> Any:

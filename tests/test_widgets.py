@@ -179,7 +179,7 @@ def test_stop_keeps_the_partial_reply_playable() -> None:
     assert not reply.complete and "cancel" in (reply.error or "")
     assert len(reply.pcm) >= 2 * 19200 and reply.audio[:4] == b"RIFF"
     assert chat.player is not None and chat.player.finished
-    assert "incomplete" in chat.status.value and not chat.send_button.disabled
+    assert "stopped, what arrived is kept" in chat.status.value and not chat.send_button.disabled
 
 
 def test_stop_with_nothing_streaming_does_not_cancel_the_next_reply(emulator: Any) -> None:
@@ -257,3 +257,18 @@ CANCELLED = ReplyOutcome(complete=False, error="cancelled")
 def test_a_turn_summary_says_what_arrived(reply: AudioReply, said: str) -> None:
     assert _conversation.summary(reply, offline=True).startswith(said)
     assert _conversation.summary(reply, offline=True).endswith("offline emulator")
+
+
+def test_a_stopped_turn_is_said_calmly_and_a_broken_one_with_its_reason() -> None:
+    cut = AudioReply(ReplyAudio.from_pcm(b"\0\0" * 12000), transcript="Hi", outcome=CANCELLED)
+    said = _conversation.summary(cut, offline=False, stopped=True)
+    assert said == "0.5 s of audio · stopped, what arrived is kept"
+    broken = AudioReply(transcript="Hi", outcome=ReplyOutcome(complete=False, error="the provider left"))
+    said = _conversation.summary(broken, offline=False)
+    assert "incomplete (the provider left), partial reply kept" in said and "stopped" not in said
+
+
+def test_a_live_player_names_its_download_safely() -> None:
+    assert LivePlayer().file_name == "reply"
+    assert LivePlayer(file_name="turn-3").file_name == "turn-3"
+    assert LivePlayer(file_name="../a b/<c>").file_name == ".._a_b_c_"

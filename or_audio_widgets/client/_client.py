@@ -32,12 +32,12 @@ from ..core._events import Event
 from ..core._redact import mask_url
 from ..core._reply import AudioReply, ReplyBuilder
 from ..errors import APIError, InvalidAPIKeyError, MissingAPIKeyError
-from ._catalog import ModelsMixin, check, explain_refusal
+from ._audio_args import audio_sources
 from ._model_list import filter_models
+from ._models_api import Deadline, ModelsMixin, check, explain_refusal
 from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
-from ._sources import audio_sources
 from ._speech import SpeechMixin
 from ._transcription import TranscriptionMixin
 from ._transport import Session, Transport, download
@@ -153,8 +153,8 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
         body = build_body(model, messages, audio, params, wire_format=wire_format)
         audio_in = bool(sent_audio_formats(body))
-        catalogue = self._check_chat(model, audio, audio_in)
         call = self._call("POST", "/chat/completions", body, headers, deadline)
+        catalogue = self._check_chat(model, audio, audio_in, (call.deadline, call.seconds))
         try:
             connection = self._http.open_stream(call)
         except APIError as exc:
@@ -167,7 +167,8 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self._streams.add(self._last_stream)
         return self._last_stream
 
-    def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool) -> Any:
+    def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool,
+                    within: Deadline = None) -> Any:
         """Refuse, before sending, a chat request the model list says ``model`` cannot serve.
 
         A text-only request needs no model list (only the rule of models that need audio is checked).
@@ -176,7 +177,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         require_some_audio(model, audio_in, audio_out)
         if not (audio_out or audio_in):
             return None
-        catalogue = self.catalogue()
+        catalogue = self.catalogue(within=within)
         secret = self._key.reveal()
         if audio is not None:
             check(secret, catalogue.require, model, CHAT_OUT)
@@ -268,7 +269,11 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
             headers["Accept"] = "text/event-stream"  # every body asks for a stream (see build_body)
             headers["Content-Type"] = "application/json"
         headers.update(extra or {})
-        seconds = self.deadline if deadline is None else deadline
-        deadline_at = None if seconds is None else time.monotonic() + seconds
+        deadline_at, seconds = self._within(deadline)
         url = f"{self.base_url}{path}"
         return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries, seconds=seconds)
+
+    def _within(self, deadline: float | None) -> tuple[float | None, float | None]:
+        """A call's (time.monotonic() deadline, seconds as given), from ``deadline`` or the client's."""
+        seconds = self.deadline if deadline is None else deadline
+        return (None if seconds is None else time.monotonic() + seconds), seconds

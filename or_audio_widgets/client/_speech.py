@@ -19,7 +19,7 @@ from ..core._reply import AudioReply, ReplyBuilder
 from ..core._speech_audio import SpeechLayout, iter_audio_events, layout_from_content_type
 from ..core._speech_text import check_speech_text, split_speech_text
 from ..errors import APIError, OpenRouterAudioError
-from ._catalog import check, explain_refusal
+from ._models_api import check, explain_refusal
 from ._replystream import CANCELLED, ReplyStream, StreamBroken
 from ._transport import ResponseConnection
 from ._wire import Call, output_format
@@ -142,14 +142,14 @@ class SpeechMixin:
         text = check_speech_text(text)
         fmt = output_format({"format": format})
         model, voice = model or self.speech_model, voice or self.speech_voice
-        catalogue = self.catalogue()
+        first_call = self._call("POST", "/audio/speech", None, {**_ACCEPT, **(headers or {})}, deadline)
+        catalogue = self.catalogue(within=(first_call.deadline, first_call.seconds))
         secret = self._key.reveal()
         check(secret, catalogue.require, model, SPEECH)
         check(secret, catalogue.require_voice, model, voice)
         pieces = split_speech_text(text, speech_input_limit(model, catalogue.get(model)))
         # joined mp3 files are not one clean mp3: several pieces come as pcm and are encoded here
         asked = "mp3" if fmt == "mp3" and len(pieces) == 1 and wire != "pcm" else "pcm"
-        first_call = self._call("POST", "/audio/speech", None, {**_ACCEPT, **(headers or {})}, deadline)
 
         def send(piece: str) -> Sent:
             body = speech_body(model, piece, voice, asked, speed, provider, params)

@@ -19,10 +19,10 @@ from ..core._formats import TRANSCRIPTION_FORMATS
 from ..core._inputs import PreparedAudio, wav_fits
 from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
-from ..errors import APIError, ModelCapabilityError
-from ._catalog import explain_refusal
+from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
+from ._audio_args import audio_sources
+from ._models_api import explain_refusal
 from ._parts import audio_part, prepare_audio, prepare_for_model
-from ._sources import audio_sources
 
 DEFAULT_PROMPT = "Transcribe this audio."
 VIA = ("transcriptions", "chat")
@@ -66,7 +66,7 @@ def for_endpoint(source: Any, model: str) -> PreparedAudio:
 def route(model: str, catalogue: Catalogue, via: str | None) -> str:
     """"transcriptions" or "chat" for ``model``; a clear refusal when it can do neither."""
     if via not in (None, *VIA):
-        raise ValueError(f"via must be one of {', '.join(VIA)} (or None: the model decides), not {via!r}")
+        raise OptionError(f"via must be one of {', '.join(VIA)} (or None: the model decides), not {via!r}")
     if via == "transcriptions":
         catalogue.require(model, TRANSCRIPTION)  # the model names no secret: it is sent as it is anyway
         return via
@@ -88,6 +88,7 @@ class TranscriptionMixin:
 
     transcription_model: str
     _call: Any
+    _within: Any
     _http: Any
     catalogue: Callable[..., Catalogue]
     open: Callable[..., Any]
@@ -108,18 +109,18 @@ class TranscriptionMixin:
         """
         if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
             model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
-        catalogue = self.catalogue()
+        catalogue = self.catalogue(within=self._within(params.get("deadline")))
         if route(model, catalogue, via) == "chat":
             return self._transcribe_chat(audio, model, prompt or DEFAULT_PROMPT, temperature, on_event,
                                          params)
         if prompt is not None and prompt != DEFAULT_PROMPT:
-            raise ValueError(f"{model} writes down what is said and takes no prompt; drop prompt=, or "
+            raise OptionError(f"{model} writes down what is said and takes no prompt; drop prompt=, or "
                              "pick a chat model that listens (e.g. google/gemini-2.5-flash) to follow one")
         sources = audio_sources(audio)
         if not sources:
-            raise ValueError("transcribe() needs at least one audio source")
+            raise AudioInputError("transcribe() needs at least one audio source: a path, URL, bytes or array")
         if len(sources) != 1:
-            raise ValueError(f"the transcription endpoint takes one audio source per request, not "
+            raise AudioInputError(f"the transcription endpoint takes one audio source per request, not "
                              f"{len(sources)}; use transcribe_many() for several")
         prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
         headers, deadline = params.pop("headers", None), params.pop("deadline", None)
@@ -132,7 +133,7 @@ class TranscriptionMixin:
                          on_event: Callable[[Event], object] | None, params: dict[str, Any]) -> AudioReply:
         sources = audio_sources(audio)
         if not sources:
-            raise ValueError("transcribe() needs at least one audio source")
+            raise AudioInputError("transcribe() needs at least one audio source: a path, URL, bytes or array")
         if temperature is not None:
             params = {**params, "temperature": temperature}
         parts = [{"type": "text", "text": prompt}, *(audio_part(source, model) for source in sources)]

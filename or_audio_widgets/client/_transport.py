@@ -158,6 +158,9 @@ class Transport:
         self, call: Call, watchdog: Watchdog
     ) -> tuple[requests.Response | None, APIError | None, bool]:
         """One HTTP exchange; on failure, the error to raise later (outside except: no context chain)."""
+        if call.deadline is not None and time.monotonic() >= call.deadline:
+            watchdog.fired = True  # spent before sending (on the model list, say): nothing goes out late
+            return None, *self._failure(call, TimeoutError("deadline"), watchdog)
         try:
             response = self.session.request(
                 call.method, call.url, data=call.payload(), headers=call.headers, auth=self._auth,

@@ -71,7 +71,7 @@ def format_cost(cost: float) -> str:
 
 def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: bool = False,
                  notice: str | None = None, download: bool = True, mime_type: str | None = None,
-                 filename: str | None = None) -> str:
+                 filename: str | None = None, stopped: bool = False) -> str:
     """The HTML of one reply.
 
     ``audio_src`` is a URL, path or data URI for the audio (default: a data URI of the reply's own
@@ -79,14 +79,18 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
     format (say a compressed MP3 copy; it needs ``audio_src``); ``download=False`` leaves out the download
     link; ``filename`` names the downloaded file (without suffix: the suffix is that of the audio played;
     default: the reply's id); ``autoplay`` starts playing when shown (never loops); ``notice`` adds a line
-    such as "offline emulator".
+    such as "offline emulator"; ``stopped`` says calmly that the person stopped an incomplete reply
+    (in place of the error line).
     """
     if mime_type is not None and audio_src is None:
         raise ValueError("mime_type describes the audio at audio_src; give audio_src too")
     parts = [f'<div class="or-audio-reply" style="{_BOX}">']
     if notice:
         parts.append(f'<div style="{MUTED}">{_e(notice)}</div>')
-    if not reply.complete:
+    if stopped and not reply.complete:
+        kept = "what arrived is kept" if reply.words or len(reply.pcm) else "nothing had arrived"
+        parts.append(f'<div class="or-audio-stopped" style="{MUTED}">Stopped at your request; {kept}.</div>')
+    elif not reply.complete:
         reason = reply.error or "the stream did not finish"
         parts.append(f'<div style="{ERROR}">incomplete: {_e(reason)}</div>')
     reasoning = getattr(reply, "reasoning", "")  # a reply unpickled from an older version has none

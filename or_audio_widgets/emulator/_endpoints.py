@@ -53,6 +53,7 @@ def serve_audio_endpoint(handler: Handler, route: str) -> None:
         answer(handler, handler.server.realtime if realtime is None else realtime)
     except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
         handler.close_connection = True  # the client went away: stop, as the live API does
+        handler.server.note_client_left()
 
 
 def _read_raw(handler: Handler) -> bytes | None:

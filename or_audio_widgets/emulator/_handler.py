@@ -128,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_completion(plan)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True  # the client went away: stop generating, as the live API does
+            self.server.note_client_left()
 
     def _read_body(self) -> Any:
         length_header = self.headers.get("Content-Length")

@@ -49,6 +49,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.max_requests = max_requests
         self.max_recorded_bytes = max_recorded_bytes
         self.lock = threading.Lock()
+        self.clients_left = 0  # replies whose client closed the connection before they ended
         self._connections: dict[threading.Thread, socket.socket] = {}
         super().__init__(address, Handler)
 
@@ -76,6 +77,13 @@ class EmulatorServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+    def note_client_left(self) -> None:
+        """Count a client that closed its connection while its reply was being sent (e.g. a Stop)."""
+        if self.stopping.is_set():  # the server closed it, not the client
+            return
+        with self.lock:
+            self.clients_left += 1
 
     def record(self, entry: RecordedRequest, size: int = 0) -> None:
         """Keep a request (of ``size`` body bytes) for ``.requests``; the oldest go beyond the bounds."""
@@ -141,6 +149,13 @@ class EmulatorHandle:
         next write, or its next look at an idle socket)."""
         with self._server.lock:
             return len(self._server._connections)
+
+    @property
+    def clients_left(self) -> int:
+        """Replies whose client closed the connection before they ended (a cancelled or stopped stream),
+        counted when the server next wrote to it."""
+        with self._server.lock:
+            return self._server.clients_left
 
     @property
     def running(self) -> bool:

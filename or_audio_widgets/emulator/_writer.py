@@ -113,6 +113,7 @@ def _stall(handler: Handler, frame: Frame, crlf: bool) -> bool:
             return False
         if _client_gone(handler.connection):
             handler.close_connection = True
+            handler.server.note_client_left()
             return False
         if time.monotonic() >= next_comment:
             _write_chunk(handler, [comment])

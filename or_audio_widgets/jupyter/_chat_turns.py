@@ -111,7 +111,7 @@ class ChatTurns:
             self._idle.clear()
         turn = Turn("user", words, parts, sources, times=dict(times or {}))
         self.turns.append(turn)
-        player = LivePlayer()
+        player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}")
         player.on_stop(self._cancel)  # the player's own Stop button, stop() and barge-in
         self.player = player
         box = w.HTML(user_box_html(turn))
@@ -127,7 +127,7 @@ class ChatTurns:
         reply = None
         try:
             reply = self._exchange(turn, player)
-            message = summary(reply, self.offline)
+            message = summary(reply, self.offline, stopped=player.stop_requested)
         except Exception as exc:
             if not player.finished:
                 player.fail(f"{type(exc).__name__}: {exc}")

@@ -79,7 +79,8 @@ def feed(stream: Any, player: Any) -> None:
             player.append_pcm(event.data)
 
 
-def summary(reply: Any, offline: bool) -> str:
+def summary(reply: Any, offline: bool, stopped: bool = False) -> str:
+    """The chat's status line after a reply (``stopped``: the person pressed Stop)."""
     if len(reply.pcm):
         what = f"{reply.duration:.1f} s of audio"
     elif reply.text:
@@ -88,7 +89,12 @@ def summary(reply: Any, offline: bool) -> str:
         what = "words, no audio yet"  # stopped between the transcript and the first audio
     else:
         what = "nothing arrived"
-    state = "complete" if reply.complete else f"incomplete ({reply.error or 'stopped'}), partial reply kept"
+    if reply.complete:
+        state = "complete"
+    elif stopped:
+        state = "stopped, what arrived is kept"  # the person's own choice: not an error
+    else:
+        state = f"incomplete ({reply.error or 'the stream did not finish'}), partial reply kept"
     cost = f" · {format_cost(reply.cost)}" if reply.cost else ""
     return f"{what} · {state}{cost}{' · offline emulator' if offline else ''}"
 

@@ -47,7 +47,8 @@ class LivePlayer(anywidget.AnyWidget):
     feed from a background thread.
 
     The page shows mute and volume while the reply streams, and a Stop button once :meth:`on_stop` has a
-    callback that can stop the stream (e.g. ``player.on_stop(lambda _p: stream.cancel())``).
+    callback that can stop the stream (e.g. ``player.on_stop(lambda _p: stream.cancel())``);
+    :meth:`play` does all of it for a ReplyStream.
     """
 
     _esm = module_source(PLAYER)
@@ -58,10 +59,16 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True
     )
     stoppable = traitlets.Bool(False, help="Show the Stop button (set by on_stop)").tag(sync=True)
+    file_name = traitlets.Unicode("reply", help="Name of the downloaded file, without its .wav suffix").tag(
+        sync=True)
 
     def __init__(self, sample_rate: int = 24000, **kwargs: Any) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, not {sample_rate!r}")
+        if "file_name" in kwargs:
+            from ..core._html import safe_name
+
+            kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
         super().__init__(sample_rate=sample_rate, player_id=uuid.uuid4().hex, **kwargs)
         self._lock = threading.RLock()
         self._chunks: list[bytes] = []
@@ -143,6 +150,25 @@ class LivePlayer(anywidget.AnyWidget):
             end["stopped"] = True  # the person's own choice: the page says "stopped", not an error
         self._end = end
         self._post(end)
+
+    def play(self, stream: Any) -> Any:
+        """Play ``stream`` here as it arrives and return its reply, complete or cut short.
+
+        ``stream`` is a ReplyStream: ``client.open(...)``, or ``client.open_speech(text, wire="pcm")`` for
+        :meth:`~OpenRouterAudio.say`'s speech. The Stop button closes the connection and keeps what
+        arrived, also when this runs on a notebook cell's main thread (the kernel hears the page while the
+        cell streams, see ``_stop_listener``). Ctrl-C (Kernel > Interrupt) still interrupts; the partial
+        reply then stays playable here, and in ``client.last_reply``.
+        """
+        from ._conversation import feed
+        from ._stop_listener import hearing_stop
+
+        try:
+            with stream, hearing_stop(self, stream.cancel):
+                feed(stream, self)
+        finally:
+            self.finish(stream.reply)  # whatever happened, what arrived becomes the player's file
+        return stream.reply
 
     # --- stopping ----------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from ..errors import APIError, OpenRouterAudioError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import ReadyClient
+from ._stop_listener import hearing_stop
 from ._voices import check_voice, learn_voices
 
 
@@ -123,8 +124,9 @@ def _stream(
     stream: Any = None
     try:
         stream = open_reply(request, connection.client, messages, live_player=live.player is not None)
-        for event in stream:
-            live.feed(event)
+        with hearing_stop(live.player, stream.cancel):
+            for event in stream:
+                live.feed(event)
     except KeyboardInterrupt:
         interrupted = True
         if stream is not None:
@@ -144,7 +146,8 @@ def _stream(
     reply = stream.reply
     if store is not None:
         store(reply)  # first: what follows (encoding, saving) takes time and may be interrupted
-    finish(live, reply, request, notice)
+    stopped = live.player is not None and live.player.stop_requested and not reply.complete
+    finish(live, reply, request, notice, stopped=stopped and not interrupted)
     return reply, interrupted
 
 
@@ -165,8 +168,10 @@ def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay,
     return reply, False
 
 
-def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) -> None:
-    """Save the audio where asked, place it per the embed policy, and swap the live output for the record."""
+def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None, *,
+           stopped: bool = False) -> None:
+    """Save the audio where asked, place it per the embed policy, and swap the live output for the record
+    (``stopped``: the person pressed Stop, said calmly rather than as an error)."""
     save_path = request.save
     if save_path is not None and len(reply.pcm):
         try:
@@ -178,7 +183,7 @@ def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None) 
             save_path = None
     placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=save_path)
     live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice,
-                             name=request.file_stem()))
+                             name=request.file_stem(), stopped=stopped))
 
 
 def _has_output(stream: Any) -> bool:

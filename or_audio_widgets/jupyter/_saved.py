@@ -123,16 +123,17 @@ def _stem(reply: Any) -> str:
 
 
 def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, notice: str | None = None,
-                 name: str | None = None) -> dict[str, str]:
+                 name: str | None = None, stopped: bool = False) -> dict[str, str]:
     """The MIME bundle a cell keeps: :func:`_html.render_reply`'s HTML with the audio where ``placement``
-    put it, and a short text form. ``name`` names the downloaded file (no suffix; default: the reply's id).
+    put it, and a short text form. ``name`` names the downloaded file (no suffix; default: the reply's id);
+    ``stopped``: the person stopped the reply, which is said as a calm note, not as an error.
 
     With ``none`` the player is dropped and a line says where the audio is.
     """
     from ..core._html import render_reply
 
     page = render_reply(reply, audio_src=placement.src, mime_type=placement.mime, autoplay=autoplay,
-                        notice=notice, filename=name, download=placement.how != "none")
+                        notice=notice, filename=name, download=placement.how != "none", stopped=stopped)
     lines = page.split("\n")
     if placement.how == "none" and len(reply.pcm):
         lines = [ln for ln in lines if not ln.startswith("<audio")]
@@ -141,13 +142,15 @@ def saved_bundle(reply: Any, placement: Placement, *, autoplay: bool = False, no
     if placement.how == "compressed":
         lines.insert(-1, f'<div style="{MUTED}">kept in the notebook as a compressed MP3; the '
                          "full-quality audio is in the reply object (_oraudio), or use --embed inline</div>")
-    return {"text/html": "\n".join(lines), "text/plain": _plain(reply, notice)}
+    return {"text/html": "\n".join(lines), "text/plain": _plain(reply, notice, stopped)}
 
 
-def _plain(reply: Any, notice: str | None) -> str:
+def _plain(reply: Any, notice: str | None, stopped: bool = False) -> str:
     words = reply.words if len(reply.words) <= 300 else reply.words[:297] + "..."
     facts = [f"{reply.duration:.1f} s {reply.format}" if len(reply.pcm) else "text reply"]
-    if not reply.complete:
+    if stopped and not reply.complete:
+        facts.append("stopped; what arrived is kept")
+    elif not reply.complete:
         facts.append(f"incomplete: {reply.error or 'the stream did not finish'}")
     if notice:
         facts.append(notice)

@@ -71,7 +71,9 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     assert 1.0 <= duration == pytest.approx(kept, abs=0.01)
     assert seek(final, duration / 2) == pytest.approx(duration / 2, abs=0.05)
     link = spoken.locator(".ora-final a.ora-download")
-    assert link.get_attribute("download") == "reply.wav"
+    assert link.get_attribute("download") == "turn-2.wav"  # the second exchange, as the saved record names it
+    assert link.inner_text() == "download turn-2.wav"
+    expect(cell.locator(".widget-label", has_text="stopped, what arrived is kept")).to_be_visible()
     assert link.get_attribute("href") == final.get_attribute("src")
     assert plays(page, final)
     cell.screenshot(path=str(artifacts / "chat_stopped.png"))

@@ -24,7 +24,7 @@ def speak_stoppable(seconds=20):
     player, done, stops = LivePlayer(), {}, []
     def run():
         audio = {"voice": "alloy", "format": "wav"}
-        with _client.open("Talk for a while; you will be stopped.", model="openai/gpt-4o-audio-preview",
+        with _client.open("Talk for a while; you will be stopped.", model="openai/gpt-audio-mini",
                           audio=audio, headers={"X-Emulator-Seconds": str(seconds)}) as s:
             player.on_stop(lambda p: (stops.append(p), s.cancel()))
             for event in s:

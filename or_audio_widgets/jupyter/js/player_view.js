@@ -50,14 +50,16 @@ function liveControls(state) {
   return { box, update };
 }
 
-function finalPlayer() {
+function finalPlayer(state) {
   const final = el("div", "ora-final");
   final.hidden = true;
   const audio = el("audio");
   audio.controls = true;
   audio.preload = "metadata";
-  const link = el("a", "ora-download", "Download WAV");
-  link.download = "reply.wav";
+  // the page builds a WAV, so the file is one; its name comes from Python (e.g. the chat's turn-3)
+  const name = `${state.model.get("file_name") || "reply"}.wav`;
+  const link = el("a", "ora-download", `download ${name}`);
+  link.download = name;
   final.append(audio, link);
   return { final, audio, link };
 }
@@ -95,7 +97,7 @@ function buildView(state, root) {
   marker.hidden = true;
   const note = el("div", "ora-stopped");
   note.hidden = true;
-  const { final, audio, link } = finalPlayer();
+  const { final, audio, link } = finalPlayer(state);
   const head = el("div", "ora-head");
   head.append(status, listen, controls.box);
   root.replaceChildren(head, transcript, final, marker, note);

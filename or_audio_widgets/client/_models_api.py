@@ -21,6 +21,9 @@ from ._model_list import clean_models, filter_models
 
 _log = logging.getLogger("or_audio_widgets.client")
 
+#: The (time.monotonic() deadline, seconds as given) of a call, or None: what the list reading shares.
+Deadline = tuple[float | None, float | None] | None
+
 # A list that could not be read is not asked for again for this long (each call would wait otherwise).
 _FAILED_TTL = 60.0
 # Reading the list for a check must not hold a request up for long, nor be retried.
@@ -47,19 +50,21 @@ class ModelsMixin:
         """
         return filter_models(self._listed(refresh, quick=False), input_modality, output_modality)
 
-    def _listed(self, refresh: bool, *, quick: bool) -> list[dict[str, Any]]:
+    def _listed(self, refresh: bool, *, quick: bool, within: Deadline = None) -> list[dict[str, Any]]:
         with self._models_lock:
             if refresh or self._models is None or time.monotonic() - self._models[0] > MODELS_TTL:
                 # "all": the live API lists only text models when no output modality is named
-                listed = self._get_list("/models?output_modalities=all", quick=quick)
+                listed = self._get_list("/models?output_modalities=all", quick=quick, within=within)
                 self._models = (time.monotonic(), listed)
             return self._models[1]
 
-    def catalogue(self, *, refresh: bool = False) -> Catalogue:
+    def catalogue(self, *, refresh: bool = False, within: Deadline = None) -> Catalogue:
         """What each model serves (chat audio out/in, speech, transcription) and its voices.
 
         Built from the cached model list and ``GET /audio/speech/models`` (for voices); the stand-in of
         known models, which refuses nothing, when the list cannot be read or ``check_models`` is False.
+        ``within`` is the (deadline, seconds) of the call the list is read for: reading it counts against
+        that call's deadline.
         """
         if not self.check_models:
             return Catalogue.known()
@@ -69,29 +74,31 @@ class ModelsMixin:
             if age < (MODELS_TTL if cached[1].listed else _FAILED_TTL):
                 return cached[1]
         try:
-            catalogue = Catalogue(self._listed(refresh, quick=True))
+            catalogue = Catalogue(self._listed(refresh, quick=True, within=within))
         except OpenRouterAudioError as exc:
             _log.info("the model list could not be read (%s); the server will decide", exc)
             catalogue = Catalogue.known()
         else:
-            for entry in self._speech_voices():
+            for entry in self._speech_voices(within):
                 catalogue.add(entry)
         self._catalogue = (time.monotonic(), catalogue)
         return catalogue
 
-    def _speech_voices(self) -> list[Any]:
+    def _speech_voices(self, within: Deadline = None) -> list[Any]:
         """Entries of ``GET /audio/speech/models`` (voices of the speech models); none if unreadable."""
         from ..core._catalogue import SPEECH, ModelEntry, voice_names
 
         try:
-            listed = self._get_list("/audio/speech/models", quick=True)
+            listed = self._get_list("/audio/speech/models", quick=True, within=within)
         except OpenRouterAudioError:
             return []
         return [ModelEntry(str(m["id"]), surfaces=frozenset({SPEECH}), voices=voice_names(m.get("voices")))
                 for m in listed if isinstance(m.get("id"), str)]
 
-    def _get_list(self, path: str, *, quick: bool) -> list[dict[str, Any]]:
+    def _get_list(self, path: str, *, quick: bool, within: Deadline = None) -> list[dict[str, Any]]:
         call = self._call("GET", path, None)
+        if within is not None and within[0] is not None:  # the deadline of the call this list is for
+            call.deadline, call.seconds = within
         if quick:  # for a check before sending: no retries, a short wait
             call.max_retries, call.read_timeout = 0, min(self.timeout, _LIST_TIMEOUT)
         status, payload = self._http.get_json(call)
