@@ -69,6 +69,8 @@ def converse(turns: int, seconds: float, transcription_model: str | None) -> dic
             reply = chat.send(audio=take)
             assert reply is not None and reply.complete, chat.status.value
         elapsed = time.perf_counter() - started
+        if chat._transcriber is not None:  # the last recording's transcription runs on after its reply
+            chat._transcriber.wait(chat.turns[-2], 30)
         requests = handle.requests
     chats = [r for r in requests if r.path.endswith("/chat/completions")]
     sizes = [body_bytes(r) for r in chats]
