@@ -248,7 +248,8 @@ def test_stop_after_the_end_does_nothing() -> None:
 def test_the_players_stop_button_stops_audio_chats_reply_and_keeps_what_arrived() -> None:
     with start_emulator(port=0, realtime=1.0) as handle:
         chat = AudioChat(client=OpenRouterAudio("k", base_url=handle.base_url))
-        chat.send("Please say something rather long so that there is time to stop it in the middle.")
+        chat.prompt.value = "Please say something rather long so that there is time to stop it in the middle."
+        chat.send_button.click()  # the button streams in the background: the kernel stays free for Stop
         player = chat.player
         assert player is not None and player.stoppable
         deadline = time.monotonic() + 20

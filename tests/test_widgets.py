@@ -168,7 +168,8 @@ def test_an_uploaded_file_is_sent_as_an_input_audio_part(emulator: Any, tmp_path
 def test_stop_keeps_the_partial_reply_playable() -> None:
     with start_emulator(port=0, realtime=1.0) as handle:
         chat = AudioChat(client=OpenRouterAudio("k", base_url=handle.base_url))
-        chat.send("Please say something rather long so that there is time to stop it in the middle.")
+        chat.prompt.value = "Please say something rather long so that there is time to stop it in the middle."
+        chat.send_button.click()  # the button streams in the background: the kernel stays free for Stop
         deadline = time.monotonic() + 20
         while chat.player is not None and len(chat.player.pcm) < 2 * 19200 and time.monotonic() < deadline:
             time.sleep(0.05)

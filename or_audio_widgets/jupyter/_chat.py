@@ -1,22 +1,25 @@
-"""AudioChat: one panel to talk to an audio model: record or upload, type, send, hear the reply live.
+"""AudioChat: one panel to talk to an audio model: record or upload, type, send, hear the reply live, or
+just talk (hands-free).
 
-The reply streams in a background thread (the kernel stays free, so Stop works), feeding a LivePlayer.
-The conversation is kept: each turn's words and audio, and later turns carry the earlier ones as context
-(an assistant's spoken turn goes back as its transcript). The client, and so the key, is a plain
-attribute: nothing secret is ever a synced trait.
+A turn runs as :mod:`._chat_turns` says (from code, the button or hands-free, the same way), feeding a
+LivePlayer. The conversation is kept: each turn's words and audio; later turns carry the earlier ones as
+context (an assistant's spoken turn as its transcript, an earlier recording as what it was heard as). The
+client, and so the key, is a plain attribute: nothing secret is ever a synced trait.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import ipywidgets as w
 
-from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_VOICE
+from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_TRANSCRIBE_MODEL, DEFAULT_VOICE
 from ..core._formats import OUTPUT_FORMATS, picker_suffixes
 from ._chat_record import ChatRecord
-from ._conversation import Turn, default_client, feed, model_choices, summary, user_box_html
+from ._chat_turns import ChatTurns
+from ._conversation import Turn, default_client, model_choices
+from ._hands_free import HandsFree
+from ._history import Transcriber
 from ._player import LivePlayer
 from ._recorder import Recorder
 
@@ -24,17 +27,24 @@ VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "s
 _ACCEPT = ",".join(["audio/*", *picker_suffixes()])
 
 
-class AudioChat(w.VBox):
+class AudioChat(ChatTurns, HandsFree, w.VBox):
     """A conversation with an audio model in one panel.
 
     ``client``: an :class:`OpenRouterAudio` (default: from ``OPENROUTER_API_KEY``, or the offline emulator
     when ``OR_AUDIO_OFFLINE=1``). ``model``, ``voice`` and ``format`` preselect the pickers. The turns so
-    far are in :attr:`turns`; :meth:`send` and :meth:`stop` do what the buttons do.
+    far are in :attr:`turns`; :meth:`send` runs a turn from code and returns its reply; :meth:`stop` does
+    what the Stop button does.
+
+    Each recording is transcribed once with ``transcription_model`` (default ``openai/whisper-1``; None:
+    never) while its reply streams; later requests carry it as that text and only the newest
+    ``keep_audio`` recordings as audio. The Hands-free toggle listens continuously: a pause of
+    ``end_silence`` seconds after speech sends the turn, and speaking over a reply stops it.
     """
 
     def __init__(
         self, client: Any = None, model: str | None = None, voice: str = DEFAULT_VOICE,
-        format: str = DEFAULT_FORMAT,
+        format: str = DEFAULT_FORMAT, *, transcription_model: str | None = DEFAULT_TRANSCRIBE_MODEL,
+        keep_audio: int = 1, end_silence: float = 0.7,
     ) -> None:
         offline = False
         if client is None:
@@ -42,28 +52,28 @@ class AudioChat(w.VBox):
         self._client = client  # a plain attribute: never synced, never in saved widget state
         self.offline = offline
         self.turns: list[Turn] = []
+        self.keep_audio = keep_audio
+        self._transcriber = _transcriber(client, transcription_model)
         self._record = ChatRecord(offline)  # the conversation as static output, for a reopened notebook
-        self._lock = threading.Lock()
-        self._stream: Any = None
-        self._stop_for: LivePlayer | None = None  # the reply whose stop was asked (a late one is stale)
-        self._thread: threading.Thread | None = None
+        self._init_turns()
         self.player: LivePlayer | None = None  # the latest reply's player
         self._speaks: dict[str, bool] = {}
         self._load_error: str | None = None
         self._make_pickers(model or DEFAULT_SPEAK_MODEL, voice, format)
-        self.recorder = Recorder()
+        self.recorder = Recorder(end_silence=end_silence)
+        self._init_hands_free()
         self.upload = w.FileUpload(accept=_ACCEPT, multiple=False)
         self.prompt = w.Textarea(placeholder="Type a message (optional when you send audio)…")
         self.prompt.layout.width = "100%"
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.stop_button = w.Button(description="Stop reply", icon="stop", disabled=True)
-        self.send_button.on_click(lambda _b: self.send())
+        self.send_button.on_click(lambda _b: self._send_in_background())
         self.stop_button.on_click(lambda _b: self.stop())
         notes = ["offline emulator" if offline else "", self._load_error or ""]
         self.status = w.Label(" · ".join(n for n in notes if n))
         self.history = w.VBox()
         pickers = w.HBox([self.model_picker, self.voice_picker, self.format_picker])
-        inputs = w.HBox([self.upload, self.send_button, self.stop_button, self.status])
+        inputs = w.HBox([self.upload, self.send_button, self.stop_button, self.hands_free, self.status])
         super().__init__([self.history, pickers, self.recorder, self.prompt, inputs])
         self.add_class("ora-chat")
 
@@ -101,108 +111,43 @@ class AudioChat(w.VBox):
         display(self._repr_mimebundle_(), raw=True)
         self._record.show(self.turns)
 
-    # --- actions -----------------------------------------------------------------------------------------
+    # --- the host side of ChatTurns -------------------------------------------------------------------------
 
-    def send(self, prompt: str | None = None) -> threading.Thread | None:
-        """Send the prompt (or ``prompt``), the recording and the uploaded file; the reply streams in a
-        background thread, which is returned (None when there was nothing to send)."""
-        if self._thread is not None and self._thread.is_alive():
-            self._say("A reply is still arriving: press Stop first.")
-            return None
-        text = (self.prompt.value if prompt is None else prompt).strip()
-        from ..errors import OpenRouterAudioError
+    def _prompt_text(self) -> str:
+        return str(self.prompt.value)
 
-        try:
-            parts, sources = self._audio_inputs()
-        except OpenRouterAudioError as exc:  # an unreadable upload: say why, keep the panel usable
-            self._say(f"That audio cannot be sent: {exc}")
-            return None
-        if not text and not parts:
-            self._say("Type a message, record or upload audio first.")
-            return None
-        turn = Turn("user", text, parts, sources)
-        messages = [t.message() for t in [*self.turns, turn]]
-        self.turns.append(turn)
-        self.player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}")
-        self.player.on_stop(self._cancel)  # the player's own Stop button, and stop() below
-        self.history.children = (*self.history.children, w.HTML(user_box_html(turn)), self.player)
-        self.prompt.value = ""
-        self.upload.value = ()
-        if self.recorder.prepared is not None:
-            self.recorder.clear()
-        self._busy(True)
-        self._record.update(self.turns)
-        self._thread = threading.Thread(target=self._run, args=(messages, self.player), daemon=True)
-        self._thread.start()
-        return self._thread
+    def _model(self) -> str:
+        return str(self.model_picker.value)
 
-    def stop(self) -> None:
-        """Stop the reply now: the connection closes and what arrived is kept (playable, shown as stopped)."""
-        if self._thread is None or not self._thread.is_alive() or self.player is None:
-            return  # nothing streams: a late click must not cancel the next reply
-        self.player.request_stop()  # runs _cancel once, unless the reply has just ended
+    def _voice(self) -> str:
+        return str(self.voice_picker.value)
 
-    def _cancel(self, player: LivePlayer) -> None:
-        with self._lock:
-            self._stop_for = player
-            stream = self._stream if player is self.player else None
-        if stream is not None:
-            stream.cancel()
+    def _format(self) -> str:
+        return str(self.format_picker.value)
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the reply in progress; True when none is running any more."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return thread is None or not thread.is_alive()
-
-    # --- the stream --------------------------------------------------------------------------------------
-
-    def _run(self, messages: list[dict[str, Any]], player: LivePlayer) -> None:
-        # The thread's whole body: whatever happens, the panel ends usable and says what happened.
-        try:
-            message = self._exchange(messages, player)
-        except Exception as exc:
-            if not player.finished:
-                player.fail(f"{type(exc).__name__}: {exc}")
-            message = f"Error: {exc}"
-        with self._lock:
-            self._stream = None
-        self._busy(False)
-        self._say(message)
-        try:
-            self._record.update(self.turns)
-        except Exception as exc:  # the live panel has the reply: a record that fails must not hide it
-            self._say(f"{message} (not kept as static output: {exc})")
-
-    def _exchange(self, messages: list[dict[str, Any]], player: LivePlayer) -> str:
-        model = str(self.model_picker.value)
-        audio = {"voice": self.voice_picker.value, "format": self.format_picker.value}
-        stream = self._client.open(messages, model=model, audio=audio if self._speaks.get(model) else None)
-        with self._lock:
-            self._stream = stream
-            if self._stop_for is player:
-                stream.cancel()
-        try:
-            feed(stream, player)
-        finally:
-            stream.close()
-        reply = stream.reply
-        player.finish(reply)
-        self.turns.append(Turn("assistant", reply.words, reply=reply))
-        return summary(reply, self.offline, stopped=player.stop_requested)
+    def _clear_inputs(self, prompt: bool, audio: bool) -> None:
+        if prompt:
+            self.prompt.value = ""
+        if audio:
+            self.upload.value = ()
+            if self.recorder.prepared is not None:
+                self.recorder.clear()
 
     # --- panel state ---------------------------------------------------------------------------------------
 
-    def _audio_inputs(self) -> tuple[list[dict[str, Any]], list[str]]:
-        from ..core._inputs import prepare_audio
+    def _audio_inputs(self, audio: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+        from ..core._inputs import PreparedAudio, prepare_audio
 
         prepared = []
-        if self.recorder.prepared is not None:
-            prepared.append(self.recorder.prepared)
-        for item in self.upload.value:
-            prepared.append(prepare_audio(bytes(item["content"])))
-            prepared[-1] = _renamed(prepared[-1], str(item.get("name") or "upload"))
+        if audio is not None:
+            for source in audio if isinstance(audio, (list, tuple)) else [audio]:
+                prepared.append(source if isinstance(source, PreparedAudio) else prepare_audio(source))
+        else:
+            if self.recorder.prepared is not None:
+                prepared.append(self.recorder.prepared)
+            for item in self.upload.value:
+                prepared.append(prepare_audio(bytes(item["content"])))
+                prepared[-1] = _renamed(prepared[-1], str(item.get("name") or "upload"))
         return [p.part for p in prepared], [_describe(p) for p in prepared]
 
     def _model_options(self, wanted: str) -> list[tuple[str, str]]:
@@ -245,3 +190,13 @@ def _renamed(prepared: Any, name: str) -> Any:
 
 def _with(options: tuple[str, ...], value: str) -> list[str]:
     return list(options) if value in options else [value, *options]
+
+
+def _transcriber(client: Any, model: str | None) -> Transcriber | None:
+    if model is None or not hasattr(client, "transcribe"):
+        return None
+
+    def transcribe(audio: bytes) -> str:
+        return str(client.transcribe(audio, model=model).text)
+
+    return Transcriber(transcribe)

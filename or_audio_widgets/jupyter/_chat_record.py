@@ -29,7 +29,8 @@ class ChatRecord:
     def __init__(self, offline: bool = False) -> None:
         self.offline = offline
         self._handles: list[Any] = []
-        self._done: dict[int, str] = {}  # exchange number -> its HTML, once its reply has ended
+        self._done: dict[int, str] = {}  # exchange number -> its reply's HTML, once the reply has ended
+        self._users: dict[int, tuple[Any, str]] = {}  # exchange number -> (transcript state, user's HTML)
 
     def show(self, turns: list[Any]) -> None:
         from IPython.display import display
@@ -45,7 +46,7 @@ class ChatRecord:
     def bundle(self, turns: list[Any]) -> dict[str, str]:
         """The record's MIME bundle: HTML, and a text form that counts the turns."""
         exchanges = _exchanges(turns)
-        parts = [self._exchange(number, user, reply) for number, (user, reply) in enumerate(exchanges, 1)]
+        parts = [self._exchange(number, *pair) for number, pair in enumerate(exchanges, 1)]
         count = f"{len(exchanges)} turn{'' if len(exchanges) == 1 else 's'}"
         notice = " · offline emulator" if self.offline else ""
         head = (f'<div style="{MUTED}">AudioChat conversation, {count}{notice}: kept in the notebook, '
@@ -53,27 +54,41 @@ class ChatRecord:
         page = f'<div class="{RECORD_CLASS}">{head}{"".join(parts)}</div>'
         return {"text/html": page, "text/plain": _plain(exchanges, count)}
 
-    def _exchange(self, number: int, user: Any, reply: Any) -> str:
-        if number in self._done:
-            return self._done[number]
-        rendered = _user_html(user) + (_reply_html(reply, number) if reply else "")
-        if reply is not None:
-            self._done[number] = rendered
-        return rendered
+    def _exchange(self, number: int, user: Any, answer: Any) -> str:
+        # each side rendered once; the user's again when its transcript arrives (a reply's audio is
+        # compressed when rendered: not redone for a transcript)
+        state = (user.heard, user.heard_error)
+        mine = self._users.get(number)
+        if mine is None or mine[0] != state:
+            mine = self._users[number] = (state, user_html(user))
+        if answer is None:
+            return mine[1]
+        if number not in self._done:
+            self._done[number] = _answer_html(answer, number)
+        return mine[1] + self._done[number]
 
 
 def _exchanges(turns: list[Any]) -> list[tuple[Any, Any]]:
-    """(user turn, the assistant's reply or None) pairs, in order."""
+    """(user turn, the assistant's turn or None) pairs, in order."""
     pairs: list[tuple[Any, Any]] = []
     for turn in turns:
         if turn.role == "user":
             pairs.append((turn, None))
         elif pairs and pairs[-1][1] is None:
-            pairs[-1] = (pairs[-1][0], turn.reply)
+            pairs[-1] = (pairs[-1][0], turn)
     return pairs
 
 
-def _user_html(turn: Any) -> str:
+def _answer_html(answer: Any, number: int) -> str:
+    marker = ""
+    if getattr(answer, "interrupted", False):
+        marker = (f'<div class="or-audio-chat-interrupted" style="{MUTED}">Interrupted: the user spoke over '
+                  "this reply; the part that arrived is kept.</div>")
+    return marker + _reply_html(answer.reply, number)
+
+
+def user_html(turn: Any) -> str:
+    """A user turn: the words, each recording as a player, and the recording's transcript once known."""
     lines = [f"<b>You</b>: {html.escape(turn.text)}" if turn.text else "<b>You</b>:"]
     for index, part in enumerate(turn.parts):
         audio = part.get("input_audio") or {}
@@ -87,6 +102,12 @@ def _user_html(turn: Any) -> str:
         elif data:
             what += " (not kept in the notebook: too large, or a format browsers do not play)"
         lines.append(f'<div style="{MUTED}">with audio: {what}</div>')
+    heard, failed = getattr(turn, "heard", None), getattr(turn, "heard_error", None)
+    if heard:
+        lines.append(f'<div class="or-audio-heard" style="{MUTED}">heard: “{html.escape(heard)}”</div>')
+    elif failed and turn.parts:
+        lines.append(f'<div class="or-audio-heard" style="{MUTED}">not transcribed ({html.escape(failed)}): '
+                     "sent again as audio</div>")
     box = "margin-top:8px;white-space:pre-wrap"
     return f'<div class="or-audio-chat-user" style="{box}">{"".join(lines)}</div>'
 
@@ -104,10 +125,12 @@ def _reply_html(reply: Any, number: int) -> str:
 
 def _plain(exchanges: list[tuple[Any, Any]], count: str) -> str:
     lines = [f"AudioChat conversation, {count}"]
-    for user, reply in exchanges:
-        lines.append(f"You: {user.text or '(audio)'}")
-        if reply is not None:
+    for user, answer in exchanges:
+        heard = f" [heard: {user.heard}]" if getattr(user, "heard", None) else ""
+        lines.append(f"You: {user.text or '(audio)'}{heard}")
+        if answer is not None:
+            reply = answer.reply
             cost = f", {format_cost(reply.cost)}" if reply.cost else ""
-            state = "" if reply.complete else " (incomplete)"
+            state = " (interrupted)" if answer.interrupted else "" if reply.complete else " (incomplete)"
             lines.append(f"Reply{state}: {reply.words} [{reply.duration:.1f} s{cost}]")
     return "\n".join(lines)

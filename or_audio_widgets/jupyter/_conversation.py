@@ -3,7 +3,6 @@ loop that feeds a stream into a LivePlayer."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,8 @@ class Turn:
     reply: Any = None  # the assistant's AudioReply (its audio, usage, complete/error)
     heard: str | None = None  # a user turn's recordings, transcribed (sent instead of them later on)
     heard_error: str | None = None  # why they could not be transcribed (then they go again as audio)
+    interrupted: bool = False  # an assistant's reply cut short by the user speaking over it (barge-in)
+    times: dict[str, float] = field(default_factory=dict)  # a user turn's milestones, time.time() seconds
 
     def message(self) -> dict[str, Any]:
         """This turn as a chat message for the next request."""
@@ -99,7 +100,7 @@ def summary(reply: Any, offline: bool, stopped: bool = False) -> str:
 
 
 def user_box_html(turn: Turn) -> str:
-    lines = [html.escape(turn.text)] if turn.text else []
-    lines += [f"<i>with audio:</i> {html.escape(source)}" for source in turn.sources]
-    body = "<br>".join(lines).replace("\n", "<br>")
-    return f'<div class="ora-user-turn"><b>You</b>: {body}</div>'
+    """A user turn in the live history: the words, each recording (playable) and what it was heard as."""
+    from ._chat_record import user_html
+
+    return f'<div class="ora-user-turn">{user_html(turn)}</div>'

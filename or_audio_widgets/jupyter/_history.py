@@ -33,11 +33,14 @@ class Transcriber:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="or-audio-transcribe")
         self._pending: dict[int, Future[str]] = {}
 
-    def start(self, turn: Turn) -> None:
-        """Begin transcribing ``turn``'s audio (nothing to do for a turn without audio, or one done)."""
+    def start(self, turn: Turn) -> Future[str] | None:
+        """Begin transcribing ``turn``'s audio (nothing to do for a turn without audio, or one done);
+        returns the transcription's future when one was started."""
         if turn.role != "user" or not turn.parts or turn.heard is not None or id(turn) in self._pending:
-            return
-        self._pending[id(turn)] = self._pool.submit(self._run, turn)
+            return None
+        future = self._pool.submit(self._run, turn)
+        self._pending[id(turn)] = future
+        return future
 
     def _run(self, turn: Turn) -> str:
         heard = " ".join(filter(None, (self._transcribe(_part_bytes(part)).strip() for part in turn.parts)))

@@ -2,11 +2,17 @@
 
 The browser records webm/opus (or ogg, or mp4 in Safari), which the API does not take, so every recording
 goes through :func:`prepare_audio`, which converts it. The bytes come over as one binary buffer.
+
+Hands-free (``hands_free``): the microphone stays open and the page itself decides when the person has
+spoken (an adaptive energy detector, recorder_vad.js); each take arrives as a WAV and goes to the
+:meth:`Recorder.on_turn` callbacks; the start of speech is told at once (:meth:`Recorder.on_speech`), so a
+reply playing can be stopped.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +42,14 @@ class Recorder(anywidget.AnyWidget):
         sync=True
     )
 
+    hands_free = traitlets.Bool(False, help="Listen continuously; each spoken turn is sent on its own").tag(
+        sync=True
+    )
+    end_silence = traitlets.Float(0.7, help="Hands-free: seconds of silence that end a turn").tag(sync=True)
+    min_speech = traitlets.Float(0.25, help="Hands-free: shortest sound taken as speech (not a click)").tag(
+        sync=True
+    )
+
     def __init__(self, max_seconds: float = 300.0, **kwargs: Any) -> None:
         super().__init__(max_seconds=max_seconds, recorder_id=uuid.uuid4().hex, **kwargs)
         self.recording: bytes | None = None
@@ -43,7 +57,27 @@ class Recorder(anywidget.AnyWidget):
         self.prepared: Any = None  # PreparedAudio
         self.error: str | None = None
         self._callbacks: list[Callable[[Any], object]] = []
+        self._speech: list[Callable[[], object]] = []
+        self._turns: list[Callable[[Any, dict[str, float]], object]] = []
+        self._offs: list[Callable[[str], object]] = []
         self.on_msg(self._on_front_end)
+
+    def on_speech(self, callback: Callable[[], object]) -> None:
+        """Hands-free: call ``callback()`` as soon as the page hears speech begin (to stop a reply)."""
+        self._speech.append(callback)
+
+    def on_turn(self, callback: Callable[[Any, dict[str, float]], object]) -> None:
+        """Hands-free: call ``callback(prepared, times)`` for each spoken turn the page ended; ``times`` has
+        ``ended`` (when the page decided) and ``received`` (when it reached the kernel), in epoch seconds."""
+        self._turns.append(callback)
+
+    def on_hands_free_off(self, callback: Callable[[str], object]) -> None:
+        """Call ``callback(reason)`` when the page leaves hands-free itself (microphone refused or lost)."""
+        self._offs.append(callback)
+
+    def tell(self, text: str) -> None:
+        """Hands-free: show ``text`` in the widget's status line (what the conversation is doing)."""
+        self.send({"t": "hf_status", "text": text})
 
     def on_recording(self, callback: Callable[[Any], object]) -> None:
         """Call ``callback(prepared)`` each time a recording has been received and converted."""
@@ -84,7 +118,17 @@ class Recorder(anywidget.AnyWidget):
         return "<Recorder: no recording>"
 
     def _on_front_end(self, _widget: Any, content: Any, buffers: Any) -> None:
-        if not isinstance(content, dict) or content.get("t") != "recording" or not buffers:
+        kind = content.get("t") if isinstance(content, dict) else None
+        if kind == "speech":
+            for speech in list(self._speech):
+                speech()
+        elif kind == "hands_free_off":
+            self.hands_free = False
+            for off in list(self._offs):
+                off(str(content.get("reason") or "hands-free stopped"))
+        elif kind == "turn" and buffers:
+            self._hands_free_take(bytes(buffers[0]), content)
+        if kind != "recording" or not buffers:
             return
         from ..errors import OpenRouterAudioError
 
@@ -93,3 +137,20 @@ class Recorder(anywidget.AnyWidget):
             self.take(bytes(buffers[0]), mime if isinstance(mime, str) else None)
         except OpenRouterAudioError:
             pass  # already shown in the widget and kept in self.error
+
+    def _hands_free_take(self, data: bytes, content: dict[str, Any]) -> None:
+        from ..core._inputs import prepare_audio
+        from ..errors import OpenRouterAudioError
+
+        ended = content.get("ended")
+        times = {"received": time.time()}
+        if isinstance(ended, (int, float)) and not isinstance(ended, bool):
+            times["ended"] = float(ended) / 1000
+        try:
+            prepared = prepare_audio(data)
+        except OpenRouterAudioError as exc:  # shown, and hands-free goes on listening
+            self.send({"t": "hf_error", "message": f"That take could not be used: {exc}"})
+            return
+        prepared = dataclasses.replace(prepared, source_name="microphone, hands-free")
+        for callback in list(self._turns):
+            callback(prepared, times)

@@ -344,3 +344,29 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterato
             yield book
         finally:
             book.page.close()
+
+
+@pytest.fixture(scope="module")
+def talking_notebook(
+    lab: Lab, playwright: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Notebook]:
+    """A notebook in a Chromium of its own whose fake microphone says a sentence, is silent 1.5 s, says
+    another, then stays silent (each time it is opened), for the hands-free tests."""
+    from _talking import talk_wav
+
+    folder = tmp_path_factory.mktemp("talking")
+    args = [
+        *CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={talk_wav(folder)}%noloop",
+    ]  # fmt: skip
+    context = playwright.chromium.launch_persistent_context(
+        str(folder / "profile"), executable_path=CHROMIUM, headless=True, args=args,
+        viewport={"width": 1280, "height": 900}, permissions=["microphone"],
+    )
+    try:
+        book = open_notebook(lab, context, "handsfree.ipynb", "lab/tree/handsfree.ipynb?reset")
+        yield book
+        book.page.close()
+    finally:
+        context.close()

@@ -44,6 +44,12 @@ function createState(model) {
   // silences this live voice: one voice at a time.
   state.onPagePlay = () => { if (state.sources.length) { stopLive(state); refresh(state); } };
   document.addEventListener("play", state.onPagePlay, true);
+  // A person speaking over a reply (hands-free, recorder_hands.js): silent now, and what still arrives
+  // only becomes the file; the kernel cancels the stream.
+  state.onBargeIn = () => {
+    if (state.sources.length || !state.end) { stopLive(state); refresh(state); }
+  };
+  document.addEventListener(BARGE_IN, state.onBargeIn);
   return state;
 }
 
@@ -162,6 +168,7 @@ function release(state) {
   state.released = state.debug.released = true;
   clearTimeout(state.orphanTimer);
   document.removeEventListener("play", state.onPagePlay, true);
+  document.removeEventListener(BARGE_IN, state.onBargeIn);
   dropUrl(state);
   hold(state.debug, -state.stored);
   state.chunks = [];
@@ -180,6 +187,7 @@ function revive(state) {
   setText(state, "");
   state.debug.released = false;
   document.addEventListener("play", state.onPagePlay, true);
+  document.addEventListener(BARGE_IN, state.onBargeIn);
   if (state.ctx) state.ctx.addEventListener("statechange", state.onContextState);
   state.model.send({ t: "ready", have: 0, text_len: 0 });
 }

@@ -1,7 +1,9 @@
 // Recorder front end: MediaRecorder capture with a level meter and a running clock, "Stop recording",
 // and playback of the take. The recording goes to Python as one binary buffer: {t:"recording", mime, ms}
 // + [bytes]. Python answers {t:"prepared", format, duration, size}, {t:"error", message} or {t:"cleared"}.
-// Joined after shared.js and recorder_mic.js (see jupyter/_js.py).
+// Joined after shared.js, recorder_mic.js, recorder_vad.js and recorder_hands.js (see jupyter/_js.py).
+// Hands-free (the hands_free trait) is recorder_hands.js: {t:"hf_status", text} and {t:"hf_error", message}
+// from Python show there.
 //
 // Everything a view opens (the microphone, the meter and its context, timers, the take's blob URL) is
 // closed on every path: a refused or failing recorder, a view that goes away during the permission
@@ -147,7 +149,12 @@ function dropTake(rec) {
 }
 
 function onMessage(rec, msg) {
-  if (msg.t === "prepared") {
+  if (msg.t === "hf_status" && rec.hf) {
+    rec.ui.status.textContent = String(msg.text);
+  } else if (msg.t === "hf_error") {
+    rec.ui.message.textContent = String(msg.message);
+    rec.ui.message.hidden = false;
+  } else if (msg.t === "prepared") {
     rec.debug.prepared = msg;
     rec.ui.status.textContent = `Recorded ${Number(msg.duration).toFixed(1)} s · ${msg.format}, ready to send`;
     setState(rec, "ready");
@@ -170,16 +177,21 @@ function render({ model, el: root }) {
   });
   const rec = {
     model, debug, ui: recorderView(root, id), disposed: false,
-    stream: null, recorder: null, stopMeter: null, limit: null, started: 0, url: null, urlBytes: 0,
+    stream: null, recorder: null, stopMeter: null, limit: null, started: 0, url: null, urlBytes: 0, hf: null,
   };
   setState(rec, "idle");
   rec.ui.record.addEventListener("click", () => { start(rec); });
   rec.ui.stop.addEventListener("click", () => stopRecording(rec));
   const onMsg = (msg) => onMessage(rec, msg);
+  const onHandsFree = () => onHandsFreeChange(rec);
   model.on("msg:custom", onMsg);
+  model.on("change:hands_free", onHandsFree);
+  if (model.get("hands_free")) handsFreeOn(rec);
   return () => {
     rec.disposed = true;
     model.off("msg:custom", onMsg);
+    model.off("change:hands_free", onHandsFree);
+    handsFreeOff(rec);
     if (rec.recorder && rec.recorder.state !== "inactive") rec.recorder.stop();
     endTake(rec);
     dropTake(rec);

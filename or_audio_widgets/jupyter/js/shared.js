@@ -8,6 +8,8 @@
 const DEBUG_WIDGETS = 64;
 const DEBUG_ENTRIES = 256;
 const DEBUG_TEXT = 20000; // characters of a transcript kept in its debug record
+// The page event a hands-free recorder fires when the person starts speaking: live players fall silent.
+const BARGE_IN = "or-audio-barge-in";
 
 function orAudio() {
   const root = window.__orAudio || (window.__orAudio = {});

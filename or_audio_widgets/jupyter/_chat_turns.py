@@ -1,0 +1,210 @@
+"""How AudioChat runs a turn: the same path for :meth:`send` from code, the Send button and hands-free.
+
+A turn is begun on the caller's thread (the inputs checked, the question shown, a player made), then run:
+the history built (earlier recordings as their transcripts, see :mod:`._history`), the request sent, the
+reply streamed into the player, the new recording transcribed in the background while it streams. From
+code the run blocks and returns the reply; the button and hands-free run it in a background thread, so the
+kernel stays free for Stop and for the page's messages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ._conversation import Turn, feed, summary, user_box_html
+from ._history import Transcriber, history_messages
+from ._player import LivePlayer
+
+
+class ChatTurns:
+    """The turn machinery of :class:`AudioChat` (a mixin: the panel's widgets are the host's)."""
+
+    turns: list[Turn]
+    offline: bool
+    keep_audio: int
+    player: LivePlayer | None
+    history: w.VBox
+    _client: Any
+    _record: Any
+    _speaks: dict[str, bool]
+    _transcriber: Transcriber | None
+    _interrupting: LivePlayer | None  # the reply a barge-in stopped
+    # the host's: what the panel holds and shows, and what follows a turn (hands-free listens again)
+    _turn_ended: Callable[[Turn], None]
+    _prompt_text: Callable[[], str]
+    _audio_inputs: Callable[[Any], tuple[list[dict[str, Any]], list[str]]]
+    _clear_inputs: Callable[[bool, bool], None]
+    _model: Callable[[], str]
+    _voice: Callable[[], str]
+    _format: Callable[[], str]
+    _busy: Callable[[bool], None]
+    _say: Callable[[str], None]
+
+    def _init_turns(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stream: Any = None
+        self._stop_for: LivePlayer | None = None  # the reply whose stop was asked (a late one is stale)
+        self._thread: threading.Thread | None = None
+        self._boxes: dict[int, w.HTML] = {}  # id(user turn) -> its box in the history
+        self._interrupting = None
+
+    # --- public ------------------------------------------------------------------------------------------
+
+    def send(self, text: str | None = None, audio: Any = None) -> Any:
+        """Run one turn and return its :class:`AudioReply` once it has ended (complete or not).
+
+        ``text`` defaults to the prompt box; ``audio`` (a file path, bytes, an array, a
+        :class:`PreparedAudio`, or a list of them) defaults to the panel's recording and uploaded file.
+        Returns None, with the reason in the status line, when there is nothing to send or a reply is
+        still arriving.
+        """
+        begun = self._begin(text, audio)
+        return None if begun is None else self._run(*begun)
+
+    def stop(self) -> None:
+        """Stop the reply now: the connection closes and what arrived is kept (playable, shown as stopped)."""
+        if self._idle.is_set() or self.player is None:
+            return  # nothing streams: a late click must not cancel the next reply
+        self.player.request_stop()  # runs _cancel once, unless the reply has just ended
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the reply in progress; True when none is running any more."""
+        return self._idle.wait(timeout)
+
+    # --- a turn --------------------------------------------------------------------------------------------
+
+    def _send_in_background(self, text: str | None = None, audio: Any = None) -> threading.Thread | None:
+        begun = self._begin(text, audio)
+        if begun is None:
+            return None
+        self._thread = threading.Thread(target=self._run, args=begun, daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def _begin(self, text: str | None, audio: Any, times: dict[str, float] | None = None
+               ) -> tuple[Turn, LivePlayer] | None:
+        from ..errors import OpenRouterAudioError
+
+        if not self._idle.is_set():
+            self._say("A reply is still arriving: press Stop first.")
+            return None
+        words = (self._prompt_text() if text is None else text).strip()
+        try:
+            parts, sources = self._audio_inputs(audio)
+        except (OpenRouterAudioError, ValueError) as exc:  # unreadable audio: say why, keep the panel usable
+            self._say(f"That audio cannot be sent: {exc}")
+            return None
+        if not words and not parts:
+            self._say("Type a message, record or upload audio first.")
+            return None
+        with self._lock:
+            if not self._idle.is_set():
+                self._say("A reply is still arriving: press Stop first.")
+                return None
+            self._idle.clear()
+        turn = Turn("user", words, parts, sources, times=dict(times or {}))
+        self.turns.append(turn)
+        player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}")
+        player.on_stop(self._cancel)  # the player's own Stop button, stop() and barge-in
+        self.player = player
+        box = w.HTML(user_box_html(turn))
+        self._boxes[id(turn)] = box
+        self.history.children = (*self.history.children, box, player)
+        self._clear_inputs(text is None, audio is None)
+        self._busy(True)
+        self._record.update(self.turns)
+        return turn, player
+
+    def _run(self, turn: Turn, player: LivePlayer) -> Any:
+        # Whatever happens, the panel ends usable and says what happened.
+        reply = None
+        try:
+            reply = self._exchange(turn, player)
+            message = summary(reply, self.offline, stopped=player.stop_requested)
+        except Exception as exc:
+            if not player.finished:
+                player.fail(f"{type(exc).__name__}: {exc}")
+            message = f"Error: {exc}"
+        with self._lock:
+            self._stream = None
+        self._busy(False)
+        self._say(message)
+        try:
+            self._record.update(self.turns)
+        except Exception as exc:  # the live panel has the reply: a record that fails must not hide it
+            self._say(f"{message} (not kept as static output: {exc})")
+        self._idle.set()
+        self._turn_ended(turn)
+        return reply
+
+    def _exchange(self, turn: Turn, player: LivePlayer) -> Any:
+        model = str(self._model())
+        audio = {"voice": self._voice(), "format": self._format()}
+        turn.times["begun"] = time.time()
+        messages = history_messages(self.turns, keep_audio=self.keep_audio, transcriber=self._transcriber)
+        turn.times["request"] = time.time()
+        try:
+            stream = self._client.open(messages, model=model,
+                                       audio=audio if self._speaks.get(model) else None)
+        finally:
+            self._transcribe(turn)  # while the reply streams (or even when it was refused: it is kept)
+        turn.times["open"] = time.time()
+        with self._lock:
+            self._stream = stream
+            if self._stop_for is player:
+                stream.cancel()
+        try:
+            feed(stream, player)
+        finally:
+            stream.close()
+        reply = stream.reply
+        player.finish(reply)
+        interrupted = player.stop_requested and self._interrupting is player and not reply.complete
+        self.turns.append(Turn("assistant", reply.words, reply=reply, interrupted=interrupted))
+        if interrupted:
+            self.history.children = (*self.history.children, w.HTML(_INTERRUPTED))
+        if player.first_chunk_time is not None:
+            turn.times["first_audio"] = player.first_chunk_time
+        return reply
+
+    def _cancel(self, player: LivePlayer) -> None:
+        with self._lock:
+            self._stop_for = player
+            stream = self._stream if player is self.player else None
+        if stream is not None:
+            stream.cancel()
+
+    # --- transcripts ---------------------------------------------------------------------------------------
+
+    def _transcribe(self, turn: Turn) -> None:
+        if self._transcriber is None or not turn.parts:
+            return
+        future = self._transcriber.start(turn)
+        if future is not None:
+            future.add_done_callback(lambda done: self._heard(turn, done))
+
+    def _heard(self, turn: Turn, done: Any) -> None:
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is not None:
+            turn.heard_error = f"{type(error).__name__}: {error}"
+        box = self._boxes.get(id(turn))
+        if box is not None:
+            box.value = user_box_html(turn)
+        if error is not None:
+            self._say(f"The recording could not be transcribed ({turn.heard_error}); it goes again as "
+                      "audio with the next turn, so nothing is lost.")
+        if self._idle.is_set():
+            self._record.update(self.turns)
+
+
+_INTERRUPTED = ('<div class="ora-interrupted">↳ Interrupted: you spoke over it; the part that arrived '
+                'is kept.</div>')
