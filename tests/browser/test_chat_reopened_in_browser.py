@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from _browser_pages import audio_duration, plays
-from conftest import Lab, open_notebook, serving
+from _lab_server import Lab, serving
+from conftest import open_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

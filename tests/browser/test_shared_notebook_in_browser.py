@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from _browser_pages import audio_duration, notebook_value, plays
 from _contrast import contrasts, set_theme
-from conftest import Lab, Notebook, open_notebook, serving
+from _lab_server import Lab, serving
+from conftest import Notebook, open_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
