@@ -44,10 +44,18 @@ def faulty(fault: str, seconds: float = 2.0) -> dict[str, str]:
     return {"X-Emulator-Fault": fault, "X-Emulator-Seconds": str(seconds)}
 
 
+def hear_ctrl_c() -> None:
+    """Make sure Ctrl-C raises KeyboardInterrupt here, as in a terminal or a kernel, however the test run
+    was started: a run started in the background ignores SIGINT, and a library may have blocked it or put a
+    handler of its own in place. Call it from the test itself (the main thread)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def ctrl_c_after(seconds: float) -> threading.Timer:
     """Ctrl-C in ``seconds``, as a terminal or a kernel delivers it: SIGINT, sent to the main thread (where
     Python raises KeyboardInterrupt) so that no other thread of a busy process takes the signal instead.
-    The timer is started; cancel it if the test ends first."""
+    The timer is started; cancel it if the test ends first. The test calls :func:`hear_ctrl_c` first."""
     timer = threading.Timer(seconds, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
     timer.start()
     return timer

@@ -12,10 +12,7 @@ from typing import Any
 
 import pytest
 from _audio_samples import make_audio
-from _client_helpers import (  # requests that transcribed (the model list is read with GETs)
-    ctrl_c_after,
-    posts,
-)
+from _client_helpers import ctrl_c_after, hear_ctrl_c, posts  # posts: requests that transcribed
 
 from or_audio_widgets import OpenRouterAudio, transcribe_many
 
@@ -146,6 +143,7 @@ def test_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_ctrl_c_keeps_what_finished_and_a_rerun_does_only_the_rest(tmp_path: Path) -> None:
+    hear_ctrl_c()  # as in a terminal, however this run was started
 
     release = threading.Event()
 

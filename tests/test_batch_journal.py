@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _client_helpers import ctrl_c_after, make_wav
+from _client_helpers import ctrl_c_after, hear_ctrl_c, make_wav
 from _hostile import KEY, SSE_HEAD, HostileServer, read_request, transcript, wait_closed
 
 from or_audio_widgets.client._batch import transcribe_many
@@ -70,6 +70,7 @@ def test_signed_urls_are_kept_without_credentials_or_signature(tmp_path: Path) -
 
 
 def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_path: Path) -> None:
+    hear_ctrl_c()  # as in a terminal, however this run was started
     served = []
     closed = threading.Semaphore(0)
 

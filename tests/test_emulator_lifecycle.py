@@ -102,6 +102,7 @@ def test_cli_serves_until_interrupted(stop: signal.Signals) -> None:
         [sys.executable, "-m", "or_audio_widgets", "emulator", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_hear_ctrl_c_in_child,
     )
     try:
         assert proc.stdout is not None
@@ -118,6 +119,13 @@ def test_cli_serves_until_interrupted(stop: signal.Signals) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def _hear_ctrl_c_in_child() -> None:
+    """In the child before exec: SIGINT unblocked and at its default, as in a terminal, whatever this test
+    process inherited (a run started in the background ignores SIGINT, and its children would too)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_no_connections(handle: EmulatorHandle) -> int:

@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 import pytest
-from _client_helpers import ctrl_c_after
+from _client_helpers import ctrl_c_after, hear_ctrl_c
 from _magics_support import FAKE_KEY, Recorded, audio_uris, decoded_seconds, login, magics
 from IPython.core.error import UsageError
 
@@ -230,6 +230,7 @@ def test_forgetting_or_replacing_the_key_closes_the_clients(ip: Any, rec: Record
 def test_a_real_sigint_during_the_stream(ip: Any, rec: Recorded, online: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C as the kernel delivers it: SIGINT while the main thread waits on the socket."""
+    hear_ctrl_c()  # as in a terminal, however this run was started
     import threading
 
     feed = _display.LiveDisplay.feed
