@@ -114,6 +114,8 @@ def audio_duration(locator: Any) -> float:
                 a.addEventListener("loadedmetadata", () => resolve(a.duration), { once: true });
                 const fail = () => reject(new Error("audio error " + (a.error && a.error.code)));
                 a.addEventListener("error", fail);
+                const late = () => reject(new Error("no audio metadata in 20 s: " + a.src.slice(0, 40)));
+                setTimeout(late, 20000);
                 a.load();
             })"""
         )
