@@ -7,7 +7,9 @@ from pathlib import Path
 
 FIRST = "Hello there. This is the first thing I want to say."
 SECOND = "And this is the second thing, after a pause."
-PAUSE = 1.5  # seconds of silence between the sentences: longer than the end of turn (0.7 s)
+# Seconds of silence between the sentences: longer than the end of turn (0.7 s), and long enough that the
+# first reply's audio has begun when the second sentence starts, even on a busy machine (1.5 s was not).
+PAUSE = 2.5
 LEAD, TAIL = 0.5, 4.0  # silence before the first sentence and after the second
 
 
