@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 OR_AUDIO_OFFLINE ?= $(if $(OPENROUTER_API_KEY),0,1)
 export OR_AUDIO_OFFLINE
 # pytest-xdist workers for `make test` (2 on this kind of 2-core machine; PYTEST_WORKERS=0 runs in one process).
+# --dist loadfile keeps each test file on one worker, so a module's costly fixture (a reopened notebook, the
+# nbval run over every notebook) is built once.
 PYTEST_WORKERS ?= auto
 # Jupyter refuses to run as root (containers, CI machines) unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -29,7 +31,7 @@ lint: setup
 	$(PY) -m mypy
 
 test: lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The demo runs on a scratch copy of notebooks/, made afresh each time: running it never changes a file in git.
 DEMO_DIR := demo-notebooks

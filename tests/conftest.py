@@ -22,16 +22,6 @@ FIXTURES = Path(os.environ.get("OR_AUDIO_FIXTURES", ROOT.parent / "shared" / "fi
 _real_connect = socket.socket.connect
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests share one JupyterLab and one Chromium (session fixtures): under ``pytest -n``
-    with ``--dist loadgroup`` they all go to one worker, so that only one of each starts."""
-    browser = ROOT / "tests" / "browser"
-    for item in items:
-        if item.path.is_relative_to(browser):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 def _is_local(address: Any) -> bool:
     if isinstance(address, (str, bytes)):  # AF_UNIX paths
         return True

@@ -110,14 +110,12 @@ def key_run(tmp_path_factory: pytest.TempPathFactory, emulator: Any) -> dict[str
     return _run_nbval(_kernel_env(OPENROUTER_API_KEY=key, OPENROUTER_BASE_URL=emulator.base_url), report)
 
 
-@pytest.mark.xdist_group("notebooks-offline")
 @pytest.mark.timeout(900)  # the first one waits for every notebook
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_offline(name: str, offline_run: dict[str, list[str]]) -> None:
     _check(offline_run, name)
 
 
-@pytest.mark.xdist_group("notebooks-key")
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_with_a_key(name: str, key_run: dict[str, list[str]]) -> None:

@@ -1,7 +1,7 @@
-"""Twenty replies in one JupyterLab page, each player cleared or closed after it has played, as a person
-clears outputs (or as the magics close the live widget): the audio the page still holds is only that of the
-players still on screen. The figure is the widgets' own count of the bytes they hold (chunks, WAV files,
-buffers still playing), read from window.__orAudio.held."""
+"""Twenty replies in one JupyterLab page, each player cleared or closed once its reply has arrived (its audio
+may still be playing), as a person clears outputs (or as the magics close the live widget): the audio the page
+still holds is only that of the players still on screen. The figure is the widgets' own count of the bytes
+they hold (chunks, WAV files, buffers still playing), read from window.__orAudio.held."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 REPLIES = 20
 KEPT = 2  # the last replies stay on screen
 SECONDS = 2
+REALTIME = 4  # replies stream at 4x the speed of speech: the same bytes in a quarter of the time
 PCM = SECONDS * 48000  # bytes of 24 kHz pcm16 in one reply
 
 CLEAR_OUTPUT = """(i) => {
@@ -27,7 +28,8 @@ CLEAR_OUTPUT = """(i) => {
 
 # Once nothing plays any more: the total the widgets hold, and what the widgets on screen hold.
 HELD = """async () => {
-    const root = window.__orAudio;
+    // no widget has loaded yet in this page: nothing is held
+    const root = window.__orAudio || { players: {}, recorders: {}, held: { bytes: 0 } };
     const records = () => [...Object.values(root.players), ...Object.values(root.recorders)];
     const deadline = Date.now() + 30000;
     while (records().some((d) => d.sources > 0) && Date.now() < deadline) {
@@ -36,7 +38,7 @@ HELD = """async () => {
     const shown = (d) => document.querySelector(
         `.ora-player[data-player-id="${d.id}"], .ora-recorder[data-recorder-id="${d.id}"]`) !== null;
     return {
-        total: window.__orAudio.held.bytes,
+        total: root.held.bytes,
         on_screen: records().filter(shown).reduce((n, d) => n + d.held, 0),
         off_screen: records().filter((d) => !shown(d)).map((d) => [d.id, d.held]).filter(([, held]) => held),
     };
@@ -50,7 +52,8 @@ def test_twenty_replies_leave_only_the_audio_of_the_players_on_screen(notebook: 
     ids = []
     for i in range(REPLIES):
         before = players(page)
-        feed = f"stream_into(pm{i}, 'Reply {i}.', X_Emulator_Seconds={SECONDS})"
+        paced = f"X_Emulator_Seconds={SECONDS}, X_Emulator_Realtime={REALTIME}"
+        feed = f"stream_into(pm{i}, 'Reply {i}.', {paced})"
         index = notebook.run(f"pm{i} = LivePlayer(); display(pm{i}); {feed}")
         ids.append(new_player(page, before))
         notebook.wait(index)
