@@ -198,12 +198,16 @@ def test_a_transcript_with_markup_runs_no_script(notebook: Any, artifacts: Path)
     payload = (
         '<img src=x onerror="window.__xss=(window.__xss||0)+1;alert(1)"> <script>window.__xss=9</script>'
     )
-    # the extension may not be loaded yet (this test alone); the escaping is under test, not the pacing
-    notebook.execute(
-        '%load_ext or_audio_widgets\n%config OrAudioMagics.headers = {"X-Emulator-Realtime": "0"}'
-    )
-    index = notebook.run(f"%%oraudio\n{payload}")
-    notebook.wait(index)
+    # The extension may not be loaded yet (this test alone). The escaping is under test, not the pacing; the
+    # kernel is shared with later tests, so its headers go back as they were.
+    notebook.execute("%load_ext or_audio_widgets\n"
+                     "_headers = dict(get_ipython().magics_manager.registry['OrAudioMagics'].headers)")
+    try:
+        notebook.execute('%config OrAudioMagics.headers = {"X-Emulator-Realtime": "0"}')
+        index = notebook.run(f"%%oraudio\n{payload}")
+        notebook.wait(index)
+    finally:
+        notebook.execute("%config OrAudioMagics.headers = _headers")
     direct = notebook.execute(
         f"px = LivePlayer(); display(px); stream_into(px, {payload!r}, X_Emulator_Seconds=1)"
     )
