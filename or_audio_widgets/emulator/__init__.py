@@ -8,7 +8,8 @@ not be checked against the live API is gathered in ``_assumptions``. See :func:`
 
 Control headers: ``X-Emulator-Fault`` (see ``_faults``), ``X-Emulator-Realtime`` (pacing factor,
 0 = full speed), ``X-Emulator-Seconds`` (make the spoken reply exactly that long) and, on the audio
-endpoints, ``X-Emulator-Latency`` (seconds to hold the answer back, like a provider's queue).
+endpoints, ``X-Emulator-Latency`` (seconds to hold the answer back, like a provider's queue) and
+``X-Emulator-Speech-Rate`` (speech pcm at that many Hz, as a provider with another native rate sends it).
 Request bodies over ``max_body_bytes`` (32 MB unless ``start_emulator`` is told otherwise) get 413.
 """
 

@@ -38,6 +38,11 @@ STT_MAX_BYTES = 25 * 1000 * 1000  # whisper-1's file limit
 STT_FORMATS = _formats.TRANSCRIPTION_FORMATS  # from the guide; what each provider reads varies
 SPEECH_FORMATS = ("mp3", "pcm")  # response_format; pcm is the default
 SPEECH_PCM_TYPE = f"{_formats.PCM_CONTENT_TYPE};rate=24000;channels=1"  # the Content-Type of a pcm answer
+
+
+def speech_pcm_type(rate: int) -> str:
+    """The Content-Type of a pcm answer at another rate, spelled as ``SPEECH_PCM_TYPE`` is."""
+    return SPEECH_PCM_TYPE.replace("rate=24000", f"rate={rate}")
 SPEECH_GENERATION_PREFIX = "gen-tts-"
 TRANSCRIPTION_GENERATION_PREFIX = "gen-stt-"
 # Wording of refusals on the dedicated endpoints (the status codes follow the docs' error table).

@@ -5,7 +5,9 @@ Speech answers with the audio bytes themselves, streamed in chunked encoding: pc
 OpenAI-style multipart upload, and answers ``{text, usage}``. Both name the generation in
 ``X-Generation-Id``; errors are OpenRouter's JSON error bodies. ``X-Emulator-Latency`` (seconds) holds
 the answer back, like a provider's queue; ``X-Emulator-Recognise: off`` describes the audio instead of
-recognising its words (so that a benchmark measures the client, not this machine's recogniser).
+recognising its words (so that a benchmark measures the client, not this machine's recogniser);
+``X-Emulator-Speech-Rate`` (Hz) answers speech pcm at that rate, as a provider with another native rate
+would, its ``Content-Type`` saying so.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..core._transcode import encode_pcm
 from . import _assumptions as rules
 from ._audio_models import find_speech_model, find_transcription_model
 from ._request import APIFailure, header_number
-from ._speech import BYTES_PER_SECOND, SAMPLE_RATE, synthesize
+from ._speech import BYTES_PER_SECOND, SAMPLE_RATE, resample, synthesize
 from ._transcribe import transcribe_body
 
 if TYPE_CHECKING:
@@ -43,7 +45,8 @@ def serve_audio_endpoint(handler: Handler, route: str) -> None:
         latency = header_number(handler.headers, "X-Emulator-Latency", 0.0, 600.0) or 0.0
         realtime = header_number(handler.headers, "X-Emulator-Realtime", 0.0, 1e6)
         listen = (handler.headers.get("X-Emulator-Recognise") or "on").strip().lower() not in ("off", "0")
-        answer = _speech(body) if route == "speech" else _transcription(body, listen)
+        rate = int(header_number(handler.headers, "X-Emulator-Speech-Rate", 8000, 48000) or SAMPLE_RATE)
+        answer = _speech(body, rate) if route == "speech" else _transcription(body, listen)
     except APIFailure as failure:
         handler.send_failure(failure)
         return
@@ -93,7 +96,7 @@ def _model_check(body: dict[str, Any], found: object, refusal: str) -> None:
         raise APIFailure(400, refusal.format(model=model) if known else f"{model} is not a valid model ID")
 
 
-def _speech(body: dict[str, Any]) -> Callable[[Handler, float], None]:
+def _speech(body: dict[str, Any], rate: int = SAMPLE_RATE) -> Callable[[Handler, float], None]:
     model = find_speech_model(body.get("model"))
     _model_check(body, model, rules.NOT_A_SPEECH_MODEL)
     assert model is not None
@@ -114,10 +117,14 @@ def _speech(body: dict[str, Any]) -> Callable[[Handler, float], None]:
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
         raise APIFailure(400, "'speed' must be a number from 0.25 to 4.0.")
     pcm = synthesize(text.strip(), voice).pcm
-    audio = pcm if fmt == "pcm" else encode_pcm(pcm, "mp3", SAMPLE_RATE, 1)
-    kind = rules.SPEECH_PCM_TYPE if fmt == "pcm" else mime_type("mp3")
+    seconds = len(pcm) / BYTES_PER_SECOND
+    if fmt == "pcm":
+        audio = resample(pcm, SAMPLE_RATE, rate)
+        kind = rules.speech_pcm_type(rate)
+    else:
+        audio, kind = encode_pcm(pcm, "mp3", SAMPLE_RATE, 1), mime_type("mp3")
     generation = f"{rules.SPEECH_GENERATION_PREFIX}{secrets.token_hex(12)}"
-    per_byte = len(pcm) / BYTES_PER_SECOND / max(1, len(audio))  # seconds of speech per byte sent
+    per_byte = seconds / max(1, len(audio))  # seconds of speech per byte sent
 
     def answer(handler: Handler, realtime: float) -> None:
         _write_audio(handler, audio, kind, generation, per_byte / realtime if realtime else 0.0)

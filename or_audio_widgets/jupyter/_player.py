@@ -43,8 +43,9 @@ class LivePlayer(anywidget.AnyWidget):
     """A streaming audio player: :meth:`append_pcm` and :meth:`append_transcript` while the reply arrives,
     then :meth:`finish` (the complete or partial reply) or :meth:`fail`.
 
-    ``sample_rate`` is the rate of the pcm16 mono chunks (24 kHz for OpenRouter's audio output). Safe to
-    feed from a background thread.
+    ``sample_rate`` and ``channels`` describe the pcm16 chunks (24 kHz mono for OpenRouter's chat audio; a
+    speech provider may send another rate: :meth:`use_layout`, which :meth:`play` calls). Safe to feed from
+    a background thread.
 
     The page shows mute and volume while the reply streams, and a Stop button once :meth:`on_stop` has a
     callback that can stop the stream (e.g. ``player.on_stop(lambda _p: stream.cancel())``);
@@ -54,7 +55,8 @@ class LivePlayer(anywidget.AnyWidget):
     _esm = module_source(PLAYER)
     _css = CSS
 
-    sample_rate = traitlets.Int(24000, help="Sample rate of the pcm16 mono chunks").tag(sync=True)
+    sample_rate = traitlets.Int(24000, help="Sample rate of the pcm16 chunks").tag(sync=True)
+    channels = traitlets.Int(1, help="Interleaved channels of the pcm16 chunks").tag(sync=True)
     player_id = traitlets.Unicode(help="Names this player's debug record: window.__orAudio.players[id]").tag(
         sync=True
     )
@@ -62,17 +64,16 @@ class LivePlayer(anywidget.AnyWidget):
     file_name = traitlets.Unicode("reply", help="Name of the downloaded file, without its .wav suffix").tag(
         sync=True)
 
-    def __init__(self, sample_rate: int = 24000, **kwargs: Any) -> None:
-        if sample_rate <= 0:
-            raise ValueError(f"sample_rate must be positive, not {sample_rate!r}")
+    def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
+        _check_layout(sample_rate, channels)
         if "file_name" in kwargs:
             from ..core._html import safe_name
 
             kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
-        super().__init__(sample_rate=sample_rate, player_id=uuid.uuid4().hex, **kwargs)
+        super().__init__(sample_rate=sample_rate, channels=channels, player_id=uuid.uuid4().hex, **kwargs)
         self._lock = threading.RLock()
         self._chunks: list[bytes] = []
-        self._carry = b""  # an odd trailing byte waits for its sample's other half
+        self._carry = b""  # a trailing part of a frame waits for the rest of it
         self._transcript: list[str] = []
         self._transcript_len = 0
         self._end: dict[str, Any] | None = None
@@ -85,14 +86,28 @@ class LivePlayer(anywidget.AnyWidget):
 
     # --- feeding ---------------------------------------------------------------------------------------
 
+    def use_layout(self, sample_rate: int, channels: int = 1) -> None:
+        """Say what the chunks to come are (e.g. a speech reply's ``rate=`` and ``channels=``).
+
+        Only before the first chunk: audio already playing cannot change its pitch (RuntimeError).
+        """
+        _check_layout(sample_rate, channels)
+        with self._lock:
+            if (sample_rate, channels) == (self.sample_rate, self.channels):
+                return
+            if self._chunks or self._carry:
+                raise RuntimeError(f"this LivePlayer already plays {self.sample_rate} Hz audio; "
+                                   "call use_layout before the first append_pcm")
+            self.sample_rate, self.channels = sample_rate, channels  # reaches the page before any chunk
+
     def append_pcm(self, data: bytes) -> None:
-        """Queue ``data`` (raw pcm16 little-endian mono) for gapless playback in the page."""
+        """Queue ``data`` (raw pcm16 little-endian, ``channels`` interleaved) for gapless playback."""
         now = time.time()
         with self._lock:
             if self._end is not None:
                 raise RuntimeError("this LivePlayer has finished; make a new one for another reply")
             data = self._carry + bytes(data)
-            cut = len(data) - len(data) % 2
+            cut = len(data) - len(data) % (2 * self.channels)
             data, self._carry = data[:cut], data[cut:]
             if not data:
                 return
@@ -122,9 +137,13 @@ class LivePlayer(anywidget.AnyWidget):
         with self._lock:
             pcm = bytes(getattr(reply, "pcm", b"") or b"")
             sent = b"".join(self._chunks)
-            if pcm and pcm != sent:
-                # The reply's audio differs from what streamed (e.g. a repaired header): send it once.
-                self._chunks = [pcm[: len(pcm) - len(pcm) % 2]]
+            now = self.sample_rate, self.channels
+            layout = getattr(reply, "sample_rate", now[0]), getattr(reply, "channels", now[1])
+            if pcm and (pcm != sent or layout != now):
+                # The reply's audio differs from what streamed (e.g. a repaired header, or fed at another
+                # rate than the reply's): the file is made from the reply's, sent once.
+                self.sample_rate, self.channels = layout
+                self._chunks = [pcm[: len(pcm) - len(pcm) % (2 * self.channels)]]
                 self._post({"t": "replace"}, list(self._chunks))
             end: dict[str, Any] = {
                 "t": "finish",
@@ -165,6 +184,8 @@ class LivePlayer(anywidget.AnyWidget):
 
         try:
             with stream, hearing_stop(self, stream.cancel):
+                known = stream.reply  # the layout is known before any audio (a speech reply's Content-Type)
+                self.use_layout(known.sample_rate, known.channels)
                 feed(stream, self)
         finally:
             self.finish(stream.reply)  # whatever happened, what arrived becomes the player's file
@@ -228,7 +249,7 @@ class LivePlayer(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         state = "finished" if self._end else "streaming"
-        seconds = len(self.pcm) / 2 / self.sample_rate
+        seconds = len(self.pcm) / 2 / self.channels / self.sample_rate
         return f"<LivePlayer {state} {seconds:.1f} s, {len(self.transcript)} transcript characters>"
 
     # --- front-end protocol --------------------------------------------------------------------------------
@@ -266,6 +287,13 @@ class LivePlayer(anywidget.AnyWidget):
             self._post({"t": "text", "at": text_from, "text": _after_units(self.transcript, text_from)})
         if self._end is not None:
             self._post(self._end)
+
+
+def _check_layout(sample_rate: Any, channels: Any) -> None:
+    if not isinstance(sample_rate, int) or sample_rate <= 0:
+        raise ValueError(f"sample_rate must be a positive whole number of Hz, not {sample_rate!r}")
+    if not isinstance(channels, int) or not 1 <= channels <= 8:
+        raise ValueError(f"channels must be a whole number from 1 to 8, not {channels!r}")
 
 
 def _int(value: Any) -> int:

@@ -124,6 +124,8 @@ def _stream(
     stream: Any = None
     try:
         stream = open_reply(request, connection.client, messages, live_player=live.player is not None)
+        if live.player is not None:  # a speech provider may answer at another rate than 24 kHz
+            live.player.use_layout(stream.reply.sample_rate, stream.reply.channels)
         with hearing_stop(live.player, stream.cancel):
             for event in stream:
                 live.feed(event)

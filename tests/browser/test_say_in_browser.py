@@ -11,7 +11,15 @@ import statistics
 from typing import Any
 
 import pytest
-from _browser_pages import Report, contiguity_error, debug, players
+from _browser_pages import (
+    Report,
+    audio_duration,
+    contiguity_error,
+    debug,
+    new_player,
+    notebook_value,
+    players,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -58,3 +66,24 @@ def test_say_streams_into_the_live_player(notebook: Any, report: Report) -> None
     }
     report("say_first_audio", figures)
     assert statistics.median(scheduled) < 300 and statistics.median(from_client) < 300
+
+
+def test_speech_at_another_rate_plays_at_its_own_pitch_live_and_in_the_file(notebook: Any) -> None:
+    """A provider answering pcm at 16 kHz: the page schedules and saves it at 16 kHz (at 24 kHz it would
+    play two thirds as long, a fifth higher)."""
+    page = notebook.page
+    before = players(page)
+    headers = {"X-Emulator-Speech-Rate": "16000", "X-Emulator-Realtime": "1"}
+    text = "Read this sentence at sixteen kilohertz, please."
+    index = notebook.run(f"p16 = LivePlayer(); display(p16)\n"
+                         f"said16 = p16.play(_client.open_speech({text!r}, wire='pcm', headers={headers!r}))")
+    player_id = new_player(page, before)
+    notebook.wait(index, timeout=60)
+    page.wait_for_function("(id) => window.__orAudio.players[id].state === 'done'", arg=player_id)
+    seconds = float(notebook_value(notebook, "said16.duration"))
+    assert float(notebook_value(notebook, "said16.sample_rate")) == 16000
+    info = debug(page, player_id)
+    assert info["rate"] == 16000 and info["underruns"] == 0
+    assert info["scheduledSeconds"] == pytest.approx(seconds, abs=0.01)  # live, at its own pitch
+    final = notebook.cell(index).locator(".ora-final audio")
+    assert audio_duration(final) == pytest.approx(seconds, abs=0.01)  # and the file

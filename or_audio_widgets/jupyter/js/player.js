@@ -16,8 +16,11 @@ function initialize({ model }) {
   PLAYERS.set(state.id, state);
   const onMsg = (msg, buffers) => handle(state, msg, buffers || []);
   const onStoppable = () => refresh(state);
+  const onLayout = () => setLayout(state);
   model.on("msg:custom", onMsg);
   model.on("change:stoppable", onStoppable);
+  model.on("change:sample_rate", onLayout);
+  model.on("change:channels", onLayout);
   // Tell Python what is here; it answers with its counts, and anything missing is asked for.
   model.send({ t: "ready", have: state.have, text_len: state.text.length });
   state.orphanTimer = setTimeout(() => {
@@ -26,6 +29,8 @@ function initialize({ model }) {
   return () => {
     model.off("msg:custom", onMsg);
     model.off("change:stoppable", onStoppable);
+    model.off("change:sample_rate", onLayout);
+    model.off("change:channels", onLayout);
     release(state);
     PLAYERS.delete(state.id);
   };

@@ -23,7 +23,7 @@ function createState(model) {
   const state = {
     id, model,
     rate: model.get("sample_rate") || 24000,
-    channels: 1,
+    channels: model.get("channels") || 1,
     chunks: [], stored: 0, have: 0, bytes: 0, text: "",
     end: null,          // the finish or fail message
     live: true,         // false once the reply is known finished before its audio arrived (replay)
@@ -85,11 +85,21 @@ function addPcm(state, msg, buffers) {
 
 function replaceAudio(state, buffers) {
   stopLive(state);
+  dropUrl(state); // the same number of chunks may hold other audio: the file is made again
   hold(state.debug, -state.stored);
   state.chunks = [];
   state.stored = state.bytes = 0;
   buffers.forEach((view, seq) => store(state, seq, toBytes(view)));
   state.have = state.nextSeq = state.chunks.length;
+}
+
+// Python said what the chunks are (a speech reply at another rate, before its first chunk; or the
+// reply's own layout with a "replace" at the end): the file to come is made with it.
+function setLayout(state) {
+  state.rate = state.model.get("sample_rate") || 24000;
+  state.channels = state.model.get("channels") || 1;
+  dropUrl(state);
+  refresh(state);
 }
 
 function addText(state, at, text) {
@@ -205,6 +215,7 @@ function phase(state) {
 function refresh(state) {
   const d = state.debug;
   Object.assign(d, { state: phase(state), have: state.have, bytes: state.bytes, sources: state.sources.length });
+  Object.assign(d, { rate: state.rate, channels: state.channels });
   d.contextState = state.ctx ? state.ctx.state : null;
   d.gain = state.gain ? state.gain.gain.value : null; // what the GainNode really applies
   for (const view of state.views) view();
