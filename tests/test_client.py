@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _client_helpers import KEY, make_wav, wav_seconds
+from _hostile import HostileServer, read_request, run_bounded
 
 from or_audio_widgets import AudioDelta, End, OpenRouterAudio, Started, TextDelta, TranscriptDelta
 from or_audio_widgets.client._client import download
@@ -16,7 +18,6 @@ from or_audio_widgets.errors import AudioFormatError, AudioInputError, MissingAP
 
 SPEAKER = "openai/gpt-audio-mini"
 LISTENER = "google/gemini-2.5-flash"  # a chat model that listens: transcribe() sends it a prompt
-LISTENER = "google/gemini-2.5-flash"
 
 
 def chat_requests(emulator: Any) -> list[Any]:
@@ -234,3 +235,19 @@ def test_a_finished_stream_gives_its_connection_back(
     for _ in range(3):
         assert client.speak("again", headers={"X-Emulator-Seconds": "0.5"}).complete
     assert connects == []  # the keep-alive connection of the first reply served the next three
+
+
+def test_a_download_that_trickles_is_given_up_after_its_time_in_all() -> None:
+    """One byte every 0.25 s never trips the read timeout; the time limit of the whole download does."""
+
+    def handler(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(1000):
+            conn.sendall(b"\0")
+            time.sleep(0.25)
+
+    with HostileServer(handler) as server, pytest.raises(AudioInputError, match="within 1 s") as caught:
+        url = f"{server.base_url}/a.wav?sig=s3cret"
+        run_bounded(lambda: download(url, max_bytes=10_000, seconds=1), 10)  # the whole body: 250 s
+    assert "s3cret" not in str(caught.value)

@@ -1,4 +1,5 @@
-"""Downloads for URL sources: a body read as a stream, refused past a size limit.
+"""Downloads for URL sources: a body read as a stream, refused past a size limit, given up after a time
+limit for the whole download (a server that trickles its bytes cannot hold it for ever).
 
 Every failure is an :class:`AudioInputError` naming the URL without ``user:password@``, query string or
 fragment (which may carry a signed token), raised outside ``except`` blocks so that no requests internals
@@ -7,43 +8,59 @@ fragment (which may carry a signed token), raised outside ``except`` blocks so t
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from .._version import __version__
 from ..core._defaults import CONNECT_TIMEOUT, READ_TIMEOUT
 from ..core._redact import mask_secrets, mask_url
 from ..errors import AudioInputError
+from ._deadline import Watchdog, WatchedAdapter
 from ._error_body import short_reason
 
+# The whole download, however its bytes trickle: 25 MB (the transcription limit) at 1 Mbit/s takes 200 s.
+DOWNLOAD_SECONDS = 300.0
 
-def download(url: str, *, max_bytes: int, timeout: float = READ_TIMEOUT) -> bytes:
-    """The body at an http(s) URL, read as a stream and refused past ``max_bytes``.
 
-    Raises AudioInputError on HTTP errors, connection failures and bodies that are too large. Messages
-    name the URL without credentials, query string or fragment.
+def download(url: str, *, max_bytes: int, timeout: float = READ_TIMEOUT,
+             seconds: float = DOWNLOAD_SECONDS) -> bytes:
+    """The body at an http(s) URL, read as a stream, refused past ``max_bytes`` and given up after
+    ``seconds`` in all (``timeout`` bounds each wait for data).
+
+    Raises AudioInputError on HTTP errors, connection failures, bodies that are too large and downloads
+    that take too long. Messages name the URL without credentials, query string or fragment.
     """
     shown = mask_url(url)
-    data, failure = _guarded(url, shown, max_bytes, timeout)
+    data, failure = _guarded(url, shown, max_bytes, timeout, seconds)
     del url  # no frame of the traceback below holds the URL's credentials or signature
     if failure is not None:  # raised outside any except block: no chained internals
         raise AudioInputError(mask_secrets(failure))
     return data
 
 
-def _guarded(url: str, shown: str, max_bytes: int, timeout: float) -> tuple[bytes, str | None]:
+def _guarded(url: str, shown: str, max_bytes: int, timeout: float,
+             seconds: float) -> tuple[bytes, str | None]:
     if not url.lower().startswith(("http://", "https://")):
         return b"", f"only http(s) URLs can be downloaded, not {shown!r}"
-    try:
-        return _download(url, shown, max_bytes, timeout), None
-    except AudioInputError as exc:
-        return b"", str(exc)
-    except Exception as exc:  # requests, urllib3, http.client or the socket underneath: all the same here
-        return b"", f"could not download {shown}: {short_reason(exc)}"
+    # The watchdog shuts the download's sockets when its time is up: a blocked read then fails at once.
+    with requests.Session() as session, Watchdog(time.monotonic() + seconds) as watchdog:
+        for scheme in ("http://", "https://"):
+            session.mount(scheme, WatchedAdapter())
+        try:
+            return _download(session, url, shown, max_bytes, timeout), None
+        except AudioInputError as exc:
+            return b"", str(exc)
+        except Exception as exc:  # requests, urllib3, http.client or the socket underneath: all the same
+            if watchdog.fired:
+                return b"", (f"could not download {shown} within {seconds:g} s; download it yourself and "
+                             "pass the file or its bytes")
+            return b"", f"could not download {shown}: {short_reason(exc)}"
 
 
-def _download(url: str, shown: str, max_bytes: int, timeout: float) -> bytes:
+def _download(session: requests.Session, url: str, shown: str, max_bytes: int, timeout: float) -> bytes:
     headers = {"User-Agent": f"or-audio-widgets/{__version__}"}
-    with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT, timeout), headers=headers) as response:
+    with session.get(url, stream=True, timeout=(CONNECT_TIMEOUT, timeout), headers=headers) as response:
         if response.status_code >= 400:
             reason = mask_secrets(response.reason or "")
             status = response.status_code
