@@ -164,3 +164,28 @@ def test_the_page_leaving_hands_free_turns_the_toggle_off_and_says_why(emulator:
     assert chat.status.value == "Hands-free stopped: No microphone was found."
     chat.recorder._handle_custom_msg({"t": "turn", "ended": 0}, [b"not audio at all"])
     assert chat.turns == []  # an unreadable take is refused in the widget, nothing is sent
+
+
+def test_closing_the_chat_stops_its_reply_and_lets_go_of_its_thread_and_widgets(take: Path) -> None:
+    with start_emulator(port=0, realtime=1.0) as handle:
+        chat = AudioChat(client=OpenRouterAudio("k", base_url=handle.base_url))
+        runner = threading.Thread(target=chat.send, kwargs={"audio": take})
+        runner.start()
+        deadline = time.monotonic() + 20
+        while (chat.player is None or not chat.player.pcm) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        widgets = [chat.player, chat.recorder, chat.model_picker, chat.history, *chat.history.children]
+        chat.close()
+        runner.join(10)
+        assert not runner.is_alive()  # the reply stopped: the chat does not stream on unseen
+        deadline = time.monotonic() + 10
+        while handle.clients_left < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert handle.clients_left == 1
+    assert all(widget is not None and widget.comm is None for widget in widgets)
+    assert chat.comm is None and chat.turns[-1].reply is not None  # the conversation is kept
+    assert chat._transcriber is not None
+    workers = list(chat._transcriber._pool._threads)  # the transcription thread ends with its last job
+    for worker in workers:
+        worker.join(10)
+    assert workers and not any(worker.is_alive() for worker in workers)

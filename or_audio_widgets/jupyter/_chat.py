@@ -104,6 +104,15 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
             bundle["text/plain"] = "AudioChat panel (needs its kernel); the conversation is kept below it"
         return bundle
 
+    def close(self) -> None:
+        """Stop a reply that streams, let go of the transcription thread, and close the panel with every
+        widget in it (players, recorder, pickers); :attr:`turns` keeps the conversation."""
+        self.stop()
+        if self._transcriber is not None:
+            self._transcriber.close()
+        _close_all(self.children)
+        super().close()
+
     def _ipython_display_(self) -> None:
         """The panel, then the conversation as static output (see :mod:`._chat_record`)."""
         from IPython.display import display
@@ -186,6 +195,12 @@ def _renamed(prepared: Any, name: str) -> Any:
     import dataclasses
 
     return dataclasses.replace(prepared, source_name=name)
+
+
+def _close_all(widgets: Any) -> None:
+    for widget in widgets:
+        _close_all(getattr(widget, "children", ()))
+        widget.close()
 
 
 def _with(options: tuple[str, ...], value: str) -> list[str]:
