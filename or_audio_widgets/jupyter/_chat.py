@@ -107,10 +107,12 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
     def close(self) -> None:
         """Stop a reply that streams, let go of the transcription thread, and close the panel with every
         widget in it (players, recorder, pickers); :attr:`turns` keeps the conversation."""
-        self.stop()
-        if self._transcriber is not None:
-            self._transcriber.close()
-        _close_all(self.children)
+        if hasattr(self, "_idle"):  # also called on a chat whose construction failed (Widget.__del__)
+            self.stop()
+        transcriber = getattr(self, "_transcriber", None)
+        if transcriber is not None:
+            transcriber.close()
+        _close_all(getattr(self, "children", ()))
         super().close()
 
     def _ipython_display_(self) -> None:
