@@ -18,6 +18,7 @@ from _hostile import (
     run_bounded,
 )
 
+from or_audio_widgets import TextDelta, TranscriptDelta
 from or_audio_widgets.client._client import OpenRouterAudio
 from or_audio_widgets.client._download import download
 from or_audio_widgets.core._redact import mask_secrets
@@ -97,6 +98,32 @@ def test_an_echoed_key_is_masked_in_mid_stream_errors_the_reply_and_its_html(
     assert reply.cost == 0.5
     assert_no_secret(KEY, reply, reply.error, reply.error_code, reply.model, reply.id, reply.provider,
                      reply.usage, audio.last_reply, records=records)
+
+
+def delta(**fields: str) -> bytes:
+    return event({"choices": [{"delta": fields}]})
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["ended", "cut off"])
+def test_a_key_echoed_across_several_deltas_is_masked_and_no_word_is_lost(broken: bool) -> None:
+    def respond(key: str) -> bytes:
+        thirds = [key[:9], key[9:30], key[30:]]  # the key in three transcript deltas, text deltas beside it
+        body = delta(audio={"transcript": "You sent " + thirds[0]}) + delta(content="Yes")
+        body += delta(audio={"transcript": thirds[1]}) + delta(audio={"transcript": thirds[2] + ", it is"})
+        body += delta(content=" s") + delta(audio={"transcript": " s"})  # ends as a key would begin: held
+        end = b"" if broken else DONE
+        return SSE_HEAD + b"Connection: close\r\n\r\n" + body + end
+
+    with HostileServer(lambda conn: echo(conn, respond)) as server:
+        audio = OpenRouterAudio(KEY, server.base_url, max_retries=0, check_models=False)
+        stream = audio.open("hi", model="openai/gpt-audio-mini", audio={"voice": "alloy", "format": "wav"})
+        events = run_bounded(lambda: list(stream), 10)
+    said = "".join(e.text for e in events if isinstance(e, TranscriptDelta))
+    typed = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert said == stream.reply.transcript == "You sent ***, it is s"  # what streamed and what is kept
+    assert typed == stream.reply.text == "Yes s"
+    assert stream.reply.complete is not broken
+    assert_no_secret(KEY, events, stream.reply)
 
 
 def test_credentials_in_the_base_url_stay_out_of_errors_and_logs(records: list[logging.LogRecord]) -> None:

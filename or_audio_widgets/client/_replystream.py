@@ -7,15 +7,15 @@ What the server wrote in error events, and any text that echoes a secret, is mas
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from ..core._events import AudioDelta, End, ErrorEvent, Event, Usage, iter_events
-from ..core._redact import MASK, mask_secrets, mask_value
+from ..core._events import End, ErrorEvent, Event, iter_events
+from ..core._redact import mask_secrets
+from ._echoes import EchoGuard
 
 if TYPE_CHECKING:
     from ..core._reply import AudioReply, ReplyBuilder
@@ -158,16 +158,20 @@ class ReplyStream:
             self._end()
 
     def _pump(self) -> Iterator[Event]:
+        guard = EchoGuard(self._secrets)
         try:
             for event in self._decode(self._chunks()):
-                event = masked(event, self._secrets)
-                self._builder.feed(event)
-                yield event
+                for shown in guard.screen(event):
+                    self._builder.feed(shown)
+                    yield shown
         except StreamBroken as broken:
-            for event in (ErrorEvent(broken.message, kind=broken.kind), End(None, False)):
+            for event in (*guard.flush(), ErrorEvent(broken.message, kind=broken.kind), End(None, False)):
                 self._builder.feed(event)
                 yield event
             self._builder.fail(broken.message, kind=broken.kind)
+        finally:
+            for held in guard.flush():  # a failure of another kind: the reply still gets every word
+                self._builder.feed(held)
         self._reached_end = True
 
     def _chunks(self) -> Iterator[bytes]:
@@ -225,30 +229,3 @@ class ReplyStream:
         self._timer = threading.Timer(remaining, self._abort, args=(TIMEOUT, message))
         self._timer.daemon = True
         self._timer.start()
-
-
-def masked(event: Event, secrets: tuple[str, ...]) -> Event:
-    """``event`` with what the server wrote in an error masked, and any secret it echoes elsewhere."""
-    if isinstance(event, AudioDelta):  # the hot path: bytes, no text
-        return event
-    if isinstance(event, ErrorEvent):
-        code = mask_secrets(event.code, secrets) if isinstance(event.code, str) else event.code
-        metadata = mask_value(event.metadata, secrets) if event.metadata is not None else None
-        return dataclasses.replace(event, message=mask_secrets(event.message, secrets), code=code,
-                                   metadata=metadata)
-    if isinstance(event, Usage):
-        return dataclasses.replace(event, usage=mask_value(event.usage, secrets)) if _echoes(
-            repr(event.usage), secrets) else event
-    changed = {f.name: _unechoed(value, secrets) for f in dataclasses.fields(event)
-               if isinstance(value := getattr(event, f.name), str) and _echoes(value, secrets)}
-    return dataclasses.replace(event, **changed) if changed else event  # type: ignore[arg-type]
-
-
-def _echoes(text: str, secrets: tuple[str, ...]) -> bool:
-    return any(secret and secret in text for secret in secrets)
-
-
-def _unechoed(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, MASK) if secret else text
-    return text
