@@ -8,6 +8,7 @@ an emulator pacing at real time. Chromium is Debian's (``/usr/bin/chromium``): P
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -103,13 +104,25 @@ def bare_browsers(playwright: Any) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def figures() -> Iterator[dict[str, Any]]:
-    """The figures the tests measure; written to test-artifacts/widget_figures.json at the end."""
+    """The figures the tests measure; written to test-artifacts/widget_figures.json at the end, merged with
+    those of the other pytest-xdist workers of the same run (a file of an earlier run is replaced)."""
     found: dict[str, Any] = {}
     yield found
     if found:
         out = ROOT / "test-artifacts"
         out.mkdir(exist_ok=True)
-        (out / "widget_figures.json").write_text(json.dumps(found, indent=2, sort_keys=True))
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+        with open(out / "widget_figures.json", "a+", encoding="utf-8") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)  # workers that end together take turns
+            file.seek(0)
+            try:
+                kept = json.loads(file.read() or "{}")
+            except ValueError:
+                kept = {}
+            merged = kept if run and kept.pop("_run", None) == run else {}
+            file.seek(0)
+            file.truncate()
+            file.write(json.dumps({**merged, **found, "_run": run}, indent=2, sort_keys=True))
 
 
 @pytest.fixture
