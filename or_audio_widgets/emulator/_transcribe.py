@@ -117,6 +117,9 @@ def _ffmpeg_16k(raw: bytes, fmt: str) -> bytes:
     return pcm
 
 
+_SLICE = RATE // 10 * 2  # bytes of 16 kHz pcm16 in 0.1 s
+
+
 def recognise(pcm: bytes) -> str | None:
     """The words in mono 16 kHz pcm16, by pocketsphinx; None when it is not installed."""
     try:
@@ -129,7 +132,10 @@ def recognise(pcm: bytes) -> str | None:
         decoder = Decoder(samprate=RATE, loglevel="FATAL") if _made.acquire(blocking=False) else _idle.get()
     try:
         decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
+        # A decoder call holds the GIL for as long as it runs: fed a tenth of a second at a time, it lets the
+        # other threads of its process (a kernel sending a reply's audio to the page) run in between.
+        for start in range(0, len(pcm), _SLICE):
+            decoder.process_raw(pcm[start : start + _SLICE], full_utt=False)
         decoder.end_utt()
         hypothesis = decoder.hyp()
     finally:
