@@ -7,6 +7,8 @@ show is also tested on the project's own streams in ``test_stream_quirks.py``.
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from or_audio_widgets import AudioDelta, AudioReply, End, ErrorEvent, ReasoningDelta, TextDelta, iter_events
+from or_audio_widgets.core._bodies import iter_reply_events
 from or_audio_widgets.core._events import Event
 
 CAPTURES = [
@@ -96,3 +99,16 @@ def test_single_byte_chunks_of_the_audio_capture(bodies: dict[str, bytes]) -> No
     events: list[Event] = list(iter_events(body[i : i + 1] for i in range(len(body))))
     assert events == list(iter_events([body]))
     assert b"".join(e.data for e in events if isinstance(e, AudioDelta)) == expected_pcm(body)
+
+
+def test_the_non_streamed_capture_is_read_whole_through_the_client(real_streams: Path) -> None:
+    """A chat.completion sent whole (message.audio, pcm16 without a header): the reply the client builds from
+    it has every byte of its audio and its transcript, whatever the network chunking."""
+    body = (real_streams / "openai-dotnet_gpt-audio-1.5_nonstream_pcm16_audio_in.json").read_bytes()
+    message = json.loads(body)["choices"][0]["message"]
+    pcm = base64.b64decode(message["audio"]["data"])
+    for cuts in ([], [1, 2, 3], [100, 1000, 50_000], list(range(0, len(body), 4096))):
+        reply = AudioReply.from_events(iter_reply_events(split(body, cuts)))
+        assert reply.complete and reply.pcm == pcm and reply.transcript == message["audio"]["transcript"]
+        assert reply.finish_reason == "stop" and reply.usage is not None
+        assert reply.usage["total_tokens"] == 153

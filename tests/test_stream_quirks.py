@@ -22,6 +22,7 @@ from _synthetic_streams import (
     ERROR_COMMENTS,
     ERROR_MESSAGE,
     ERROR_THINKING,
+    MESSAGE_PCM,
     MESSAGE_TRANSCRIPT,
     NATIVE_COST,
     NATIVE_TEXT,
@@ -195,15 +196,31 @@ def test_an_error_inside_a_200_stream_is_an_incomplete_reply_not_an_exception() 
     assert reply.finish_reason == "length" and reply.provider == "Thinkers"
 
 
-def test_a_non_streamed_message_audio_answer_is_never_taken_for_a_whole_reply() -> None:
-    # OpenRouter streams audio output only, so the client always asks for a stream; a server that answers
-    # with one chat.completion holding message.audio anyway must not pass for an empty, complete reply.
+def test_a_non_streamed_message_audio_answer_is_read_as_the_whole_reply() -> None:
+    # OpenRouter streams audio output only, so the client always asks for a stream; an OpenAI-compatible
+    # server that answers with one chat.completion holding message.audio anyway gives the whole reply.
     body = non_streamed_audio_reply()
-    assert MESSAGE_TRANSCRIPT in body.decode()
     with (
         answering(body, "application/json") as (base_url, seen),
         OpenRouterAudio("sk-or-v1-quirks", base_url, max_retries=0) as client,
     ):
         reply = client.speak("hi")
     assert [request["stream"] for request in seen] == [True]
-    assert not reply.complete and reply.error and reply.error_kind == "protocol"
+    assert reply.complete and reply.error is None and reply.finish_reason == "stop"
+    assert reply.transcript == MESSAGE_TRANSCRIPT and reply.pcm == MESSAGE_PCM
+    assert reply.usage is not None and reply.usage["total_tokens"] == 35
+    assert reply.id == "chatcmpl-project-message"
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b'  {"choices": [{"message": {"audio": {"transcript": "cut', "cannot be read"),
+    (b'{"object": "list", "data": []}', "not a chat completion"),
+    (b'{"error": {"message": "Provider returned error", "code": 502}}', "Provider returned error"),
+])  # fmt: skip
+def test_a_json_document_that_is_not_a_reply_is_an_error_that_says_so(body: bytes, says: str) -> None:
+    with (
+        answering(body, "application/json") as (base_url, _seen),
+        OpenRouterAudio("sk-or-v1-quirks", base_url, max_retries=0) as client,
+    ):
+        reply = client.speak("hi")
+    assert not reply.complete and says in (reply.error or "") and reply.pcm == b""

@@ -1,7 +1,7 @@
 """ReplyStream: the events of one reply as they arrive, with cancellation and an overall deadline.
 
 Transport-free: it reads bytes from a :class:`Connection` (the client supplies one over requests), feeds
-them through the core's ``iter_events`` and a ``ReplyBuilder``, so ``.reply`` is always available.
+them through the core's ``iter_reply_events`` and a ``ReplyBuilder``, so ``.reply`` is always available.
 What the server wrote in error events, and any text that echoes a secret, is masked on its way in.
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from ..core._events import End, ErrorEvent, Event, iter_events
+from ..core._bodies import iter_reply_events
+from ..core._events import End, ErrorEvent, Event
 from ..core._redact import mask_secrets
 from ._echoes import EchoGuard
 
@@ -58,7 +59,8 @@ class ReplyStream:
 
     def __init__(
         self, connection: Connection, builder: ReplyBuilder, *, deadline: float | None = None,
-        decode: Callable[[Iterable[bytes]], Iterator[Event]] = iter_events, secrets: tuple[str, ...] = (),
+        decode: Callable[[Iterable[bytes]], Iterator[Event]] = iter_reply_events,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self._connection = connection
         self._decode = decode  # SSE for chat; the speech endpoint's raw audio has a decoder of its own
