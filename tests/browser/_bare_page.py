@@ -3,6 +3,8 @@ anywidget's model that the test drives message by message; plus a tracker of wha
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from or_audio_widgets.jupyter._js import CSS, module_source
@@ -88,3 +90,14 @@ def open_bare_page(browser: Any, files: tuple[str, ...], *, track: bool = False)
     if track:
         page.add_script_tag(content=TRACKER)
     return page
+
+
+@contextlib.contextmanager
+def tracked_page(browser: Any, files: tuple[str, ...], script: str) -> Iterator[Any]:
+    """A tracked bare page (:func:`open_bare_page`) with a test's ``script`` added; closed afterwards."""
+    page = open_bare_page(browser, files, track=True)
+    page.add_script_tag(content=script)
+    try:
+        yield page
+    finally:
+        page.close()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _bare_page import open_bare_page
+from _bare_page import tracked_page
 
 from or_audio_widgets.jupyter._js import PLAYER
 
@@ -41,12 +41,8 @@ SETTLED = """async () => {
 
 @pytest.fixture
 def page(bare_browsers: dict[str, Any]) -> Iterator[Any]:
-    page = open_bare_page(bare_browsers["allowed"], PLAYER, track=True)
-    page.add_script_tag(content=PLAY)
-    try:
+    with tracked_page(bare_browsers["allowed"], PLAYER, PLAY) as page:
         yield page
-    finally:
-        page.close()
 
 
 def test_closed_players_leave_no_audio_listener_url_or_timer_behind(page: Any) -> None:

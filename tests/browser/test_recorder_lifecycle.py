@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _bare_page import open_bare_page
+from _bare_page import tracked_page
 
 from or_audio_widgets.jupyter._js import RECORDER
 
@@ -42,12 +42,8 @@ window.tick = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 @pytest.fixture
 def page(bare_browsers: dict[str, Any]) -> Iterator[Any]:
-    page = open_bare_page(bare_browsers["allowed"], RECORDER, track=True)
-    page.add_script_tag(content=MIC)
-    try:
+    with tracked_page(bare_browsers["allowed"], RECORDER, MIC) as page:
         yield page
-    finally:
-        page.close()
 
 
 def test_a_view_gone_during_the_permission_prompt_closes_the_microphone_it_then_gets(page: Any) -> None:
