@@ -61,23 +61,24 @@ def playwright() -> Iterator[Any]:
         yield driver
 
 
-@pytest.fixture(scope="session")
-def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator[Any]:
-    """A headless Chromium context with a fresh profile, a fake microphone and autoplay allowed."""
-    profile = tmp_path_factory.mktemp("chromium-profile")
+def with_microphone(playwright: Any, profile: Path, capture: str) -> Any:
+    """A headless Chromium context with the fresh ``profile``, autoplay allowed and a fake microphone
+    playing ``capture`` (a WAV path, with Chromium's ``%noloop`` when it should not start again)."""
     args = [
         *CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic_wav}",
+        f"--use-file-for-fake-audio-capture={capture}",
     ]  # fmt: skip
-    context = playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=args,
-        viewport={"width": 1280, "height": 900},
-        permissions=["microphone"],
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=args,
+        viewport={"width": 1280, "height": 900}, permissions=["microphone"],
     )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory, mic_wav: Path) -> Iterator[Any]:
+    """A headless Chromium context with a fresh profile, a fake microphone and autoplay allowed."""
+    context = with_microphone(playwright, tmp_path_factory.mktemp("chromium-profile"), str(mic_wav))
     try:
         yield context
     finally:
@@ -262,15 +263,7 @@ def talking_notebook(
     from _talking import talk_wav
 
     folder = tmp_path_factory.mktemp("talking")
-    args = [
-        *CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={talk_wav(folder)}%noloop",
-    ]  # fmt: skip
-    context = playwright.chromium.launch_persistent_context(
-        str(folder / "profile"), executable_path=CHROMIUM, headless=True, args=args,
-        viewport={"width": 1280, "height": 900}, permissions=["microphone"],
-    )
+    context = with_microphone(playwright, folder / "profile", f"{talk_wav(folder)}%noloop")
     try:
         book = open_notebook(lab, context, "handsfree.ipynb", "lab/tree/handsfree.ipynb?reset")
         yield book
