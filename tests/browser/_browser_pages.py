@@ -38,11 +38,14 @@ def _timed_iter(self):
 
 _replystream.ReplyStream.__iter__ = _timed_iter
 
-def stream_into(player, prompt, **headers):
-    # What a notebook author would write: each event goes to the player as it arrives.
+def stream_into(player, prompt, on_stop=None, **headers):
+    # What a notebook author would write: each event goes to the player as it arrives. on_stop(player)
+    # runs when the player's Stop is pressed, and the stream is cancelled.
     headers = {k.replace("_", "-"): str(v) for k, v in headers.items()}
     audio = {"voice": "alloy", "format": "wav"}
     with _client.open(prompt, model="openai/gpt-audio-mini", audio=audio, headers=headers) as s:
+        if on_stop is not None:
+            player.on_stop(lambda p: (on_stop(p), s.cancel()))
         for event in s:
             if isinstance(event, (TranscriptDelta, TextDelta)):
                 player.append_transcript(event.text)

@@ -23,18 +23,8 @@ import threading
 def speak_stoppable(seconds=20):
     player, done, stops = LivePlayer(), {}, []
     def run():
-        audio = {"voice": "alloy", "format": "wav"}
-        with _client.open("Talk for a while; you will be stopped.", model="openai/gpt-audio-mini",
-                          audio=audio, headers={"X-Emulator-Seconds": str(seconds)}) as s:
-            player.on_stop(lambda p: (stops.append(p), s.cancel()))
-            for event in s:
-                if isinstance(event, (TranscriptDelta, TextDelta)):
-                    player.append_transcript(event.text)
-                elif isinstance(event, AudioDelta):
-                    player.append_pcm(event.data)
-            reply = s.reply
-        player.finish(reply)
-        done["reply"] = reply
+        done["reply"] = stream_into(player, "Talk for a while; you will be stopped.", on_stop=stops.append,
+                                    X_Emulator_Seconds=seconds)
     thread = threading.Thread(target=run, daemon=True)
     display(player)
     thread.start()
