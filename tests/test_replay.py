@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,24 +26,29 @@ ERROR_CAPTURE = "pydantic-ai_openrouter_minimax_stream_midstream_error.sse"
 PCM = bytes(range(256)) * 19  # 4,864 bytes
 
 
+def stream_file(
+    request: pytest.FixtureRequest, tmp_path: Path, capture: str, make: Callable[[], bytes]
+) -> Path:
+    """The real ``capture`` (param "captured"), or the project's own stream from ``make`` in a file."""
+    if request.param == "captured":
+        return Path(request.getfixturevalue("real_streams")) / capture
+    path = tmp_path / "synthesized.sse"
+    path.write_bytes(make())
+    return path
+
+
 @pytest.fixture(params=["synthesized", "captured"])
 def hello(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
     """An audio stream and its transcript: the project's own, and the real capture where present."""
-    if request.param == "captured":
-        return request.getfixturevalue("real_streams") / AUDIO_CAPTURE, "Hello"
-    path = tmp_path / "synthesized.sse"
-    path.write_bytes(audio_stream())
-    return path, AUDIO_TRANSCRIPT
+    said = "Hello" if request.param == "captured" else AUDIO_TRANSCRIPT
+    return stream_file(request, tmp_path, AUDIO_CAPTURE, audio_stream), said
 
 
 @pytest.fixture(params=["synthesized", "captured"])
 def broken(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
     """A stream with an error mid-stream, and the error's message."""
-    if request.param == "captured":
-        return request.getfixturevalue("real_streams") / ERROR_CAPTURE, "Token limit reached"
-    path = tmp_path / "error.sse"
-    path.write_bytes(midstream_error_stream())
-    return path, ERROR_MESSAGE
+    message = "Token limit reached" if request.param == "captured" else ERROR_MESSAGE
+    return stream_file(request, tmp_path, ERROR_CAPTURE, midstream_error_stream), message
 
 
 def frames(path: Path) -> tuple[int, bytes]:
