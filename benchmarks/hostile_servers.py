@@ -28,7 +28,7 @@ from typing import Any
 from _common import MB, emit, format_table, measure, median, run_contender  # the script's own folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from _hostile import KEY, SSE_HEAD, HostileServer, chunked, read_request, transcript, wait_closed
+from _hostile import KEY, SSE_HEAD, HostileServer, chunked, read_request, transcript, trickle, wait_closed
 
 MEMORY_TARGET = 64 * 2**20
 DONE_TARGET = 0.100
@@ -111,14 +111,7 @@ def trickled(error_body: bool) -> float:
     head = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 100\r\n\r\n" if error_body else b""
     slow = b"x" * 100 if error_body else b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
 
-    def handler(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(head)
-        for byte in slow:
-            conn.sendall(bytes([byte]))
-            time.sleep(1)
-
-    with HostileServer(handler) as server:
+    with HostileServer(trickle(head, slow, pause=1)) as server:
         client = OpenRouterAudio(KEY, server.base_url, max_retries=0, deadline=2)
         start = time.perf_counter()
         try:

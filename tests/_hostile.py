@@ -113,6 +113,19 @@ def chunked(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+def trickle(head: bytes, body: bytes = b"", pause: float = 0.25) -> Handler:
+    """A handler that reads the request, sends ``head`` at once, then ``body`` a byte every ``pause`` s."""
+
+    def handler(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(head)
+        for byte in body:
+            conn.sendall(bytes([byte]))
+            time.sleep(pause)
+
+    return handler
+
+
 def wait_closed(conn: socket.socket, seconds: float) -> None:
     """Hold the connection open (reading nothing useful) until the client closes it or time runs out."""
     conn.settimeout(0.1)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _client_helpers import KEY, make_wav, wav_seconds
-from _hostile import HostileServer, read_request, run_bounded
+from _hostile import HostileServer, run_bounded, trickle
 
 from or_audio_widgets import AudioDelta, End, OpenRouterAudio, Started, TextDelta, TranscriptDelta
 from or_audio_widgets.client._client import download
@@ -239,15 +238,9 @@ def test_a_finished_stream_gives_its_connection_back(
 
 def test_a_download_that_trickles_is_given_up_after_its_time_in_all() -> None:
     """One byte every 0.25 s never trips the read timeout; the time limit of the whole download does."""
-
-    def handler(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 1000\r\n\r\n")
-        for _ in range(1000):
-            conn.sendall(b"\0")
-            time.sleep(0.25)
-
-    with HostileServer(handler) as server, pytest.raises(AudioInputError, match="within 1 s") as caught:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 1000\r\n\r\n"
+    slow = trickle(head, bytes(1000))
+    with HostileServer(slow) as server, pytest.raises(AudioInputError, match="within 1 s") as caught:
         url = f"{server.base_url}/a.wav?sig=s3cret"
         run_bounded(lambda: download(url, max_bytes=10_000, seconds=1), 10)  # the whole body: 250 s
     assert "s3cret" not in str(caught.value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import socket
-import time
 import zlib
 
 import pytest
@@ -19,6 +18,7 @@ from _hostile import (
     read_request,
     run_bounded,
     transcript,
+    trickle,
     wait_closed,
 )
 
@@ -69,17 +69,6 @@ def test_a_reply_returns_at_done_while_the_server_keeps_the_connection_open() ->
     with HostileServer(handler) as server:
         reply = run_bounded(lambda: client(server).speak("hi"), 10)
     assert reply.complete and reply.transcript == "all of it"
-
-
-def trickle(head: bytes, body: bytes = b"") -> Handler:
-    def handler(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(head)
-        for byte in body:
-            conn.sendall(bytes([byte]))
-            time.sleep(0.25)
-
-    return handler
 
 
 @pytest.mark.parametrize(
