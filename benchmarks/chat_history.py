@@ -16,7 +16,6 @@ endpoint, and the size of the 1st and the 20th chat request body.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import format_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from _client_helpers import audio_seconds
 
 
 def recording(index: int, seconds: float) -> bytes:
@@ -43,18 +45,6 @@ def recording(index: int, seconds: float) -> bytes:
         target.setframerate(rate)
         target.writeframes(frames)
     return out.getvalue()
-
-
-def audio_seconds(body: dict[str, Any]) -> float:
-    """Seconds of audio in a chat request body's ``input_audio`` parts (all WAV here)."""
-    total = 0.0
-    for message in body["messages"]:
-        content = message["content"]
-        for part in content if isinstance(content, list) else ():
-            if part.get("type") == "input_audio":
-                with wave.open(io.BytesIO(base64.b64decode(part["input_audio"]["data"]))) as audio:
-                    total += audio.getnframes() / audio.getframerate()
-    return total
 
 
 def converse(turns: int, seconds: float, transcription_model: str | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@ count of requests sent."""
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import signal
@@ -32,6 +33,13 @@ def wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data), "rb") as wav:
         assert wav.getsampwidth() == 2
         return wav.getnframes() / wav.getframerate()
+
+
+def audio_seconds(body: dict[str, Any]) -> float:
+    """Seconds of audio in a chat request body's ``input_audio`` parts (WAV files)."""
+    contents = [m["content"] for m in body["messages"] if isinstance(m["content"], list)]
+    parts = [p for content in contents for p in content if p.get("type") == "input_audio"]
+    return sum(wav_seconds(base64.b64decode(p["input_audio"]["data"])) for p in parts)
 
 
 def posts(emulator: Any) -> int:

@@ -3,32 +3,19 @@ kept flat (each recording transcribed once, sent as audio once), a transcription
 
 from __future__ import annotations
 
-import base64
-import io
 import threading
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _audio_samples import make_audio
+from _client_helpers import audio_seconds
 
 from or_audio_widgets import AudioChat, OpenRouterAudio, start_emulator
 
 TURNS = 20
 SECONDS = 1.0
-
-
-def audio_seconds(body: dict[str, Any]) -> float:
-    total = 0.0
-    for message in body["messages"]:
-        content = message["content"]
-        for part in content if isinstance(content, list) else ():
-            if part.get("type") == "input_audio":
-                with wave.open(io.BytesIO(base64.b64decode(part["input_audio"]["data"]))) as audio:
-                    total += audio.getnframes() / audio.getframerate()
-    return total
 
 
 def body_bytes(request: Any) -> int:
