@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -71,18 +72,18 @@ def test_signed_urls_are_kept_without_credentials_or_signature(tmp_path: Path) -
 
 def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_path: Path) -> None:
     hear_ctrl_c()  # as in a terminal, however this run was started
-    served = []
+    arrivals = itertools.count(1)  # next() is atomic: exactly one handler is the first, one the third
     closed = threading.Semaphore(0)
 
     def handler(conn: socket.socket) -> None:
         read_request(conn)
-        served.append(conn)
-        if len(served) == 1:  # the first answer is whole; the others stream forever
+        arrival = next(arrivals)
+        if arrival == 1:  # the first answer is whole; the others stream forever
             conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("done") + b"data: [DONE]\n\n")
             return
         conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("partial"))
-        if len(served) == 3:
-            ctrl_c_after(0.3)  # Ctrl-C meanwhile
+        if arrival == 3:
+            ctrl_c_after(0.3)  # Ctrl-C meanwhile, once
         wait_closed(conn, 20)
         closed.release()
 
