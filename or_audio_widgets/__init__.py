@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .client import _offline as _client_offline
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
@@ -163,6 +164,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def _start_emulator(**options: Any) -> Any:
+    """Start an offline emulator: the factory the client layer is given below."""
+    from .emulator import start_emulator as start
+
+    return start(**options)
+
+
+# OR_AUDIO_OFFLINE=1 makes OpenRouterAudio() (and so transcribe_many, AudioChat, the magics) talk to the
+# process's one offline emulator. The client may not import the emulator (the layers), so the package,
+# which stands above the layers, hands it the factory; the emulator is imported only when one starts.
+_client_offline.use_emulator_factory(_start_emulator)
 
 
 def load_ipython_extension(ipython: Any) -> None:

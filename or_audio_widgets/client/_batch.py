@@ -66,7 +66,8 @@ def transcribe_many(
             def submit(self, fn, /, *args, **kwargs): return ray.remote(fn).remote(*args, **kwargs).future()
         transcribe_many(paths, executor=RayExecutor(), concurrency=32)
 
-    ``client`` is an :class:`OpenRouterAudio` (default: one built from the environment); ``params`` go
+    ``client`` is an :class:`OpenRouterAudio` (default: one built from the environment, so the offline
+    emulator under ``OR_AUDIO_OFFLINE=1``; the summary then says so); ``params`` go
     to :meth:`OpenRouterAudio.transcribe`.
     """
     items = _keyed(sources)
@@ -89,7 +90,8 @@ def transcribe_many(
     own = executor is None
     pool = executor if executor is not None else ThreadPoolExecutor(max_workers=max(1, concurrency))
     shown = BatchProgress(len(items), len(items) - len(todo), show=progress,
-                          results=str(path) if path is not None else None)
+                          results=str(path) if path is not None else None,
+                          notice="offline emulator" if getattr(client, "offline", False) else None)
     try:
         _run(pool, client, todo, call, max(1, concurrency), path, finished, shown)
     finally:

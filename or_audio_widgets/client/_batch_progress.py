@@ -19,13 +19,15 @@ _TEXT_WIDTH = 200  # characters of a transcript (or error) shown per row of the 
 class BatchProgress:
     """Counts of one batch, shown on a tqdm bar; :meth:`close` ends the bar and prints a summary line."""
 
-    def __init__(self, total: int, skipped: int, *, show: bool = True, results: str | None = None) -> None:
+    def __init__(self, total: int, skipped: int, *, show: bool = True, results: str | None = None,
+                 notice: str | None = None) -> None:
         from tqdm.auto import tqdm
 
         self.counts = {"ok": 0, "failed": 0, "skipped": skipped}
         self.spent = 0.0
-        self.total, self.show, self.results = total, show, results
-        self.bar = tqdm(total=total, initial=skipped, desc="transcribing", unit="file", disable=not show)
+        self.total, self.show, self.results, self.notice = total, show, results, notice
+        desc = f"transcribing ({notice})" if notice else "transcribing"
+        self.bar = tqdm(total=total, initial=skipped, desc=desc, unit="file", disable=not show)
         self._refresh()
 
     def add(self, status: str, cost: object = None) -> None:
@@ -55,7 +57,7 @@ class BatchProgress:
             line += f", {skipped} skipped (done in an earlier run{where})"
         if failed:
             line += "; run it again to retry the failed ones"
-        return line + "."
+        return line + (f" ({self.notice})" if self.notice else "") + "."
 
     def close(self) -> None:
         """End the bar; print the summary line (when the bar is shown)."""

@@ -35,6 +35,7 @@ from ..errors import APIError, InvalidAPIKeyError, MissingAPIKeyError
 from ._audio_args import audio_sources
 from ._model_list import filter_models
 from ._models_api import Deadline, ModelsMixin, check, explain_refusal
+from ._offline import OFFLINE_KEY, OFFLINE_NOTICE, emulator_url, env_offline
 from ._options import check_finite, check_options
 from ._parts import audio_part, with_audio_parts
 from ._replystream import ReplyStream
@@ -50,12 +51,16 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
     """A client for OpenRouter's audio: chat audio out and in, speech (``say``) and transcription.
 
     ``api_key`` defaults to ``OPENROUTER_API_KEY`` and ``base_url`` to ``OPENROUTER_BASE_URL`` (else
-    OpenRouter). ``timeout`` is the longest wait between two bytes of a reply; ``deadline`` (seconds) caps a
-    whole call: connecting, headers, an error body and the stream (with a ``session=`` of your own,
-    connecting and headers are bounded by ``timeout`` per wait only). ``extra_headers`` are sent with every
-    request. ``speak_model`` (a speaking chat model,
-    for :meth:`speak`), ``speech_model`` and ``speech_voice`` (for :meth:`say`) and ``transcription_model``
-    (for :meth:`transcribe`) are the defaults of the calls that take a model.
+    OpenRouter). With ``OR_AUDIO_OFFLINE=1`` and neither ``api_key`` nor ``base_url`` given, the client
+    talks to the process's offline emulator (``offline`` is then True), even when ``OPENROUTER_API_KEY``
+    is set: the switch wins over the environment, while a key or URL written in the code wins over it.
+
+    ``timeout`` is the longest wait between two bytes of a reply; ``deadline`` (seconds) caps a whole
+    call: connecting, headers, an error body and the stream (with a ``session=`` of your own, connecting
+    and headers are bounded by ``timeout`` per wait only). ``extra_headers`` are sent with every request.
+    ``speak_model`` (a speaking chat model, for :meth:`speak`), ``speech_model`` and ``speech_voice``
+    (for :meth:`say`) and ``transcription_model`` (for :meth:`transcribe`) are the defaults of the calls
+    that take a model.
 
     Before sending, the model list (``GET /models``, cached) is read to refuse what a model cannot serve,
     naming models that can; when it cannot be read the request goes out and the server decides.
@@ -83,6 +88,10 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         transcription_model: str = DEFAULT_TRANSCRIBE_MODEL,
         check_models: bool = True,
     ) -> None:
+        # Offline only when the code names neither a key nor a URL: either one means "this service".
+        self.offline = api_key is None and base_url is None and env_offline()
+        if self.offline:
+            api_key, base_url = OFFLINE_KEY, emulator_url()
         key = (api_key if api_key is not None else os.environ.get("OPENROUTER_API_KEY", "")).strip()
         if not key:
             raise MissingAPIKeyError()
@@ -115,12 +124,15 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
 
     def __repr__(self) -> str:
         # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
-        return f"OpenRouterAudio(base_url={mask_url(getattr(self, 'base_url', ''))!r}, api_key=<hidden>)"
+        where = f"base_url={mask_url(getattr(self, 'base_url', ''))!r}"
+        if getattr(self, "offline", False):
+            return f"OpenRouterAudio({OFFLINE_NOTICE}, {where})"
+        return f"OpenRouterAudio({where}, api_key=<hidden>)"
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
-        kept = ("_key", "base_url", "timeout", "deadline", "max_retries", "_headers", "speak_model",
-                "speech_model", "speech_voice", "transcription_model", "check_models")
+        kept = ("_key", "base_url", "offline", "timeout", "deadline", "max_retries", "_headers",
+                "speak_model", "speech_model", "speech_voice", "transcription_model", "check_models")
         return {name: self.__dict__[name] for name in kept}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

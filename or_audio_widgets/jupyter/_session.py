@@ -12,20 +12,14 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..client._offline import OFFLINE_KEY, OFFLINE_NOTICE, env_offline
 from ..errors import MissingAPIKeyError
 from ._offline import emulator_running, emulator_url, stop_emulator
 
 if TYPE_CHECKING:
     from ..client._client import OpenRouterAudio
 
-OFFLINE_KEY = "offline"  # the emulator accepts any non-empty bearer key
-OFFLINE_NOTICE = "offline emulator"
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def env_offline() -> bool:
-    """True when ``OR_AUDIO_OFFLINE`` asks for the offline emulator."""
-    return os.environ.get("OR_AUDIO_OFFLINE", "").strip().lower() in _TRUE
+__all__ = ["OFFLINE_KEY", "OFFLINE_NOTICE", "KernelSession", "ReadyClient", "env_offline"]
 
 
 @dataclass(frozen=True)
