@@ -10,8 +10,14 @@ widget's message, a completion request) in arrival order. When the cell ends the
 kernel in that order, ahead of anything that arrives later, so nothing the person queued runs early,
 twice or out of order, and an error in the cell still cancels the cells queued after it.
 
-Where the kernel is not built that way (ipykernel 6, or a cell running in a subshell) nothing listens
-and the Stop button stays hidden; Kernel > Interrupt works as it always does. Outside a kernel (a plain
+The kept messages go back through the very callback the socket's stream would have called for them, so
+they take the same steps to the kernel's queue as a message the stream read before the cell began: handed
+back any other way (one task each, straight into the kernel's handler) they overtook such a message, whose
+way in is one step longer on ipykernel 7.1 and later, and Run All ran a cell after the ones queued behind it.
+
+Where the kernel is not built that way (ipykernel 6, a release of ipykernel this module was not checked
+against, or a cell running in a subshell) nothing listens and the Stop button stays hidden; Kernel >
+Interrupt works as it always does. Outside a kernel (a plain
 IPython shell, a script) nothing changes. A reply played from a background thread needs no listener:
 the main thread is free to hear Stop.
 """
@@ -20,12 +26,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 POLL_SECONDS = 0.05  # how long the listener waits for a message before checking whether to end
-_HANDED_BACK: set[asyncio.Task[Any]] = set()
+# The ipykernel releases whose way of feeding the main shell this module was checked against (first and last
+# minor of 7, both ends included; CI runs the kernel tests on both). Any other steps aside: no Stop button.
+KNOWN_IPYKERNEL = ((7, 0), (7, 4))
+_HANDED_BACK: set[asyncio.Future[Any]] = set()
 
 
 class StopListener:
@@ -75,13 +85,15 @@ class StopListener:
         held, self._held = self._held, []
         if not held:
             return
-        loop = asyncio.get_event_loop()
+        deliver = self._pair.to_stream._recv_callback  # what the stream calls for each message it reads
         for frames in held:
-            # Tasks made now run before the kernel next reads its socket: the kept messages keep
-            # their place ahead of the ones that arrive later (which then queue behind them).
-            task = loop.create_task(self._kernel.shell_main(None, frames))
-            _HANDED_BACK.add(task)  # a task only weakly held by the loop could be collected mid-way
-            task.add_done_callback(_HANDED_BACK.discard)
+            # As the stream runs it (pyzmq's ZMQStream._run_callback): the same steps into the kernel's
+            # queue, made now, so behind what the stream read before the cell and ahead of what comes later.
+            result = deliver(frames)
+            if inspect.isawaitable(result):
+                future = asyncio.ensure_future(result)
+                _HANDED_BACK.add(future)  # a task only weakly held by the loop could be collected mid-way
+                future.add_done_callback(_HANDED_BACK.discard)
         io_loop = getattr(self._kernel, "io_loop", None)
         if io_loop is not None:  # should a wake-up have been missed, the kernel reads what waits now
             io_loop.add_callback(self._pair.to_stream.flush)
@@ -129,9 +141,25 @@ class StopListener:
         return True
 
 
+def known_ipykernel(version: str | None = None) -> bool:
+    """Whether ``version`` (default: the installed ipykernel's) is one this module was checked against."""
+    if version is None:
+        try:
+            from ipykernel import __version__ as installed
+        except ImportError:
+            return False
+        version = str(installed)
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    first, last = KNOWN_IPYKERNEL
+    return first <= (major, minor) <= last
+
+
 def _main_shell_pair(kernel: Any) -> Any:
     """The in-process socket pair feeding ipykernel 7's main shell, when the cell runs there."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not known_ipykernel():
         return None
     thread = getattr(kernel, "shell_channel_thread", None)
     if thread is None or not all(hasattr(kernel, a) for a in ("shell_main", "comm_manager", "session")):
@@ -140,7 +168,8 @@ def _main_shell_pair(kernel: Any) -> Any:
         pair = thread.manager.get_shell_channel_to_subshell_pair(None)
     except Exception:  # another ipykernel layout: no listener, no Stop button
         return None
-    return pair if getattr(pair, "to_stream", None) is not None else None
+    stream = getattr(pair, "to_stream", None)
+    return pair if callable(getattr(stream, "_recv_callback", None)) else None
 
 
 @contextlib.contextmanager

@@ -1,0 +1,25 @@
+"""Run All on every demo notebook in JupyterLab, as people run them (``01-quickstart`` three times, the
+first thing a newcomer does): no cell out of order, no error but in a cell that demonstrates one, and every
+saved player plays. Notebook 7 has a file of its own, so the two run on different workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _browser_pages import Report
+from _lab_server import Lab
+from _run_all import NOTEBOOKS, run_all, summary
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+RUNS = [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))] + ["01-quickstart.ipynb"] * 2
+
+
+@pytest.mark.parametrize("name", RUNS, ids=[f"{n}-{RUNS[:i].count(n) + 1}" for i, n in enumerate(RUNS)])
+def test_run_all_keeps_the_order_in_jupyterlab(lab: Lab, browser: Any, name: str, report: Report) -> None:
+    result = run_all(lab, browser, name, f"lab/tree/{name}?reset")
+    assert not result.out_of_order(), summary(result)
+    assert not result.unexpected_errors(), summary(result)
+    assert not result.silent, summary(result)
+    report(f"run_all_lab_{name}", {"cells": len(result.cells), "players_played": result.players})
