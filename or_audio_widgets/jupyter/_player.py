@@ -61,6 +61,8 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True
     )
     stoppable = traitlets.Bool(False, help="Show the Stop button (set by on_stop)").tag(sync=True)
+    show_stop = traitlets.Bool(True, help="Show Stop when stoppable (off: the host shows its own)").tag(
+        sync=True)
     file_name = traitlets.Unicode("reply", help="Name of the downloaded file, without its .wav suffix").tag(
         sync=True)
 
@@ -198,7 +200,7 @@ class LivePlayer(anywidget.AnyWidget):
 
         The callback should stop the stream (``ReplyStream.cancel()``) and leave the partial reply to
         :meth:`finish`. It runs at most once, and never after the reply has ended. Registering one shows
-        the Stop button.
+        the Stop button (unless :attr:`show_stop` is off: the host shows a Stop of its own).
         """
         self._stop_callbacks.append(callback)
         self.stoppable = True

@@ -40,7 +40,7 @@ function liveControls(state) {
   box.append(stop, mute, volume);
   const update = (p) => {
     box.hidden = state.orphan || (p !== "waiting" && p !== "live");
-    stop.hidden = !state.model.get("stoppable");
+    stop.hidden = !state.model.get("stoppable") || !state.model.get("show_stop");
     stop.disabled = state.stopping;
     stop.textContent = state.stopping ? "Stopping…" : "■ Stop reply";
     mute.textContent = state.muted ? "Unmute" : "Mute"; // words: an emoji needs a font the page may lack
@@ -71,8 +71,9 @@ function showEnd(state, p, parts) {
   if (url && audio.getAttribute("src") !== url) {
     audio.src = url;
     link.href = url;
-    audio.volume = state.volume; // what the person chose while it streamed
-    audio.muted = state.muted;
+    // The level chosen while it streamed carries over; Mute (or the slider at 0) silenced the live voice
+    // only: the file starts audible, or played later it would seem broken.
+    audio.volume = state.volume > 0 ? state.volume : 1;
   }
   marker.hidden = p !== "incomplete";
   const reason = state.end.reason || "the stream ended early";
