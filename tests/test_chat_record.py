@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from _audio_samples import make_recorder_webm
+from _client_helpers import make_wav
 from _magics_support import Recorded, RecordingPublisher, decoded_seconds
 
 from or_audio_widgets import OpenRouterAudio
@@ -47,6 +48,9 @@ def test_three_turns_are_kept_with_players_a_recording_and_named_downloads(emula
         assert mime == "audio/mpeg" and decoded_seconds(base64.b64decode(data)) == pytest.approx(
             reply.duration, abs=0.08)
     assert re.findall(r'download="([^"]+)"', page) == ["turn-1.mp3", "turn-2.mp3", "turn-3.mp3"]
+    # what an untrusted copy shows in place of the three links: one note for the record, not one per turn
+    assert page.count('class="or-audio-untrusted"') == 1 and page.count("Trust Notebook") == 1
+    assert page.index("Trust Notebook") < page.index('class="or-audio-reply"')  # at the record's head
     text = record_of(chat)["text/plain"]
     assert text.startswith("AudioChat conversation, 3 turns") and "You: Third" in text
     assert repr(chat).startswith("<AudioChat 3 turns,")  # a turn: a message and its reply
@@ -95,3 +99,21 @@ def test_a_part_that_is_not_base64_is_not_put_into_the_page() -> None:
     hostile = {"type": "input_audio", "input_audio": {"data": 'AAAA" onerror="alert(1)', "format": "wav"}}
     page = ChatRecord().bundle([Turn("user", "hi", [hostile], ["x.wav"])])["text/html"]
     assert "onerror" not in page and "<audio" not in page and "not kept in the notebook" in page
+
+
+def test_a_spoken_turn_without_words_is_labelled_with_its_player_under_the_label() -> None:
+    from or_audio_widgets.jupyter._chat_record import ChatRecord, user_html
+    from or_audio_widgets.jupyter._conversation import Turn
+
+    wav = base64.b64encode(make_wav(0.5)).decode("ascii")
+    part = {"type": "input_audio", "input_audio": {"data": wav, "format": "wav"}}
+    spoken = Turn("user", "", [part], ["microphone, hands-free (0.5 s, wav)"])
+    box = user_html(spoken)
+    label = re.search(r'<div class="or-audio-chat-who">(.*?)</div>', box)
+    assert label and re.sub(r"<[^>]+>", "", label.group(1)) == "You sent a recording:"  # never a bare "You:"
+    assert box.index("or-audio-chat-who") < box.index("<audio") < box.index("microphone, hands-free")
+    assert "display:block" in box.split("<audio", 1)[1].split(">", 1)[0]  # a line of its own
+    typed = user_html(Turn("user", "Hi <there>", [part], ["take.wav (0.5 s, wav)"]))
+    assert "<b>You</b>: <span" in typed and "Hi &lt;there&gt;" in typed and "with audio: take.wav" in typed
+    # no reply with a download link yet: the record has no trust note to give
+    assert "Trust Notebook" not in ChatRecord().bundle([spoken])["text/html"]

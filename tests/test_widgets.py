@@ -170,6 +170,9 @@ def test_stop_keeps_the_partial_reply_playable() -> None:
         chat = AudioChat(client=OpenRouterAudio("k", base_url=handle.base_url))
         chat.prompt.value = "Please say something rather long so that there is time to stop it in the middle."
         chat.send_button.click()  # the button streams in the background: the kernel stays free for Stop
+        # one Stop on screen while it streams: the panel's, beside Send; the player's own is hidden
+        assert not chat.stop_button.disabled
+        assert chat.player is not None and chat.player.stoppable and not chat.player.show_stop
         deadline = time.monotonic() + 20
         while chat.player is not None and len(chat.player.pcm) < 2 * 19200 and time.monotonic() < deadline:
             time.sleep(0.05)

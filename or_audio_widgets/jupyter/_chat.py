@@ -71,11 +71,20 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         self.stop_button.on_click(lambda _b: self.stop())
         notes = ["offline emulator" if offline else "", self._load_error or ""]
         self.status = w.Label(" · ".join(n for n in notes if n))
+        self.status.add_class("ora-chat-status")  # a line of its own that wraps (widgets.css): never cut
         self.history = w.VBox()
-        pickers = w.HBox([self.model_picker, self.voice_picker, self.format_picker])
-        inputs = w.HBox([self.upload, self.send_button, self.stop_button, self.hands_free, self.status])
-        super().__init__([self.history, pickers, self.recorder, self.prompt, inputs])
+        super().__init__([self.history, *self._rows()])
         self.add_class("ora-chat")
+
+    def _rows(self) -> list[w.Widget]:
+        # Rows wrap and buttons keep their words, so a narrow notebook (a side panel open) cuts nothing.
+        wrap = {"flex_flow": "row wrap", "align_items": "center"}
+        pickers = w.HBox([self.model_picker, self.voice_picker, self.format_picker], layout=wrap)
+        buttons = (self.upload, self.send_button, self.stop_button, self.hands_free)
+        for button in buttons:
+            button.layout.width = "auto"
+            button.layout.flex = "0 0 auto"
+        return [pickers, self.recorder, self.prompt, w.HBox(list(buttons), layout=wrap), self.status]
 
     def _make_pickers(self, model: str, voice: str, format: str) -> None:
         self.model_picker = w.Dropdown(options=self._model_options(model), value=model, description="Model")
@@ -90,6 +99,7 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         ):
             picker.style.description_width = "initial"
             picker.layout.width = width
+            picker.layout.max_width = "100%"
         self.model_picker.observe(lambda _c: self._sync_pickers(), names="value")
         self._sync_pickers()
 

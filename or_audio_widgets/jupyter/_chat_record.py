@@ -15,11 +15,17 @@ import re
 from typing import Any
 
 from ..core._formats import is_playable, mime_type
-from ..core._html import MUTED, format_cost
+from ..core._html import MUTED, download_link, format_cost
 
 RECORD_CLASS = "or-audio-chat-record"
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _USER_AUDIO_LIMIT = 2_000_000  # bytes of base64 kept per recording; above, a line says it is not kept
+# Each reply rendered as a saved cell carries the untrusted-notebook note beside its download link (a
+# <template>: shown only where a sanitizer ran). A record of many replies says it once, at its head.
+_REPLY_NOTE = download_link("data:,", "reply")[1]
+_RECORD_NOTE = (f'<template><div class="or-audio-untrusted" style="{MUTED}">This notebook is not trusted '
+                "here, so the download links are off (the players still play): File &gt; Trust Notebook "
+                "turns them on.</div></template>")
 
 
 class ChatRecord:
@@ -51,6 +57,8 @@ class ChatRecord:
         notice = " · offline emulator" if self.offline else ""
         head = (f'<div style="{MUTED}">AudioChat conversation, {count}{notice}: kept in the notebook, '
                 "it plays without the kernel</div>")
+        if any("or-audio-download" in part for part in parts):
+            head += _RECORD_NOTE
         page = f'<div class="{RECORD_CLASS}">{head}{"".join(parts)}</div>'
         return {"text/html": page, "text/plain": _plain(exchanges, count)}
 
@@ -88,8 +96,9 @@ def _answer_html(answer: Any, number: int) -> str:
 
 
 def user_html(turn: Any) -> str:
-    """A user turn: the words, each recording as a player, and the recording's transcript once known."""
-    lines = [f"<b>You</b>: {html.escape(turn.text)}" if turn.text else "<b>You</b>:"]
+    """A user turn: who spoke and what (never an empty "You:"), each recording as a player on a line of
+    its own under that label, and the recording's transcript once known."""
+    lines = [f'<div class="or-audio-chat-who">{_who(turn)}</div>']
     for index, part in enumerate(turn.parts):
         audio = part.get("input_audio") or {}
         data, fmt = str(audio.get("data", "")), str(audio.get("format", ""))
@@ -97,19 +106,26 @@ def user_html(turn: Any) -> str:
         if is_playable(fmt) and len(data) <= _USER_AUDIO_LIMIT and _BASE64.fullmatch(data):
             # base64 and a MIME type from the table above: nothing to escape
             src = f"data:{mime_type(fmt)};base64,{data}"
-            lines.append(f'<audio controls preload="metadata" src="{src}" style="width:100%;max-width:32em">'
-                         f"</audio>")
+            lines.append(f'<audio controls preload="metadata" src="{src}" '
+                         'style="display:block;width:100%;max-width:32em;margin:4px 0"></audio>')
         elif data:
             what += " (not kept in the notebook: too large, or a format browsers do not play)"
-        lines.append(f'<div style="{MUTED}">with audio: {what}</div>')
+        lines.append(f'<div style="{MUTED}">{"with audio: " if turn.text else ""}{what}</div>')
     heard, failed = getattr(turn, "heard", None), getattr(turn, "heard_error", None)
     if heard:
         lines.append(f'<div class="or-audio-heard" style="{MUTED}">heard: “{html.escape(heard)}”</div>')
     elif failed and turn.parts:
         lines.append(f'<div class="or-audio-heard" style="{MUTED}">not transcribed ({html.escape(failed)}): '
                      "sent again as audio</div>")
-    box = "margin-top:8px;white-space:pre-wrap"
-    return f'<div class="or-audio-chat-user" style="{box}">{"".join(lines)}</div>'
+    return f'<div class="or-audio-chat-user" style="margin-top:8px">{"".join(lines)}</div>'
+
+
+def _who(turn: Any) -> str:
+    """The turn's label: the words typed, else what was sent (a hands-free turn has no words)."""
+    if turn.text:  # kept as typed: line breaks too
+        return f'<b>You</b>: <span style="white-space:pre-wrap">{html.escape(turn.text)}</span>'
+    count = len(turn.parts)
+    return f"<b>You</b> sent {'a recording' if count == 1 else f'{count} recordings'}:"
 
 
 def _reply_html(reply: Any, number: int) -> str:
@@ -119,8 +135,9 @@ def _reply_html(reply: Any, number: int) -> str:
     from ._saved import place_audio
 
     placement = place_audio(reply, embed="auto", limit=_USER_AUDIO_LIMIT)
-    return render_reply(reply, audio_src=placement.src, mime_type=placement.mime, filename=f"turn-{number}",
-                        download=placement.how != "none")
+    markup = render_reply(reply, audio_src=placement.src, mime_type=placement.mime,
+                          filename=f"turn-{number}", download=placement.how != "none")
+    return markup.replace(_REPLY_NOTE, "")  # the record's head says it once
 
 
 def _plain(exchanges: list[tuple[Any, Any]], count: str) -> str:

@@ -111,10 +111,11 @@ class ChatTurns:
             self._idle.clear()
         turn = Turn("user", words, parts, sources, times=dict(times or {}))
         self.turns.append(turn)
-        player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}")
-        player.on_stop(self._cancel)  # the player's own Stop button, stop() and barge-in
+        # the panel's Stop reply (beside Send) is the one on screen: the player's own stays hidden
+        player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}", show_stop=False)
+        player.on_stop(self._cancel)  # the panel's Stop reply, stop() and barge-in
         self.player = player
-        box = w.HTML(user_box_html(turn))
+        box = turn_box(user_box_html(turn))
         self._boxes[id(turn)] = box
         self.history.children = (*self.history.children, box, player)
         self._clear_inputs(text is None, audio is None)
@@ -169,7 +170,7 @@ class ChatTurns:
         interrupted = player.stop_requested and self._interrupting is player and not reply.complete
         self.turns.append(Turn("assistant", reply.words, reply=reply, interrupted=interrupted))
         if interrupted:
-            self.history.children = (*self.history.children, w.HTML(_INTERRUPTED))
+            self.history.children = (*self.history.children, turn_box(_INTERRUPTED))
         if player.first_chunk_time is not None:
             turn.times["first_audio"] = player.first_chunk_time
         return reply
@@ -204,6 +205,14 @@ class ChatTurns:
                       "audio with the next turn, so nothing is lost.")
         if self._idle.is_set():
             self._record.update(self.turns)
+
+
+def turn_box(markup: str) -> w.HTML:
+    """An HTML widget of the history, as tall as what it holds (widgets.css: ipywidgets gives an HTML
+    widget one line's height, and a recording's player overflowed it, drawn above its own label)."""
+    box = w.HTML(markup)
+    box.add_class("ora-turn")
+    return box
 
 
 _INTERRUPTED = ('<div class="ora-interrupted">↳ Interrupted: you spoke over it; the part that arrived '
