@@ -62,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "APIConnectionError": ".errors",
     "MissingAPIKeyError": ".errors",
     "ModelCapabilityError": ".errors",
+    "UnknownModelError": ".errors",
 }
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "StreamDecodeError",
     "TextDelta",
     "TranscriptDelta",
+    "UnknownModelError",
     "Usage",
     "__version__",
     "iter_events",
@@ -149,6 +151,7 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestTimeoutError,
         StreamDecodeError,
+        UnknownModelError,
     )
     from .jupyter._widgets import AudioChat, LivePlayer, Recorder
 

@@ -48,6 +48,23 @@ class ModelCapabilityError(OpenRouterAudioError, ValueError):
     """
 
 
+class UnknownModelError(ModelCapabilityError):
+    """The model list, read before sending, has no model of that id; nothing was sent.
+
+    ``model`` is the id asked for, ``close`` the listed ids nearest to it (maybe none).
+    """
+
+    def __init__(self, model: str, close: tuple[str, ...] = (), listing: str = "client.catalogue()") -> None:
+        self.model, self.close = model, tuple(close)
+        super().__init__(self.explain(listing))
+
+    def explain(self, listing: str) -> str:
+        """The message, pointing at ``listing`` (``client.catalogue()``, ``%oraudio_models``) for the ids."""
+        guess = f" Did you mean {' or '.join(self.close)}?" if self.close else ""
+        return (f"{self.model!r} is not in OpenRouter's model list, so nothing was sent.{guess} "
+                f"{listing} shows the audio models and their ids.")
+
+
 class MissingAPIKeyError(OpenRouterAudioError, RuntimeError):
     """No API key was given and none is in the environment."""
 

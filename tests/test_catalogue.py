@@ -17,7 +17,7 @@ from or_audio_widgets.core._catalogue import (
 )
 from or_audio_widgets.core._speech_audio import layout_from_content_type
 from or_audio_widgets.core._speech_text import check_speech_text, split_speech_text
-from or_audio_widgets.errors import AudioFormatError, AudioInputError, ModelCapabilityError
+from or_audio_widgets.errors import AudioFormatError, AudioInputError, ModelCapabilityError, UnknownModelError
 
 
 def listed(model_id: str, inputs: list[str], outputs: list[str], **extra: object) -> dict[str, object]:
@@ -62,8 +62,22 @@ def test_refusals_say_what_the_model_is_and_who_can(model: str, surface: str, sa
     assert names in str(caught.value)
 
 
-def test_unlisted_models_and_the_known_stand_in_refuse_nothing() -> None:
-    CATALOGUE.require("acme/unknown", SPEECH)  # the server has the last word
+def test_an_unlisted_model_is_refused_with_the_nearest_ids() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        CATALOGUE.require("acme/ttz", SPEECH)
+    assert caught.value.close == ("acme/tts",)  # the id serving the surface asked for comes first
+    assert "'acme/ttz' is not in OpenRouter's model list, so nothing was sent." in str(caught.value)
+    assert "Did you mean acme/tts?" in str(caught.value) and "client.catalogue()" in str(caught.value)
+    with pytest.raises(UnknownModelError) as caught:
+        CATALOGUE.require_known("zzz/qqq")
+    assert caught.value.close == () and "Did you mean" not in str(caught.value)
+    assert "%oraudio_models shows" in caught.value.explain("%oraudio_models")
+    CATALOGUE.require_known("acme/tts:free")  # a variant of a listed model is the model
+
+
+def test_an_empty_list_and_the_known_stand_in_refuse_nothing() -> None:
+    Catalogue([]).require("acme/unknown", SPEECH)  # nothing listed: the server has the last word
+    Catalogue.known().require("acme/unknown", SPEECH)
     Catalogue.known().require("openai/gpt-4o-audio-preview", CHAT_OUT)
     # ... but the stand-in still explains a refusal the server sends
     assert "openai/gpt-audio" in refusal("openai/gpt-4o-audio-preview", CHAT_OUT, Catalogue.known())

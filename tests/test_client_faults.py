@@ -145,9 +145,9 @@ def test_an_html_error_page_gives_a_readable_message(client: OpenRouterAudio, de
 
 
 def test_the_server_message_and_metadata_are_kept(client: OpenRouterAudio) -> None:
+    unchecked = OpenRouterAudio(KEY, client.base_url, check_models=False)  # let the server refuse these
     with pytest.raises(BadRequestError, match="is not a valid model ID"):
-        client.speak("hi", model="nobody/none")
-    unchecked = OpenRouterAudio(KEY, client.base_url, check_models=False)  # let the server refuse the voice
+        unchecked.speak("hi", model="nobody/none")
     with pytest.raises(BadRequestError, match="Supported values are") as caught:
         unchecked.speak("hi", voice="robot")
     assert caught.value.metadata == {"provider_name": "OpenAI"}

@@ -44,7 +44,8 @@ def test_help_is_plain_text(ip: Any) -> None:
         doc = found.__doc__
         assert "``" not in doc and "::" not in doc, name
     doc = ip.find_cell_magic("oraudio").__doc__
-    assert doc.startswith("Usage:\n  %oraudio [-m MODEL]") and "{name} is replaced by the value" in doc
+    assert doc.startswith("Examples") and "\nUsage:\n  %oraudio [-m MODEL]" in doc
+    assert "{name} is replaced by the value" in doc
 
 
 def test_input_naming_nothing_says_so_before_any_request(ip: Any, rec: Recorded, online: Any) -> None:

@@ -68,7 +68,8 @@ def test_a_transcription_model_picks_its_endpoint(ip: Any, rec: Recorded, online
     ("--say --transcribe", "Hi", "choose one"),
     ("--say --text", "Hi", "--text: not for reading a text aloud"),
     ("--say --temperature 0.5", "Hi", "--temperature"),
-    ("--transcribe", "Write this down", "exactly one audio source"),
+    ("--transcribe", "Write this down", "the audio you give with -i"),
+    ("--transcribe -i a.wav b.wav", "\n", "exactly one audio source"),
     ("--transcribe -i a.wav", "Summarise it", "takes no prompt"),
 ])
 def test_options_that_do_not_fit_the_surface_are_usage_errors(ip: Any, rec: Recorded, online: Any,

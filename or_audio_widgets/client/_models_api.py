@@ -134,7 +134,9 @@ def check(secret: str, rule: Callable[..., None], *args: Any) -> None:
     try:
         rule(*args)
     except ModelCapabilityError as exc:
-        message = str(exc).replace(secret, "***") if secret else str(exc)
+        if not secret or secret not in str(exc):
+            raise  # nothing to mask: the refusal keeps its class (an UnknownModelError, say)
+        message = str(exc).replace(secret, "***")
     else:
         return
     raise ModelCapabilityError(message)

@@ -72,6 +72,7 @@ def route(model: str, catalogue: Catalogue, via: str | None) -> str:
         return via
     if via == "chat":
         return via
+    catalogue.require_known(model, TRANSCRIPTION)  # a listed catalogue refuses an id it does not name
     entry = catalogue.get(model)
     if entry is None or not catalogue.listed:
         known = entry is not None and entry.serves(TRANSCRIPTION)

@@ -9,11 +9,12 @@ and to explain a refusal the server sends.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ModelCapabilityError
+from ..errors import ModelCapabilityError, UnknownModelError
 
 CHAT_OUT = "chat audio out"
 CHAT_IN = "chat audio in"
@@ -158,11 +159,25 @@ class Catalogue:
         """Ids of the models that serve ``surface``."""
         return [e.id for e in self.entries(surface)]
 
-    def require(self, model: str, surface: str) -> None:
-        """Refuse (:class:`ModelCapabilityError`) when the list says ``model`` cannot serve ``surface``.
+    def closest(self, model: str, surface: str | None = None, count: int = 3) -> tuple[str, ...]:
+        """The listed ids nearest to ``model`` (a typo's likely meaning): those serving ``surface`` first."""
+        name = model.split(":", 1)[0]
+        for pool in ([e.id for e in self.entries(surface)] if surface else [], list(self._entries)):
+            found = difflib.get_close_matches(name, pool, n=count, cutoff=0.6)
+            if found:
+                return tuple(found)
+        return ()
 
-        A model the list does not name is let through: the server has the last word.
-        """
+    def require_known(self, model: str, surface: str | None = None) -> None:
+        """Refuse (:class:`UnknownModelError`) an id a readable, non-empty list does not name, with the
+        nearest ids. The stand-in of :data:`KNOWN` (an unreadable list) refuses nothing."""
+        if self.listed and self._entries and self.get(model) is None:
+            raise UnknownModelError(model, self.closest(model, surface))
+
+    def require(self, model: str, surface: str) -> None:
+        """Refuse (:class:`ModelCapabilityError`) when the list says ``model`` cannot serve ``surface``,
+        or (:class:`UnknownModelError`) has no such model."""
+        self.require_known(model, surface)
         entry = self.get(model)
         if self.listed and entry is not None and not entry.serves(surface):
             raise ModelCapabilityError(refusal(model, surface, self))

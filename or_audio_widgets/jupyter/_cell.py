@@ -13,11 +13,43 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from ..errors import UnknownModelError
 from ._prompt import check_cell_options, resolve_sources, substitute
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
 DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
 CHAT, SPEECH, TRANSCRIPTION = "chat", "speech", "transcription"
+
+# What %%oraudio? shows first, before the usage and the options: one example to copy per surface.
+HELP_EXAMPLES = """Examples (the first line of each is the cell's first line):
+
+  %%oraudio --voice nova
+  In one short sentence, welcome me to audio in Jupyter.
+      a chat model answers aloud (openai/gpt-audio-mini)
+
+  %%oraudio --text -i meeting.m4a
+  List the decisions taken in this meeting.
+      a listening model answers in writing about the audio (google/gemini-2.5-flash)
+
+  %%oraudio --say
+  Every word of this cell is read aloud, as written.
+      a speech model reads the text (openai/gpt-4o-mini-tts-2025-12-15)
+
+  %oraudio --transcribe -i meeting.m4a
+      a transcription model writes the recording down (openai/whisper-1)
+
+%oraudio_models lists the models; %oraudio_config sets the defaults.
+
+"""
+
+NEEDS_INPUT = ("Nothing to transcribe: --transcribe writes down the audio you give with -i (a path, a URL, "
+               "or the name of a variable holding audio). For example:\n    %oraudio --transcribe -i "
+               "meeting.m4a")
+NOTHING_TO_READ = ("Nothing to read aloud: --say reads the text written under the first line of the cell, "
+                   "word for word, and there is none. For example:\n    %%oraudio --say\n    Every word "
+                   "of this cell is read aloud.\nor on one line:  %oraudio --say Good morning!")
+NOTHING_TO_SEND = ("Nothing to send: write a prompt under the first line of the %%oraudio cell (or after "
+                   "the options of a one-line %oraudio), or give audio with -i.")
 
 
 def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = None) -> Any:
@@ -32,9 +64,9 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
         tokens += args.prompt  # "%%oraudio -i a.wav b.wav": more sources
     prompt = substitute(cell if cell is not None else " ".join(args.prompt), ns).strip()
     sources = resolve_sources(tokens, ns)
-    if not prompt and not sources:
-        raise UsageError("Nothing to send: write a prompt (or give audio with -i).")
     surface = pick_surface(args, catalogue)
+    require_something(surface, prompt, sources)
+    check_known_model(args, surface, catalogue)
     check_cell_options(args)
     check_surface(args, surface, prompt, sources)
     if not prompt:
@@ -69,6 +101,29 @@ def pick_surface(args: Any, catalogue: Any) -> str:
     return CHAT
 
 
+def require_something(surface: str, prompt: str, sources: list[Any]) -> None:
+    """What the surface needs first: audio to transcribe, a text to read aloud, or anything at all."""
+    if surface == TRANSCRIPTION and not sources:
+        raise UsageError(NEEDS_INPUT)
+    if surface == SPEECH and not prompt:
+        raise UsageError(NOTHING_TO_READ)
+    if not prompt and not sources:
+        raise UsageError(NOTHING_TO_SEND)
+
+
+def check_known_model(args: Any, surface: str, catalogue: Any) -> None:
+    """Refuse a ``-m`` the model list (when it could be read) does not name, with the nearest ids."""
+    if not args.model or catalogue is None:
+        return
+    from ..core._catalogue import CHAT_OUT
+
+    wanted = {SPEECH: SPEECH, TRANSCRIPTION: TRANSCRIPTION}.get(surface, None if args.text else CHAT_OUT)
+    try:
+        catalogue.require_known(args.model, wanted)
+    except UnknownModelError as exc:
+        raise UsageError(exc.explain("%oraudio_models")) from None
+
+
 def check_surface(args: Any, surface: str, prompt: str, sources: list[Any]) -> None:
     """Options that make no sense on the surface chosen, refused before sending."""
     if surface == SPEECH:
@@ -77,8 +132,6 @@ def check_surface(args: Any, surface: str, prompt: str, sources: list[Any]) -> N
         if extra:
             raise UsageError(f"{', '.join(extra)}: not for reading a text aloud (--say or a speech model); "
                              "the cell is read word for word.")
-        if not prompt:
-            raise UsageError("Nothing to read aloud: write the text in the cell.")
     elif surface == TRANSCRIPTION:
         if len(sources) != 1:
             raise UsageError("Transcription takes exactly one audio source: give it with -i SOURCE.")

@@ -16,7 +16,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 
 from ..core._defaults import (
@@ -29,9 +29,9 @@ from ..core._defaults import (
     DEFAULT_VOICE,
 )
 from ..core._formats import OUTPUT_FORMATS
-from ._cell import DEFAULT_LISTEN_PROMPT, DEFAULT_TRANSCRIBE_PROMPT, build_request
+from ._cell import DEFAULT_LISTEN_PROMPT, DEFAULT_TRANSCRIBE_PROMPT, HELP_EXAMPLES, build_request
 from ._config_view import plain_help
-from ._prompt import refuse_key, unquote_options
+from ._prompt import give_empty_cells_a_body, parse_options, refuse_key, unquote_options
 from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
 from ._session import KernelSession, ReadyClient, env_offline
 
@@ -68,6 +68,11 @@ class OrAudioMagics(Magics):
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self._session = KernelSession()
+        # So that an empty %%oraudio cell reaches the magic, which says what is missing. It stays as long
+        # as the magic does (unloading the extension does not unregister magics, so not it either).
+        cleanup = getattr(shell, "input_transformers_cleanup", None)
+        if isinstance(cleanup, list) and give_empty_cells_a_body not in cleanup:
+            cleanup.append(give_empty_cells_a_body)
 
     def close(self) -> None:
         """Stop the offline emulator and forget the in-memory key."""
@@ -77,7 +82,7 @@ class OrAudioMagics(Magics):
     def _parse(magic: Any, line: str, quoted: tuple[str, ...] = ()) -> Any:
         """Refuse a key option, parse ``line`` with ``magic``'s arguments, unquote the ``quoted`` ones."""
         refuse_key(line)
-        args = parse_argstring(magic, line)
+        args = parse_options(magic, line)
         unquote_options(args, quoted)
         return args
 
@@ -134,8 +139,9 @@ class OrAudioMagics(Magics):
             raise CellError("Cancelled", what, notice=connection.notice)
 
     def _catalogue_for(self, args: Any) -> Any:
-        """The model list, when ``-m`` may name a speech or transcription model (it picks the surface)."""
-        if not args.model or args.say or args.transcribe:
+        """The model list, when ``-m`` names a model: to refuse an unknown id before anything is sent,
+        and because a speech or transcription model picks its own surface."""
+        if not args.model:
             return None
         return self._connect(args.timeout).client.catalogue()
 
@@ -281,3 +287,5 @@ class OrAudioMagics(Magics):
 
 plain_help(OrAudioMagics.oraudio, OrAudioMagics.oraudio_config, OrAudioMagics.oraudio_login,
            OrAudioMagics.oraudio_models)
+# IPython starts %%oraudio? with the usage line and its dozen options; someone new wants an example first.
+OrAudioMagics.oraudio.__doc__ = HELP_EXAMPLES + (OrAudioMagics.oraudio.__doc__ or "")

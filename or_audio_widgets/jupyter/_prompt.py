@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -15,6 +16,7 @@ _KEY_OPTION = re.compile(r"(?:^|\s)(--?(?:api[-_]?)?key)(?:=|\s|$)", re.IGNORECA
 # An OpenRouter key written anywhere in the options (say after a mistyped flag, which argparse would echo).
 _KEY_VALUE = re.compile(r"sk-or-[\w-]{6,}")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_CELL_MAGIC = re.compile(r"%%oraudio(?:[ \t].*)?\n?$")
 
 KEY_REFUSED = (
     "%oraudio does not take an API key option: whatever is written in a cell is saved in the notebook "
@@ -142,3 +144,49 @@ def check_cell_options(args: Any) -> None:
             format_from_suffix(args.save)  # --save must name a format the reply can be written in
         except AudioFormatError as exc:
             raise UsageError(f"--save {args.save}: {exc}") from None
+
+
+def parse_options(magic: Any, line: str) -> Any:
+    """``parse_argstring`` for ``magic``, whose UsageError for an unknown option names the closest one.
+
+    (argparse says only "unrecognized arguments: --voise"; the reader wants "did you mean --voice?")
+    """
+    from IPython.core.magic_arguments import parse_argstring
+
+    try:
+        return parse_argstring(magic, line)
+    except UsageError as exc:
+        better = _suggest_option(magic, str(exc))
+        if better is None:
+            raise
+    raise UsageError(better)
+
+
+def _suggest_option(magic: Any, message: str) -> str | None:
+    """The message for argparse's "unrecognized arguments: ...", with the nearest option; else None."""
+    found = re.search(r"unrecognized arguments: (.*)", message)
+    if found is None:
+        return None
+    unknown = [word for word in found.group(1).split() if word.startswith("-")]
+    if not unknown:
+        return None
+    word = unknown[0].split("=", 1)[0]
+    options = sorted(o for o in magic.parser._option_string_actions if o.startswith("--"))
+    name = magic.__name__
+    where = f"%%{name}?" if name == "oraudio" else f"%{name}?"
+    close = difflib.get_close_matches(word if word.startswith("--") else "-" + word, options, n=1, cutoff=0.6)
+    guess = f": did you mean {close[0]}?" if close else "."
+    return f"%{name} has no option {word}{guess} {where} lists every option."
+
+
+def give_empty_cells_a_body(lines: list[str]) -> list[str]:
+    """An input transformer: a ``%%oraudio`` cell with nothing under its first line gets an empty line.
+
+    IPython refuses a cell magic whose body is empty before the magic runs, asking "Did you mean the line
+    magic?", which misleads for ``%%oraudio --say`` (the text to read is missing) and
+    ``%%oraudio --transcribe -i F`` (complete as it is). With a blank body the magic itself runs, and says
+    what is missing or does what was asked.
+    """
+    if len(lines) == 1 and _CELL_MAGIC.match(lines[0]):
+        return [lines[0] if lines[0].endswith("\n") else lines[0] + "\n", "\n"]
+    return lines

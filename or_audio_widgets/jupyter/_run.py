@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import APIError, OpenRouterAudioError
+from ..errors import APIError, OpenRouterAudioError, UnknownModelError
 from ._display import LiveDisplay
 from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from ._session import ReadyClient
@@ -65,6 +65,8 @@ class Request:
 
 def error_from(exc: BaseException, notice: str | None = None) -> CellError:
     """The short error shown for ``exc``: OpenRouter's message and what to do."""
+    if isinstance(exc, UnknownModelError):  # in a notebook, the list of ids is a magic away
+        return CellError("Unknown model", exc.explain("%oraudio_models"), notice=notice)
     if isinstance(exc, APIError):
         status = f" (HTTP {exc.status})" if exc.status else ""
         return CellError(f"OpenRouter error{status}", f"{exc.message} — {exc.hint}", notice=notice)
