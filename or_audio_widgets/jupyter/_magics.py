@@ -263,14 +263,14 @@ class OrAudioMagics(Magics):
         from ._tables import audio_model_entries, bundle, model_rows
 
         if not (args.input or args.output):
-            from ._models_table import kind_rows
+            from ._models_table import HEADERS, NOWRAP, NUMERIC, kind_rows
 
             try:
                 rows = kind_rows(connection.client.catalogue(refresh=True))
             except OpenRouterAudioError as exc:
                 raise error_from(exc, connection.notice) from None
             caption = f"{len(rows)} audio models" + (f" ({connection.notice})" if connection.notice else "")
-            display(bundle(["id", "kind", "voices", "price"], rows, caption=caption), raw=True)
+            display(bundle(HEADERS, rows, caption=caption, numeric=NUMERIC, nowrap=NOWRAP), raw=True)
             return
         try:
             models = audio_model_entries(connection.client, want_in=args.input, want_out=args.output)
@@ -282,7 +282,7 @@ class OrAudioMagics(Magics):
         if connection.notice:
             caption += f" ({connection.notice})"
         headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
-        display(bundle(headers, model_rows(models), caption=caption), raw=True)
+        display(bundle(headers, model_rows(models), caption=caption, numeric=(4, 5), nowrap=(0,)), raw=True)
 
 
 plain_help(OrAudioMagics.oraudio, OrAudioMagics.oraudio_config, OrAudioMagics.oraudio_login,

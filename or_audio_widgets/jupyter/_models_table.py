@@ -7,11 +7,16 @@ from typing import Any
 _ORDER = ("chat (audio in and out)", "chat (audio out)", "chat (audio in)", "speech", "transcription")
 
 
+HEADERS = ["id", "kind", "price", "per", "voices"]
+NUMERIC, NOWRAP = (2,), (0, 1, 3)  # columns of HEADERS: figures on the right; what never wraps
+
+
 def kind_rows(catalogue: Any) -> list[list[str]]:
-    """Rows of (id, kind, voices, price) for every audio model of ``catalogue``, grouped by kind."""
+    """Rows of HEADERS (id, kind, price, its unit, voices) for every audio model of ``catalogue``, grouped
+    by kind. The price and its unit are two columns, so the figures line up."""
     entries = [e for e in catalogue.entries() if e.surfaces]
     entries.sort(key=lambda e: (_ORDER.index(e.kind) if e.kind in _ORDER else len(_ORDER), e.id))
-    return [[e.id, _kind_label(e.kind), _voices(e.voices), price_text(e.kind, e.pricing)] for e in entries]
+    return [[e.id, _kind_label(e.kind), *price_parts(e.kind, e.pricing), _voices(e.voices)] for e in entries]
 
 
 def _kind_label(kind: str) -> str:
@@ -23,16 +28,23 @@ def _voices(voices: tuple[str, ...]) -> str:
     return ", ".join(voices[:8]) + (f", … ({len(voices)})" if len(voices) > 8 else "")
 
 
-def price_text(kind: str, pricing: dict[str, str]) -> str:
-    """The price as the list gives it: per 1M characters (speech), per minute or per 1M tokens."""
+def price_parts(kind: str, pricing: dict[str, str]) -> tuple[str, str]:
+    """The price as the list gives it, and its unit: per 1M characters (speech), per minute
+    (transcription) or per 1M input tokens; ("", "") when the list gives none."""
     prompt, audio = _number(pricing.get("prompt")), _number(pricing.get("audio"))
     if kind == "speech" and prompt:
-        return f"${prompt * 1e6:.2f} / 1M characters"
+        return f"${prompt * 1e6:.2f}", "1M characters"
     if kind == "transcription" and audio:
-        return f"${audio * 60:.4f} / minute"
+        return f"${audio * 60:.4f}", "minute"
     if prompt:
-        return f"${prompt * 1e6:.2f} / 1M input tokens"
-    return ""
+        return f"${prompt * 1e6:.2f}", "1M input tokens"
+    return "", ""
+
+
+def price_text(kind: str, pricing: dict[str, str]) -> str:
+    """The price in words, e.g. "$0.0060 / minute"."""
+    price, unit = price_parts(kind, pricing)
+    return f"{price} / {unit}" if price else ""
 
 
 def _number(value: object) -> float:
