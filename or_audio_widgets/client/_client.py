@@ -190,13 +190,12 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         if not (audio_out or audio_in):
             return None
         catalogue = self.catalogue(within=within)
-        secret = self._key.reveal()
         if audio is not None:
-            check(secret, catalogue.require, model, CHAT_OUT)
+            check(self._key, catalogue.require, model, CHAT_OUT)
             if isinstance(audio.get("voice"), str):
-                check(secret, catalogue.require_voice, model, audio["voice"])
+                check(self._key, catalogue.require_voice, model, audio["voice"])
         if audio_in:
-            check(secret, catalogue.require, model, CHAT_IN)
+            check(self._key, catalogue.require, model, CHAT_IN)
         return catalogue
 
     @property

@@ -125,18 +125,25 @@ def explain_refusal(error: APIError, model: str, surface: str, catalogue: Catalo
                        hint=hint)
 
 
-def check(secret: str, rule: Callable[..., None], *args: Any) -> None:
+def check(key: Any, rule: Callable[..., None], *args: Any) -> None:
     """Run a catalogue check; its refusal echoes what the caller passed, so the key is masked out of it.
 
-    (A key pasted into ``voice=`` by mistake must not come back in an error message.) The refusal is
-    raised outside the ``except`` block, so the unmasked one is not chained to it.
+    (A key pasted into ``voice=`` by mistake must not come back in an error message.) ``key`` is the
+    client's masked holder, revealed only inside :func:`_masked`, so no frame of the traceback holds the
+    key as a local. A masked refusal is raised outside the ``except`` block, so the unmasked one is not
+    chained to it; one with nothing to mask keeps its class (an UnknownModelError, say).
     """
     try:
         rule(*args)
     except ModelCapabilityError as exc:
-        if not secret or secret not in str(exc):
-            raise  # nothing to mask: the refusal keeps its class (an UnknownModelError, say)
-        message = str(exc).replace(secret, "***")
+        message = _masked(str(exc), key)
+        if message == str(exc):
+            raise
     else:
         return
     raise ModelCapabilityError(message)
+
+
+def _masked(text: str, key: Any) -> str:
+    secret = key.reveal()
+    return text.replace(secret, "***") if secret else text

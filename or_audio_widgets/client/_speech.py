@@ -144,9 +144,8 @@ class SpeechMixin:
         model, voice = model or self.speech_model, voice or self.speech_voice
         first_call = self._call("POST", "/audio/speech", None, {**_ACCEPT, **(headers or {})}, deadline)
         catalogue = self.catalogue(within=(first_call.deadline, first_call.seconds))
-        secret = self._key.reveal()
-        check(secret, catalogue.require, model, SPEECH)
-        check(secret, catalogue.require_voice, model, voice)
+        check(self._key, catalogue.require, model, SPEECH)
+        check(self._key, catalogue.require_voice, model, voice)
         pieces = split_speech_text(text, speech_input_limit(model, catalogue.get(model)))
         # joined mp3 files are not one clean mp3: several pieces come as pcm and are encoded here
         asked = "mp3" if fmt == "mp3" and len(pieces) == 1 and wire != "pcm" else "pcm"
