@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from _browser_pages import Report, audio_duration, new_player, notebook_value, players, plays, seek, wait_done
+from _chat_checks import cut_text, user_turn
+from _contrast import contrasts, set_theme
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -48,6 +50,9 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     assert heard == pytest.approx(take["prepared"]["duration"], abs=0.01)
     assert heard == pytest.approx(take["ms"] / 1000, abs=0.5)  # what the page recorded
     cell.screenshot(path=str(artifacts / "chat_answer.png"))
+    # the recording sits in its turn, under a label that says what was sent
+    assert user_turn(cell.locator(".ora-user-turn").first) == {
+        "label": "You sent a recording:", "playerBelowLabel": True, "playerInTurn": True}
     report("chat_recording", {"recorded_ms": round(take["ms"]), "emulator_heard_s": heard})
 
     # The conversation goes on: a spoken reply, stopped mid-stream, stays playable.
@@ -58,14 +63,18 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     cell.locator("button.jupyter-button", has_text="Send").click()
     spoken_id = new_player(page, before)
     page.wait_for_function("(id) => window.__orAudio.players[id].have >= 3", arg=spoken_id, timeout=60_000)
-    cell.locator("button.jupyter-button", has_text="Stop reply").click()
     spoken = cell.locator(f".ora-player[data-player-id='{spoken_id}']")
+    expect(cell.locator("button:visible", has_text="Stop reply")).to_have_count(1)  # the panel's, by Send
+    spoken.locator(".ora-mute").click()  # silences the live voice ...
+    expect(spoken.locator(".ora-mute")).to_have_text("Unmute")
+    cell.locator("button.jupyter-button", has_text="Stop reply").click()
     # The person's own choice: a calm note, not the warning of a reply that broke.
     spoken.locator(".ora-stopped").wait_for(state="visible", timeout=30_000)
     assert "Stopped" in spoken.locator(".ora-stopped").inner_text()
     expect(spoken).to_have_attribute("data-state", "stopped")
     expect(spoken.locator(".ora-incomplete")).to_be_hidden()
     final = spoken.locator(".ora-final audio")
+    assert final.evaluate("(a) => [a.muted, a.volume]") == [False, 1]  # ... not the turn's saved player
     duration = audio_duration(final)
     kept = page.evaluate("(id) => window.__orAudio.players[id].bytes / 48000", spoken_id)
     assert 1.0 <= duration == pytest.approx(kept, abs=0.01)
@@ -113,3 +122,44 @@ def test_the_recorder_explains_a_refused_or_missing_microphone(
         cell.screenshot(path=str(artifacts / f"recorder_{error}.png"))
     finally:
         page.evaluate("() => { navigator.mediaDevices.getUserMedia = window.__realGetUserMedia; }")
+
+
+TAKE = """
+import io, math, struct, wave
+_take = io.BytesIO()
+with wave.open(_take, "wb") as _w:
+    _w.setnchannels(1); _w.setsampwidth(2); _w.setframerate(16000)
+    _w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(16000)))
+"""
+
+
+def test_the_chat_panel_is_whole_beside_the_file_browser_in_light_and_dark(
+    notebook: Any, artifacts: Path, report: Report
+) -> None:
+    page = notebook.page
+    cell = notebook.execute("from or_audio_widgets import AudioChat\nlchat = AudioChat()\nlchat")
+    notebook.execute(TAKE + "lchat.send('Hello'); lchat.send(audio=_take.getvalue()); assert lchat.wait(60)")
+    panel = cell.locator(".ora-chat")
+    expect(panel.locator(".ora-player[data-state='done']")).to_have_count(2)
+    page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
+    assert page.evaluate("() => !window.jupyterapp.shell.leftCollapsed")  # the file browser takes its room
+    status = panel.locator(".ora-chat-status")
+    expect(status).to_contain_text("offline emulator")
+    lowest: dict[str, float] = {}
+    try:
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            set_theme(page, theme)
+            for width in (1000, 1400):
+                page.set_viewport_size({"width": width, "height": 900})
+                panel.scroll_into_view_if_needed()
+                name = f"chat_panel_{width}_{theme.split()[-1].lower()}"
+                cell.screenshot(path=str(artifacts / f"{name}.png"))
+                assert cut_text(panel) == [], name  # the status line, the buttons: nothing cut off
+                assert user_turn(panel.locator(".ora-user-turn").last)["playerInTurn"], name
+                found = contrasts(panel)
+                lowest[name] = round(min(c["ratio"] for c in found), 2)
+                assert [c for c in found if c["ratio"] < 4.5] == [], name
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        set_theme(page, "JupyterLab Light")
+    report("chat_panel_lowest_contrast", lowest)

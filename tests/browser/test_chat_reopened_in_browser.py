@@ -75,6 +75,7 @@ def test_the_conversation_is_on_the_reopened_page_and_plays(
     record = check_conversation(page)
     names = record.locator("a.or-audio-download").evaluate_all("(links) => links.map((a) => a.download)")
     assert names == ["turn-1.mp3", "turn-2.mp3", "turn-3.mp3"]
+    assert "Trust Notebook" not in record.inner_text()  # the author's own notebook is trusted
     record.screenshot(path=str(artifacts / "chat_reopened_jupyterlab.png"))
 
 
@@ -90,7 +91,15 @@ def test_the_saved_conversation_plays_in_notebook_7(
         try:
             page.goto(server.url("notebooks/chat-kept.ipynb"), wait_until="domcontentloaded")
             page.locator(".or-audio-chat-record").wait_for(state="visible", timeout=60_000)
-            check_conversation(page).screenshot(path=str(artifacts / "chat_reopened_notebook7.png"))
+            record = check_conversation(page)
+            # a copy this server did not sign is untrusted: one note for the record, not one per turn
+            note = record.locator(".or-audio-untrusted")
+            expect(note).to_have_count(1)
+            expect(note).to_be_visible()
+            assert record.inner_text().count("Trust Notebook") == 1
+            expect(record.locator("a.or-audio-download")).to_have_count(3)
+            expect(record.locator("a.or-audio-download").first).to_be_hidden()  # no dead link instead
+            record.screenshot(path=str(artifacts / "chat_reopened_notebook7.png"))
         finally:
             page.close()
 
