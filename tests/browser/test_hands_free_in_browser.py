@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from _browser_pages import audio_duration, notebook_value, plays
+from _chat_checks import user_turn
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -99,6 +100,9 @@ def test_two_sentences_make_two_turns_and_two_replies_with_no_click(
     replies_done(book, "hchat", 2)
     said = kernel(book, "[(t.role, bool(t.parts), t.reply and t.reply.complete) for t in hchat.turns]")
     assert said == [["user", True, None], ["assistant", False, True]] * 2
+    for index in range(2):  # each take's player in its turn, under a label that says what it is
+        layout = user_turn(cell.locator(".ora-user-turn").nth(index))
+        assert layout == {"label": "You sent a recording:", "playerBelowLabel": True, "playerInTurn": True}
     hf = recorder(page, cell)["hf"]
     assert hf["speechStarts"] == 2 and hf["turns"] == 2
     # each take is its sentence (about 3 s), not the whole microphone
