@@ -22,6 +22,7 @@ from ..core._transcode import encode_pcm
 from . import _assumptions as rules
 from ._audio_models import find_speech_model, find_transcription_model
 from ._request import APIFailure, header_number
+from ._said import remember
 from ._speech import BYTES_PER_SECOND, SAMPLE_RATE, resample, synthesize
 from ._transcribe import transcribe_body
 
@@ -117,6 +118,7 @@ def _speech(body: dict[str, Any], rate: int = SAMPLE_RATE) -> Callable[[Handler,
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
         raise APIFailure(400, "'speed' must be a number from 0.25 to 4.0.")
     pcm = synthesize(text.strip(), voice).pcm
+    remember(text)  # the recogniser expects to hear it back
     seconds = len(pcm) / BYTES_PER_SECOND
     if fmt == "pcm":
         audio = resample(pcm, SAMPLE_RATE, rate)

@@ -7,7 +7,7 @@ import binascii
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core._ffmpeg import run_ffmpeg
@@ -44,6 +44,7 @@ class Heard:
     sample_rate: int
     channels: int
     loudness: float
+    pcm: bytes = field(default=b"", repr=False, compare=False)  # the samples, interleaved, at sample_rate
 
     def line(self, index: int) -> str:
         """The reply line for this part (a fixed format that tests and scripts parse)."""
@@ -85,12 +86,12 @@ def describe(part: AudioPart) -> Heard:
         if len(raw) % width:
             raise _bad(part, fmt, f"{len(raw)} bytes is not a whole number of {width}-byte samples")
         pcm = raw if width == 2 else to_pcm16(raw, 3)
-        return Heard(fmt, len(pcm) / 2 / RAW_SAMPLE_RATE, RAW_SAMPLE_RATE, 1, loudness(pcm))
+        return Heard(fmt, len(pcm) / 2 / RAW_SAMPLE_RATE, RAW_SAMPLE_RATE, 1, loudness(pcm), pcm)
     rate, channels, pcm = _decode(part, fmt, raw)
     frames = len(pcm) // (2 * channels)
     if frames == 0:
         raise _bad(part, fmt, "it decodes to no audio samples")
-    return Heard(fmt, frames / rate, rate, channels, loudness(pcm))
+    return Heard(fmt, frames / rate, rate, channels, loudness(pcm), pcm)
 
 
 def _b64(part: AudioPart, fmt: str) -> bytes:

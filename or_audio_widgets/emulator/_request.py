@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..core._formats import OUTPUT_FORMATS
+from ._answer import answer_text
 from ._assumptions import AUDIO_REQUIRED_MESSAGE, AUDIO_REQUIRED_MODELS
 from ._inputs import Heard, InputAudioError, describe, find_audio_parts
 from ._models import ModelInfo, find_model
@@ -110,15 +111,7 @@ def plan_reply(body: Any, headers: Headers) -> Plan:
     heard = _hear(parts)
     said = user_text(messages)
     prompt_tokens = max(1, len(said) // 4) + sum(math.ceil(h.duration * 10) for h in heard)
-    if voice is not None:
-        text = f"Offline emulator speaking. You said: {said}"
-    elif heard:
-        noun = "part" if len(heard) == 1 else "parts"
-        lines = [f"Offline emulator received {len(heard)} audio {noun}."]
-        lines += [h.line(i) for i, h in enumerate(heard, 1)]
-        text = "\n".join(lines)
-    else:
-        text = f"Offline emulator reply. You said: {said}"
+    text = answer_text(said, heard, voice is not None)
     return Plan(model, text, stream, voice, seconds, prompt_tokens, heard)
 
 

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ._said import remember
 from ._speech import BYTES_PER_SECOND, LOOP_GAP, synthesize
 
 AUDIO_CHUNK = 19200  # bytes of pcm16 per audio delta, 400 ms, as in the real captures
@@ -36,6 +37,7 @@ class AudioTrack:
 def audio_track(text: str, voice: str, seconds: float | None, padded: bool) -> AudioTrack:
     """The audio deltas for speaking ``text``; from the cache when this reply was made before."""
     key: _Key = (text, voice, seconds, padded)
+    remember(text)  # the recogniser expects to hear it back
     with _lock:
         hit = _cache.get(key)
         if hit is not None:

@@ -11,9 +11,7 @@ import base64
 import binascii
 import math
 import os
-import queue
 import tempfile
-import threading
 from typing import Any
 
 from ..core._ffmpeg import run_ffmpeg
@@ -21,16 +19,14 @@ from ..core._formats import encoder_of
 from ..core._wav import wav_to_pcm16
 from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from . import _assumptions as rules
+from ._answer import unclear
 from ._audio_models import TranscriptionModel
 from ._inputs import loudness
+from ._listen import RATE, listen
 from ._request import APIFailure
 from ._speech import downmix, resample
 
-RATE = 16000  # what the recogniser listens at
 OFFLINE_TEXT_PREFIX = "[offline emulator] "
-# Decoders are slow to load and not safe across threads: idle ones wait here, at most one per core.
-_idle: queue.LifoQueue[Any] = queue.LifoQueue()
-_made = threading.Semaphore(os.cpu_count() or 1)
 
 
 def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: bool = True
@@ -66,7 +62,7 @@ def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: 
         level = loudness(pcm)
         text = f"{OFFLINE_TEXT_PREFIX}heard {seconds:.2f} s of {fmt} audio at {level:.1f} dBFS ({why})"
     elif not words:
-        text = f"{OFFLINE_TEXT_PREFIX}(no words recognised in {seconds:.2f} s of {fmt} audio)"
+        text = f"{OFFLINE_TEXT_PREFIX}{unclear(seconds)}"
     else:
         text = OFFLINE_TEXT_PREFIX + words
     return {"text": text, "usage": _usage(model, seconds, text)}
@@ -117,27 +113,7 @@ def _ffmpeg_16k(raw: bytes, fmt: str) -> bytes:
     return pcm
 
 
-_SLICE = RATE // 10 * 2  # bytes of 16 kHz pcm16 in 0.1 s
-
-
 def recognise(pcm: bytes) -> str | None:
-    """The words in mono 16 kHz pcm16, by pocketsphinx; None when it is not installed."""
-    try:
-        from pocketsphinx import Decoder
-    except ImportError:
-        return None
-    try:
-        decoder = _idle.get_nowait()
-    except queue.Empty:
-        decoder = Decoder(samprate=RATE, loglevel="FATAL") if _made.acquire(blocking=False) else _idle.get()
-    try:
-        decoder.start_utt()
-        # A decoder call holds the GIL for as long as it runs: fed a tenth of a second at a time, it lets the
-        # other threads of its process (a kernel sending a reply's audio to the page) run in between.
-        for start in range(0, len(pcm), _SLICE):
-            decoder.process_raw(pcm[start : start + _SLICE], full_utt=False)
-        decoder.end_utt()
-        hypothesis = decoder.hyp()
-    finally:
-        _idle.put(decoder)
-    return hypothesis.hypstr if hypothesis is not None else ""
+    """The words in mono 16 kHz pcm16 ("" when unclear); None when pocketsphinx is not installed."""
+    heard = listen(pcm)
+    return None if heard is None else heard.words

@@ -1,0 +1,176 @@
+"""Listening offline: pocketsphinx, its English acoustic model, and a language model of what to expect.
+
+The language model is a trigram model (see ``_lm``) of the sentences in ``listening_corpus.txt``, written
+for this package, and of every text the emulator has said in this process (``_said``), which count
+``SAID_WEIGHT`` times as much: audio the emulator spoke and is sent back is the commonest input offline.
+It is still recognition of the audio: the model only says which word sequences are likely.
+
+Each recognised word carries pocketsphinx's posterior probability (from its word lattice); a take whose
+words are, on average, less likely than ``MIN_CONFIDENCE``, or that holds no words, is unclear.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import _said
+from ._lm import Counts, arpa, sentences_of
+from ._phones import espeak_phones
+from ._quiet import condition
+
+RATE = 16000  # what the recogniser listens at
+CORPUS = Path(__file__).with_name("listening_corpus.txt")
+SAID_WEIGHT = 4.0
+MIN_CONFIDENCE = 0.3
+_SLICE = RATE // 10 * 2  # bytes of 16 kHz pcm16 in 0.1 s
+_ALTERNATE = re.compile(r"\(\d+\)$")  # "the(2)": the dictionary's second pronunciation of "the"
+# Decoders are slow to load and not safe across threads: idle ones wait here, at most one per core.
+_idle: queue.LifoQueue[_Ear] = queue.LifoQueue()
+_made = threading.Semaphore(os.cpu_count() or 1)
+_model_lock = threading.Lock()
+_model: _Language | None = None
+_corpus: Counts | None = None
+
+
+@dataclass(frozen=True)
+class Listened:
+    """What was made out of a take: its words ("" when unclear) and how sure the recogniser was (0..1)."""
+
+    words: str
+    confidence: float
+
+    @property
+    def clear(self) -> bool:
+        """Whether any words were made out with enough confidence."""
+        return bool(self.words)
+
+
+@dataclass(frozen=True)
+class _Language:
+    version: int
+    arpa: str
+    words: frozenset[str]
+
+
+@dataclass
+class _Ear:
+    decoder: Any
+    version: int = -1
+
+
+def listen(pcm: bytes) -> Listened | None:
+    """The words in mono 16 kHz pcm16, with a confidence; None when pocketsphinx is not installed."""
+    try:
+        from pocketsphinx import Decoder  # noqa: F401 - only to know that it is there
+    except ImportError:
+        return None
+    ear = _checkout()
+    try:
+        _tune(ear, language())
+        segments = _decode(ear.decoder, pcm)
+    finally:
+        _idle.put(ear)
+    return judge(segments)
+
+
+def judge(segments: list[tuple[str, float]]) -> Listened:
+    """Words and posteriors (fillers already left out) to what was heard: unclear below the bound."""
+    if not segments:
+        return Listened("", 0.0)
+    confidence = sum(p for _, p in segments) / len(segments)
+    words = " ".join(word for word, _ in segments) if confidence >= MIN_CONFIDENCE else ""
+    return Listened(words, confidence)
+
+
+def language() -> _Language:
+    """The language model for what the emulator has said so far, rebuilt when that changed."""
+    global _model, _corpus
+    version, texts = _said.said()
+    with _model_lock:
+        if _model is not None and _model.version == version:
+            return _model
+        if _corpus is None:
+            _corpus = corpus_counts()
+        session = Counts()
+        for text in texts:
+            for sentence in sentences_of(text):
+                session.add(sentence, SAID_WEIGHT)
+        counts = _corpus.merged(session)
+        _model = _Language(version, arpa(counts), frozenset(g[0] for g in counts.grams[0]))
+        return _model
+
+
+def corpus_counts() -> Counts:
+    """The n-gram counts of the corpus shipped with the package."""
+    counts = Counts()
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            for sentence in sentences_of(line):
+                counts.add(sentence)
+    return counts
+
+
+def _checkout() -> _Ear:
+    from pocketsphinx import Decoder
+
+    try:
+        return _idle.get_nowait()
+    except queue.Empty:
+        if _made.acquire(blocking=False):
+            return _Ear(Decoder(samprate=RATE, loglevel="FATAL"))
+        return _idle.get()
+
+
+def _tune(ear: _Ear, model: _Language) -> None:
+    """Give a decoder the current language model, teaching it first the words its dictionary lacks."""
+    if ear.version == model.version:
+        return
+    from pocketsphinx import NGramModel
+
+    decoder = ear.decoder
+    missing = sorted(w for w in model.words if "<" not in w and decoder.lookup_word(w) is None)
+    for word, phones in espeak_phones(missing).items():
+        decoder.add_word(word, phones, False)
+    # pocketsphinx reads a model from a file only; the file goes as soon as it is read
+    fd, path = tempfile.mkstemp(prefix="or-audio-emulator-", suffix=".arpa")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(model.arpa)
+        lm = NGramModel(decoder.config, decoder.logmath, path)
+    finally:
+        os.unlink(path)
+    decoder.add_lm("heard", lm)
+    decoder.activate_search("heard")
+    ear.version = model.version
+
+
+def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float]]:
+    pcm = condition(pcm)
+    # A first pass computes features only, so that the cepstral mean the search starts from is this
+    # take's own, not the previous take's: the same audio then reads the same whatever came before.
+    _feed(decoder, pcm, no_search=True)
+    _feed(decoder, pcm, no_search=False)
+    if decoder.hyp() is None:
+        return []
+    found = []
+    for segment in decoder.seg():
+        word = _ALTERNATE.sub("", segment.word)
+        if word[:1] not in ("<", "[", "+"):  # <s>, <sil>, [NOISE], ++BREATH++: not words
+            found.append((word, float(segment.prob)))
+    return found
+
+
+def _feed(decoder: Any, pcm: bytes, no_search: bool) -> None:
+    decoder.start_utt()
+    # A decoder call holds the GIL for as long as it runs: fed a tenth of a second at a time, it lets the
+    # other threads of its process (a kernel sending a reply's audio to the page) run in between.
+    for start in range(0, len(pcm), _SLICE):
+        decoder.process_raw(pcm[start : start + _SLICE], no_search, False)
+    decoder.end_utt()
