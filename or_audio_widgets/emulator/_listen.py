@@ -6,7 +6,8 @@ for this package, and of every text the emulator has said in this process (``_sa
 It is still recognition of the audio: the model only says which word sequences are likely.
 
 Each recognised word carries pocketsphinx's posterior probability (from its word lattice); a take whose
-words are, on average, less likely than ``MIN_CONFIDENCE``, or that holds no words, is unclear.
+words are, on average, less likely than ``MIN_CONFIDENCE``, or that holds no words, is unclear; so is one
+whose words last longer than ``MAX_WORD_SECONDS`` on average (a tone or a hum read as one long "the").
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ RATE = 16000  # what the recogniser listens at
 CORPUS = Path(__file__).with_name("listening_corpus.txt")
 SAID_WEIGHT = 4.0
 MIN_CONFIDENCE = 0.3
+MAX_WORD_SECONDS = 0.45  # spoken words last about 0.2 s on average (espeak-ng's as a person's)
+_FRAME = 0.01  # seconds per recogniser frame
 _SLICE = RATE // 10 * 2  # bytes of 16 kHz pcm16 in 0.1 s
 _ALTERNATE = re.compile(r"\(\d+\)$")  # "the(2)": the dictionary's second pronunciation of "the"
 # Decoders are slow to load and not safe across threads: idle ones wait here, at most one per core.
@@ -80,13 +83,15 @@ def listen(pcm: bytes) -> Listened | None:
     return judge(segments)
 
 
-def judge(segments: list[tuple[str, float]]) -> Listened:
-    """Words and posteriors (fillers already left out) to what was heard: unclear below the bound."""
+def judge(segments: list[tuple[str, float, int]]) -> Listened:
+    """Words with their posteriors and frames (fillers left out) to what was heard, or unclear."""
     if not segments:
         return Listened("", 0.0)
-    confidence = sum(p for _, p in segments) / len(segments)
-    words = " ".join(word for word, _ in segments) if confidence >= MIN_CONFIDENCE else ""
-    return Listened(words, confidence)
+    confidence = sum(p for _, p, _ in segments) / len(segments)
+    seconds = sum(frames for _, _, frames in segments) * _FRAME / len(segments)
+    if confidence < MIN_CONFIDENCE or seconds > MAX_WORD_SECONDS:
+        return Listened("", confidence)
+    return Listened(" ".join(word for word, _, _ in segments), confidence)
 
 
 def language() -> _Language:
@@ -151,7 +156,7 @@ def _tune(ear: _Ear, model: _Language) -> None:
     ear.version = model.version
 
 
-def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float]]:
+def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float, int]]:
     pcm = condition(pcm)
     # A first pass computes features only, so that the cepstral mean the search starts from is this
     # take's own, not the previous take's: the same audio then reads the same whatever came before.
@@ -163,7 +168,7 @@ def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float]]:
     for segment in decoder.seg():
         word = _ALTERNATE.sub("", segment.word)
         if word[:1] not in ("<", "[", "+"):  # <s>, <sil>, [NOISE], ++BREATH++: not words
-            found.append((word, float(segment.prob)))
+            found.append((word, float(segment.prob), segment.end_frame - segment.start_frame + 1))
     return found
 
 
