@@ -70,9 +70,9 @@ class Lab:
 
 
 @contextmanager
-def serving(app: str, base: Path, *extra: str) -> Iterator[Lab]:
+def serving(app: str, base: Path, *extra: str, realtime: float = 1.0) -> Iterator[Lab]:
     """``jupyter <app>`` (``lab`` or ``notebook``) serving ``base/root`` until exit; kernels get offline mode
-    and a real-time emulator."""
+    and an emulator paced at ``realtime`` times the speed of speech."""
     root = base / "root"
     root.mkdir()
     settings = base / "settings"
@@ -86,7 +86,7 @@ def serving(app: str, base: Path, *extra: str) -> Iterator[Lab]:
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
         IPYTHONDIR=str(base / "ipython"),
         OR_AUDIO_OFFLINE="1",
-        OR_AUDIO_EMULATOR_REALTIME="1.0",
+        OR_AUDIO_EMULATOR_REALTIME=str(realtime),
         PYTHONUNBUFFERED="1",
     )
     port, token = _free_port(), secrets.token_hex(16)
