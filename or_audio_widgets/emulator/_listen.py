@@ -24,9 +24,8 @@ from typing import Any
 from . import _said
 from ._lm import Counts, arpa, sentences_of
 from ._phones import espeak_phones
-from ._quiet import condition
+from ._quiet import RATE, condition
 
-RATE = 16000  # what the recogniser listens at
 CORPUS = Path(__file__).with_name("listening_corpus.txt")
 SAID_WEIGHT = 4.0
 MIN_CONFIDENCE = 0.3
@@ -159,7 +158,9 @@ def _tune(ear: _Ear, model: _Language) -> None:
 def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float, int]]:
     pcm = condition(pcm)
     # A first pass computes features only, so that the cepstral mean the search starts from is this
-    # take's own, not the previous take's: the same audio then reads the same whatever came before.
+    # take's own. The running mean (and the noise estimate) blend in whatever the decoder heard before, so
+    # the feature stage is reset first: the same audio then reads the same whatever came before.
+    decoder.reinit_feat()
     _feed(decoder, pcm, no_search=True)
     _feed(decoder, pcm, no_search=False)
     if decoder.hyp() is None:

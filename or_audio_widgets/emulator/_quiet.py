@@ -16,7 +16,7 @@ import sys
 
 from ._speech import pcm16_samples
 
-RATE = 16000
+RATE = 16000  # what the recogniser listens at
 HISS = 70.0  # standard deviation, in pcm16 steps
 LEAD = RATE * 3 // 10  # samples of hiss alone before and after the take
 _BLOCK = RATE  # the hiss repeats every second: a cached block, no generator per take

@@ -8,8 +8,9 @@ from pathlib import Path
 FIRST = "Hello there. This is the first thing I want to say."
 SECOND = "And this is the second thing, after a pause."
 # Seconds of silence between the sentences: longer than the end of turn (0.7 s), and long enough that the
-# first reply's audio has begun when the second sentence starts, even on a busy machine (1.5 s was not).
-PAUSE = 2.5
+# first reply (recognised, then spoken whole at realtime=0) has ended when the second sentence starts, even
+# on a busy machine: 1.5 s was not, nor was 2.5 s once the replies said back what they heard.
+PAUSE = 4.0
 LEAD, TAIL = 0.5, 4.0  # silence before the first sentence and after the second
 
 

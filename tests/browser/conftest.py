@@ -258,7 +258,7 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterato
 def talking_notebook(
     lab: Lab, playwright: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Notebook]:
-    """A notebook in a Chromium of its own whose fake microphone says a sentence, is silent 2.5 s, says
+    """A notebook in a Chromium of its own whose fake microphone says a sentence, is silent 4 s, says
     another, then stays silent (each time it is opened), for the hands-free tests."""
     from _talking import talk_wav
 

@@ -1,4 +1,4 @@
-"""AudioChat hands-free in JupyterLab: Chromium's fake microphone says a sentence, pauses 2.5 s, says
+"""AudioChat hands-free in JupyterLab: Chromium's fake microphone says a sentence, pauses 4 s, says
 another; with no click after Hands-free is turned on, that makes two turns and two replies; speech over a
 streaming reply stops it (barge-in); the microphone refused or lost leaves hands-free, saying why."""
 
@@ -131,8 +131,8 @@ def test_two_sentences_make_two_turns_and_two_replies_with_no_click(
 
 def test_speech_over_a_playing_reply_stops_it_and_keeps_it_playable(talking_notebook: Any) -> None:
     book, page = talking_notebook, talking_notebook.page
-    # A quicker end of turn leaves 2.1 s of the pause for the first reply's audio to begin; paced at half
-    # the speed of speech, it is still arriving (about 5 s of streaming) when the second sentence begins.
+    # A quicker end of turn leaves 3.6 s of the pause for the first reply's audio to begin; paced at half
+    # the speed of speech, it is still arriving (about 10 s of streaming) when the second sentence begins.
     cell = open_chat(book, "bchat", 0.5, end_silence=0.4)
     toggle(cell)
     wait_turns(page, cell, 2)
