@@ -162,14 +162,16 @@ def test_wav_on_the_wire_with_a_header_in_every_chunk() -> None:
     assert read_wav(reply.audio) == (16000, 1, PCM)
 
 
-def test_compressed_wire_format_is_passed_through() -> None:
+def test_compressed_wire_format_is_passed_through(tmp_path: Path) -> None:
     mp3 = encode_pcm(PCM, "mp3")
     events: list[Event] = [AudioDelta(mp3[:1000]), AudioDelta(mp3[1000:]), End(None, True)]
     reply = AudioReply.from_events(events, wire_format="mp3", format="mp3")
     assert reply.audio == mp3 and reply.mime_type == "audio/mpeg"
     assert reply.duration == pytest.approx(len(PCM) / 48000, abs=0.1)  # decoded by ffmpeg on demand
+    # asked as wav, it is still kept as the MP3 that came (the bytes decide); saving as wav decodes it
     as_wav = AudioReply.from_events(events, wire_format="mp3", format="wav")
-    assert read_wav(as_wav.audio)[0] == 24000
+    assert (as_wav.format, as_wav.audio) == ("mp3", mp3)
+    assert read_wav(as_wav.save(tmp_path / "a.wav").read_bytes())[:2] == (24000, 1)
 
 
 def test_save_picks_the_format_from_the_suffix(tmp_path: Path) -> None:

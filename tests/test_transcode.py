@@ -86,7 +86,13 @@ def test_a_mono_copy_at_a_given_bitrate() -> None:
 
 def test_flac_round_trip_is_lossless() -> None:
     flac = _transcode.encode_pcm(PCM, "flac", 24000, 1)
-    assert _transcode.decode_to_pcm16(flac, "flac", 24000, 1) == PCM
+    assert _transcode.decode_native(flac, "flac") == (PCM, 24000, 1)
+
+
+def test_compressed_audio_decodes_at_its_own_rate_and_channels() -> None:
+    stereo = b"".join(PCM[i : i + 2] * 2 for i in range(0, len(PCM), 2))
+    flac = _transcode.encode_pcm(stereo, "flac", 48000, 2)
+    assert _transcode.decode_native(flac, "flac") == (stereo, 48000, 2)
 
 
 def test_missing_ffmpeg_is_a_clear_error(no_ffmpeg: None) -> None:
@@ -95,7 +101,7 @@ def test_missing_ffmpeg_is_a_clear_error(no_ffmpeg: None) -> None:
     message = str(info.value)
     assert "ffmpeg" in message and "apt-get install ffmpeg" in message and "wav" in message
     with pytest.raises(FFmpegNotFoundError):
-        _transcode.decode_to_pcm16(b"ID3", "mp3")
+        _transcode.decode_native(b"ID3", "mp3")
 
 
 def test_unknown_output_format() -> None:

@@ -1,21 +1,22 @@
 """``ReplyAccumulator``: the state of one stream as its events arrive, turned into a reply's parts.
 
-pcm16 deltas go straight into one buffer with room for a WAV header in front (see ``PcmAssembler``);
-compressed wire formats are kept as they came and decoded only when another format was asked for. It
-knows nothing of :class:`~._reply.AudioReply`: :meth:`ReplyAccumulator.assemble` hands the parts to
-whatever builds the reply (``ReplyBuilder`` and ``AudioReply.from_events`` give ``AudioReply``).
+The first bytes of the audio decide what it is (``_audio_kind``; the wire format asked for is a hint):
+pcm16 goes straight into one buffer with room for a WAV header in front (see ``PcmAssembler``); a
+compressed file (an MP3 where pcm16 was asked, say) is kept as it came, never re-encoded, and decoded at
+its own rate and channel count only when its samples are needed. It knows nothing of
+:class:`~._reply.AudioReply`: :meth:`ReplyAccumulator.assemble` hands the parts to whatever builds the
+reply (``ReplyBuilder`` and ``AudioReply.from_events`` give ``AudioReply``).
 """
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
-from . import _transcode
+from ..errors import AudioFormatError
 from ._assembler import PcmAssembler
+from ._audio_kind import UNREADABLE, classify, unreadable_message
 from ._events import (
     AudioDelta,
     End,
@@ -27,7 +28,8 @@ from ._events import (
     TranscriptDelta,
     Usage,
 )
-from ._formats import REPLY_FORMATS, WIRE_FORMATS, is_compressed
+from ._formats import REPLY_FORMATS, WIRE_FORMATS
+from ._mp3 import mp3_layout
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
 from ._wav import WAV_HEADER_SIZE
 
@@ -51,11 +53,9 @@ class ReplyAccumulator:
             raise AudioFormatError(f"unknown wire format {wire_format!r}; use one of {sorted(WIRE_FORMATS)}")
         self.format, self.wire_format = format, wire_format
         self._pcm: PcmAssembler | None = None
-        self._encoded: io.BytesIO | None = None
-        if is_compressed(wire_format):
-            self._encoded = io.BytesIO()
-        else:
-            self._pcm = PcmAssembler(wire_format, sample_rate, channels, header=format != "pcm16")
+        self._encoded: list[bytes] | None = None  # the pieces of a file kept as it came
+        self._head = b""  # the first bytes, held until they say what the audio is
+        self._kind: str | None = None  # what they said: "pcm16", "wav", "mp3", ... or UNREADABLE
         self._sample_rate, self._channels = sample_rate, channels
         self._lock = threading.Lock()
         self._transcript: list[str] = []
@@ -94,14 +94,37 @@ class ReplyAccumulator:
     def _audio(self, data: bytes) -> None:
         # Called from inside stream generators: audio that cannot be read ends the audio, it raises nothing.
         with self._lock:
-            try:
-                if self._pcm is not None and not self._audio_failed:
-                    self._pcm.write(data)
-                elif self._encoded is not None:
-                    self._encoded.write(data)
-            except AudioFormatError as exc:
-                self._audio_failed = True
-                self._record_error(f"the audio stream cannot be read from here on: {exc}", None, "protocol")
+            if self._kind is None:
+                self._head += data
+                if not self._decide(final=False):
+                    return
+                data, self._head = self._head, b""
+            self._take(data)
+
+    def _take(self, data: bytes) -> None:
+        try:
+            if self._pcm is not None and not self._audio_failed:
+                self._pcm.write(data)
+            elif self._encoded is not None:
+                self._encoded.append(data)
+        except AudioFormatError as exc:
+            self._audio_failed = True
+            self._record_error(f"the audio stream cannot be read from here on: {exc}", None, "protocol")
+
+    def _decide(self, *, final: bool, head: bytes | None = None) -> bool:
+        """Read what the audio is from the bytes held so far; False while they cannot tell yet."""
+        head = self._head if head is None else head
+        kind = classify(head, self.wire_format, final=final)
+        if kind is None:
+            return False
+        self._kind = kind
+        if kind in ("pcm16", "pcm24", "wav"):
+            self._pcm = PcmAssembler(kind, self._sample_rate, self._channels, header=self.format != "pcm16")
+        else:
+            self._encoded = []
+            if kind == UNREADABLE:
+                self._record_error(unreadable_message(head, self.wire_format), None, "protocol")
+        return True
 
     def fail(self, message: str, kind: str = "error") -> None:
         """Mark the reply incomplete (e.g. ``"cancelled"``), keeping everything received so far."""
@@ -148,6 +171,7 @@ class ReplyAccumulator:
             if self.final:
                 product: R = self._product
                 return product
+            sound = self._sound(final)  # first: reading the audio may find it cut short
             if final:
                 if not self._ended:
                     self._record_error("the stream stopped before its end", None, "protocol")
@@ -156,13 +180,17 @@ class ReplyAccumulator:
             message, code, kind = self._error or (None, None, None)
             outcome = ReplyOutcome(complete=final and self._error is None and self._done, error=message,
                                    error_code=code, error_kind=kind, finish_reason=self._finish_reason)
-            made = make(sound=self._sound(final), transcript=self.transcript, text=self.text,
+            made = make(sound=sound, transcript=self.transcript, text=self.text,
                         reasoning=self.reasoning, origin=ReplyOrigin(**self._origin), outcome=outcome)
             if final:
                 self.final, self._product = True, made
             return made
 
     def _sound(self, final: bool) -> ReplyAudio:
+        if self._kind is None and final and self._head:  # a reply shorter than what a decision needs
+            head, self._head = self._head, b""
+            self._decide(final=True, head=head)
+            self._take(head)
         if self._pcm is not None:
             rate, channels = self._pcm.sample_rate, self._pcm.channels
             if final:
@@ -170,18 +198,25 @@ class ReplyAccumulator:
             else:
                 held, offset = self._pcm.snapshot(), WAV_HEADER_SIZE if self.format != "pcm16" else 0
             return ReplyAudio(self.format, rate, channels, held=held, offset=offset)
-        assert self._encoded is not None
-        encoded = self._encoded.getvalue()
-        if self.format == self.wire_format:
-            return ReplyAudio(self.format, self._sample_rate, self._channels, held=None, encoded=encoded)
-        return self._convert_wire(encoded)
+        if self._encoded is None:  # no audio at all
+            return ReplyAudio(self.format, self._sample_rate, self._channels)
+        # one piece (Lyria's whole song in one event) is handed over as it is: join copies only several
+        encoded = self._encoded[0] if len(self._encoded) == 1 else b"".join(self._encoded)
+        if final:
+            self._encoded = [encoded]
+        return self._file(encoded, final)
 
-    def _convert_wire(self, encoded: bytes) -> ReplyAudio:
-        """Compressed audio on the wire but another format asked: decode it, or keep it as it came when
-        it cannot be decoded (no ffmpeg, or a stream cut mid-frame)."""
+    def _file(self, encoded: bytes, final: bool) -> ReplyAudio:
+        """A compressed file kept as it came, at its own rate and channels where its headers say them."""
+        assert self._kind is not None
         rate, channels = self._sample_rate, self._channels
-        try:
-            pcm = _transcode.decode_to_pcm16(encoded, self.wire_format, rate, channels)
-        except (FFmpegNotFoundError, AudioInputError):
-            return ReplyAudio(self.wire_format, rate, channels, held=None, encoded=encoded)
-        return ReplyAudio(self.format, rate, channels, held=pcm)
+        if self._kind == "mp3":
+            layout = mp3_layout(encoded)
+            if layout is not None:
+                rate, channels = layout.sample_rate, layout.channels
+                if final and layout.cut:
+                    missing = "the MP3 ends in the middle of a frame: the stream was cut short"
+                    self._record_error(f"{missing}; the {layout.frames} whole frames "
+                                       f"({layout.seconds:.2f} s) are kept", None, "protocol")
+        problem = unreadable_message(encoded[:16], self.wire_format) if self._kind == UNREADABLE else None
+        return ReplyAudio(self._kind, rate, channels, held=None, encoded=encoded, problem=problem)

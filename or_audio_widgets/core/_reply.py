@@ -57,11 +57,14 @@ class AudioReply:
     """A whole reply: words, audio, where it came from, and whether it arrived complete.
 
     ``audio`` is the file in ``format`` (bytes; compressed formats are encoded on first access, which
-    needs ffmpeg). ``pcm`` is the raw pcm16 little-endian samples as a read-only ``memoryview`` (no
-    copy; ``bytes(reply.pcm)`` makes one). ``reasoning`` is the model's thinking when it streamed any
-    (kept apart from ``transcript`` and ``text``, the reply itself). ``complete`` is False when the
-    stream broke, was cancelled or reported an error; ``error`` then says what happened and
-    ``error_kind`` how ("api", "protocol", "connection", "cancelled", "timeout").
+    needs ffmpeg). The bytes decide ``format``: a reply that arrived compressed (an MP3 from a music
+    model, whatever was asked) keeps its file as it came, and its samples are decoded at its own rate and
+    channel count when needed; bytes that are no audio give format ``"bin"``, an error saying what they
+    look like, and ``save("x.bin")`` still writes them. ``pcm`` is the raw pcm16 little-endian samples as
+    a read-only ``memoryview`` (no copy; ``bytes(reply.pcm)`` makes one). ``reasoning`` is the model's
+    thinking when it streamed any (kept apart from ``transcript`` and ``text``, the reply itself).
+    ``complete`` is False when the stream broke, was cancelled or reported an error; ``error`` then says
+    what happened and ``error_kind`` how ("api", "protocol", "connection", "cancelled", "timeout").
 
     Built by hand: ``AudioReply(ReplyAudio.from_pcm(samples), transcript="Hi")``, with
     ``origin=ReplyOrigin(model=..., cost=...)`` and ``outcome=ReplyOutcome(complete=False, error=...)``
@@ -105,29 +108,35 @@ class AudioReply:
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
         """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path.
 
-        The file is replaced only once the new one is whole: if encoding fails (no ffmpeg, a full disk),
-        an existing file at ``path`` is left as it was.
+        A compressed reply is written as it came when the format is its own, else decoded at its own
+        rate and channels first. ``.bin`` (or ``format="bin"``) writes the audio's bytes as they are
+        held, which also keeps bytes that are no audio this package reads. The file is replaced only
+        once the new one is whole: if encoding fails (no ffmpeg, a full disk), an existing file at
+        ``path`` is left as it was.
         """
         target = Path(path)
-        fmt = (format or format_from_suffix(target)).lower()
+        fmt = (format or ("bin" if target.suffix.lower() == ".bin" else format_from_suffix(target))).lower()
 
         def write(out: IO[bytes]) -> None:
-            if fmt == self.format:
+            if fmt in (self.format, "bin"):
                 out.write(self.audio)
-            elif fmt == "wav":
-                pcm = self.pcm
-                out.write(wav_header(len(pcm), self.sample_rate, self.channels))
+                return
+            pcm = self.pcm  # first: decoding a compressed reply sets its rate and channels
+            rate, channels = self.sample_rate, self.channels
+            if fmt == "wav":
+                out.write(wav_header(len(pcm), rate, channels))
                 out.write(pcm)
             elif fmt == "pcm16":
-                out.write(self.pcm)
+                out.write(pcm)
             else:
-                out.write(_transcode.encode_pcm(self.pcm, fmt, self.sample_rate, self.channels))
+                out.write(_transcode.encode_pcm(pcm, fmt, rate, channels))
 
         return write_atomic(target, write)
 
     def to_segment(self) -> Any:
         """The audio as a pydub ``AudioSegment``."""
-        return _transcode.to_segment(self.pcm, self.sample_rate, self.channels)
+        pcm = self.pcm  # first: decoding a compressed reply sets its rate and channels
+        return _transcode.to_segment(pcm, self.sample_rate, self.channels)
 
     def _repr_html_(self) -> str:
         from ._html import render_reply

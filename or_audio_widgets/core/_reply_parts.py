@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import AudioFormatError
 from . import _transcode
 from ._formats import mime_type
 from ._wav import WAV_HEADER_SIZE, pcm_to_wav, wav_to_pcm16
@@ -41,17 +42,21 @@ class ReplyOutcome:
 class ReplyAudio:
     """A reply's audio, held once: pcm16 samples (inside a WAV file or bare), or a compressed file.
 
-    The samples of a compressed-only reply are decoded on first use, and a compressed format is encoded
-    from the samples on first use; both need ffmpeg.
+    The samples of a compressed-only reply are decoded on first use at the file's own rate and channel
+    count (``sample_rate`` and ``channels`` then become the decoded ones), and a compressed format is
+    encoded from the samples on first use; both need ffmpeg. ``problem`` says why bytes that are no
+    audio this package reads (format ``"bin"``) cannot give samples; ``audio`` still holds them.
     """
 
     def __init__(self, format: str = "wav", sample_rate: int = 24000, channels: int = 1, *,
-                 held: bytes | None = b"", offset: int = 0, encoded: bytes | None = None) -> None:
+                 held: bytes | None = b"", offset: int = 0, encoded: bytes | None = None,
+                 problem: str | None = None) -> None:
         self.format = format.lower()
         self.sample_rate, self.channels = sample_rate, channels
         # _held holds the samples at _offset: a whole WAV file (offset 44) or bare pcm16 (offset 0);
         # None when only the compressed file in _encoded is known.
         self._held, self._offset, self._encoded = held, offset, encoded
+        self.problem = problem
 
     @classmethod
     def from_pcm(cls, pcm: bytes | bytearray | memoryview, sample_rate: int = 24000, channels: int = 1,
@@ -86,9 +91,10 @@ class ReplyAudio:
         """The pcm16 samples (read-only view). Decoding a compressed-only reply needs ffmpeg."""
         if self._held is None:
             assert self._encoded is not None
-            self._held = _transcode.decode_to_pcm16(self._encoded, self.format, self.sample_rate,
-                                                    self.channels)
-            self._offset = 0
+            if self.problem is not None:
+                raise AudioFormatError(self.problem)
+            pcm, self.sample_rate, self.channels = _transcode.decode_native(self._encoded, self.format)
+            self._held, self._offset = pcm, 0
         return memoryview(self._held).toreadonly()[self._offset :]
 
     @property
@@ -115,4 +121,5 @@ class ReplyAudio:
     @property
     def duration(self) -> float:
         """Seconds of audio."""
-        return len(self.pcm) / (2 * self.channels * self.sample_rate) if self.sample_rate else 0.0
+        size = len(self.pcm)  # first: decoding a compressed file sets its rate and channels
+        return size / (2 * self.channels * self.sample_rate) if self.sample_rate else 0.0

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import AudioFormatError
 from . import _ffmpeg
 from ._formats import REPLY_FORMATS
-from ._wav import pcm_to_wav
+from ._wav import pcm_to_wav, wav_to_pcm16
 
 
 def import_pydub() -> Any:
@@ -65,8 +65,13 @@ def encode_pcm(pcm: bytes | bytearray | memoryview, fmt: str, sample_rate: int =
                           purpose=f"encoding audio as {fmt}", name=f"{fmt} audio", error=failed)
 
 
-def decode_to_pcm16(data: bytes | bytearray | memoryview, fmt: str, sample_rate: int = 24000,
-                    channels: int = 1) -> bytes:
-    """Compressed audio (mp3, flac, ...) to pcm16 at the given rate and channels, through ffmpeg."""
-    return _ffmpeg.decode_to_pcm(bytes(data), sample_rate=sample_rate, channels=channels,
-                                 name=f"{fmt} audio")
+def decode_native(data: bytes | bytearray | memoryview, fmt: str) -> tuple[bytes, int, int]:
+    """Compressed audio to pcm16 at its own rate and channel count: ``(pcm, sample_rate, channels)``.
+
+    ffmpeg writes a WAV to its pipe (it cannot seek back there, so the sizes are placeholders, which
+    ``wav_to_pcm16`` reads as "to the end"); its header says the rate and channels.
+    """
+    args = ["-i", "pipe:0", "-vn", "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
+    wav = _ffmpeg.run_ffmpeg(args, bytes(data), purpose=f"decoding {fmt} audio", name=f"{fmt} audio")
+    info, pcm = wav_to_pcm16(wav)
+    return pcm, info.sample_rate, info.channels
