@@ -107,10 +107,9 @@ def test_split_at_sentences_then_clauses_then_words() -> None:
     text = "One two three. Four five six! Seven, eight; nine ten eleven twelve thirteen."
     pieces = split_speech_text(text, 20)
     assert all(len(p) <= 20 for p in pieces)
-    assert pieces[:2] == ["One two three.", "Four five six!"]
-    assert " ".join(pieces).split() == text.split()  # nothing lost or reordered
+    assert pieces[:2] == ["One two three. ", "Four five six! "]
+    assert "".join(pieces) == text  # nothing lost or reordered
     assert split_speech_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
-    assert split_speech_text("  short  ", 100) == ["short"]
 
 
 def test_empty_text_is_refused() -> None:

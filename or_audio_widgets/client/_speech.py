@@ -146,7 +146,9 @@ class SpeechMixin:
         catalogue = self.catalogue(within=(first_call.deadline, first_call.seconds))
         check(self._key, catalogue.require, model, SPEECH)
         check(self._key, catalogue.require_voice, model, voice)
-        pieces = split_speech_text(text, speech_input_limit(model, catalogue.get(model)))
+        limit = speech_input_limit(model, catalogue.get(model))
+        # the white space between pieces is not sent
+        pieces = [piece.strip() for piece in split_speech_text(text, limit) if not piece.isspace()]
         # joined mp3 files are not one clean mp3: several pieces come as pcm and are encoded here
         asked = "mp3" if fmt == "mp3" and len(pieces) == 1 and wire != "pcm" else "pcm"
 
