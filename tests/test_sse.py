@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from or_audio_widgets.core._sse import Comment, ServerSentEvent, SSEDecoder, SSEItem
+from or_audio_widgets.core._sse import MAX_EVENT_BYTES, Comment, ServerSentEvent, SSEDecoder, SSEItem
 
 
 def decode(*chunks: bytes) -> list[SSEItem]:
@@ -19,6 +19,28 @@ def decode(*chunks: bytes) -> list[SSEItem]:
 
 def per_byte(data: bytes) -> list[SSEItem]:
     return decode(*(data[i : i + 1] for i in range(len(data))))
+
+
+def test_a_song_in_one_line_of_16_mb_passes_and_its_buffer_is_let_go() -> None:
+    # a music model sends its whole song as one event: several MB of base64 on one line
+    line = b"data: " + b"QUJD" * (4 * 1024 * 1024) + b"\n\n"
+    decoder = SSEDecoder()
+    items: list[SSEItem] = []
+    for at in range(0, len(line), 65536):
+        items += decoder.feed(line[at : at + 65536])
+    assert decoder.overflow is None and len(items) == 1
+    assert isinstance(items[0], ServerSentEvent) and len(items[0].data) == 16 * 1024 * 1024
+    assert len(decoder._buf) == 0 and not decoder.pending
+
+
+def test_a_line_that_never_ends_stops_at_the_bound() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: kept\n\ndata: ")[0] == ServerSentEvent("kept")
+    block = b"A" * (1 << 20)
+    for _ in range(MAX_EVENT_BYTES // len(block) + 1):
+        decoder.feed(block)
+    assert decoder.overflow is not None and f"{MAX_EVENT_BYTES:,} bytes" in decoder.overflow
+    assert len(decoder._buf) == 0 and decoder.feed(block) == []
 
 
 def test_one_event() -> None:

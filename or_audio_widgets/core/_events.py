@@ -116,8 +116,10 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Event]:
         if not chunk:
             continue
         reader.saw_bytes = True
-        for item in decoder.feed(chunk):
-            reader.handle(item, out)
+        items = decoder.feed(chunk)
+        items.reverse()
+        while items:  # popped, not iterated: handle() can let an event's text go once it is parsed
+            reader.handle(items.pop(), out)
             yield from out
             out.clear()
             if reader.done:
@@ -159,6 +161,9 @@ class _ChunkReader:
         try:
             chunk = json.loads(data)
             if isinstance(chunk, dict):
+                # A music model's whole song is one event: drop its text before its audio is decoded, so
+                # the parsed copy and the decoded bytes are all that is held of it meanwhile.
+                del item, data
                 self._chunk(chunk, out)
                 return
             message = f"event {self._events} is not a JSON object (starts {data[:60]!r})"

@@ -14,8 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
-# An audio delta of a real stream is a few kB to a few hundred kB; 8 MiB is far above any event we know.
-MAX_EVENT_BYTES = 8 * 1024 * 1024
+# A speech model's audio delta is a few kB to a few hundred kB, but a music model sends its whole song in
+# one event: about 1 MB of base64 for a 30 s clip, several MB for a song of a few minutes (Lyria, measured
+# live in Sept 2026). 24 MiB lets a 16 MB line through with room to spare, while a line that never ends
+# is dropped at that size: what it held never passes 24 MiB (and the process stays under 64 MiB).
+MAX_EVENT_BYTES = 24 * 1024 * 1024
+_KEEP_BUFFER = 1 << 20  # a buffer larger than this is replaced rather than emptied in place
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +144,11 @@ class SSEDecoder:
                     if item is not None:
                         out.append(item)
                 start = scan = after
-        if start:
+        if start == len(buf) and len(buf) > _KEEP_BUFFER:
+            self._buf = bytearray()  # let a megabytes-long line's buffer go now, not at the next resize
+        elif start:
             del buf[:start]
-        self._scan = len(buf)
+        self._scan = len(self._buf)
         return out
 
     def _line(self, line: str) -> SSEItem | None:
