@@ -127,7 +127,9 @@ def test_models_lists_true_modalities_without_a_key(emulator: EmulatorHandle) ->
     assert reply.status == 200
     models = {m["id"]: m["architecture"] for m in reply.json()["data"]}
     speakers = {mid for mid, arch in models.items() if "audio" in arch["output_modalities"]}
-    assert speakers == {"openai/gpt-audio", "openai/gpt-audio-mini"}  # gpt-4o-audio-preview: audio in only
+    # gpt-4o-audio-preview: audio in only; the Lyria models make music (measured: four audio-out models)
+    assert speakers == {"openai/gpt-audio", "openai/gpt-audio-mini", "google/lyria-3-clip-preview",
+                        "google/lyria-3-pro-preview"}
     assert models["openai/gpt-4o-audio-preview"]["input_modalities"] == ["text", "audio"]
     assert models["google/gemini-2.5-flash"]["input_modalities"] == ["text", "image", "audio", "video"]
     assert models["mistralai/voxtral-small-24b-2507"]["output_modalities"] == ["text"]

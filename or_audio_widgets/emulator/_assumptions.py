@@ -49,3 +49,35 @@ TRANSCRIPTION_GENERATION_PREFIX = "gen-stt-"
 NOT_A_SPEECH_MODEL = "Model {model} does not support text-to-speech"
 NOT_A_TRANSCRIPTION_MODEL = "Model {model} does not support transcription; use a speech-to-text model"
 UNKNOWN_VOICE = "Invalid voice '{voice}' for {model}. Supported voices: {voices}"
+
+# --- measured on the live service ---------------------------------------------------------------------
+# Live OpenRouter calls of 2026-09-27/28, recorded in eugene-plexus/specs,
+# docs/acceptance/provider-accounts-measurement.md, section 4 ("For P2 and P4: music and images").
+MEASURED = "eugene-plexus/specs docs/acceptance/provider-accounts-measurement.md (live calls, 2026-09-27/28)"
+
+# Music: google/lyria-3-clip-preview and -pro-preview, chat models with audio out (input text and image).
+# Priced per request: $0.04 a 30 s clip, $0.08 a song (OpenRouter's model pages, 2026-03-30).
+MUSIC_MODELS: tuple[tuple[str, str, float], ...] = (
+    ("google/lyria-3-clip-preview", "Google: Lyria 3 Clip Preview", 0.04),
+    ("google/lyria-3-pro-preview", "Google: Lyria 3 Pro Preview", 0.08),
+)
+# Not streamed, it is refused, text-only requests too (MEASURED, section 4): "Audio output requires
+# stream: true". modalities and audio are optional, and audio.format is ignored: the answer is MP3.
+MUSIC_NEEDS_STREAM = "Audio output requires stream: true"
+# The whole song comes in ONE SSE event: delta.audio.data only (no id, transcript, format or expires_at),
+# an MP3 starting with an ID3 tag, 653-745 KB for a clip; finish_reason "stop" (MEASURED, section 4).
+# Whether the lyrics share that event with the audio is not recorded: the emulator sends them together.
+MUSIC_CLIP_SECONDS = 30.0
+# Lyrics in delta.content: "<instrumental>" (2026-09-27) or timed lines "[4.0:6.0] SUN IS SHINING IN THE
+# SKY" (2026-09-28) (MEASURED, section 4).
+MUSIC_INSTRUMENTAL = "<instrumental>"
+# A clip took 9-11 s to [DONE], its first frame at about 2.2 s (MEASURED, section 4); the emulator paces
+# by these at realtime 1.
+MUSIC_FIRST_FRAME_SECONDS = 2.0
+MUSIC_TOTAL_SECONDS = 10.0
+
+# gpt-audio's frames (openai/gpt-audio-mini, streamed pcm16; MEASURED, section 4, "Speech output through
+# chat"): the first frame with delta.audio has its id and transcript only; later ones carry data too,
+# plus expires_at; delta.content is ""; 19,200-byte pcm16 chunks (0.4 s), each decodable alone; usage
+# with cost on a frame of its own after the last audio; first audio at 0.57 s.
+SPEECH_FRAME_CONTENT = ""

@@ -10,6 +10,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from ._assumptions import MUSIC_MODELS
+
 # The voices OpenAI's audio models accept (what the live API lists when it refuses an unknown one).
 OPENAI_VOICES: tuple[str, ...] = (
     "alloy",
@@ -38,6 +40,7 @@ class ModelInfo:
     completion_price: float
     audio_price: float
     context_length: int
+    request_price: float = 0.0  # US dollars per request (music is priced so)
 
     @property
     def speaks(self) -> bool:
@@ -50,9 +53,14 @@ class ModelInfo:
         return "audio" in self.inputs
 
     @property
+    def music(self) -> bool:
+        """Whether the model answers with music (a whole song) rather than speech."""
+        return any(self.id == music_id for music_id, _, _ in MUSIC_MODELS)
+
+    @property
     def voices(self) -> tuple[str, ...]:
-        """Voice names the model accepts (empty when it cannot speak)."""
-        return OPENAI_VOICES if self.speaks else ()
+        """Voice names the model accepts (empty when it cannot speak, or makes music)."""
+        return OPENAI_VOICES if self.speaks and not self.music else ()
 
     @property
     def pcm16_only_when_streaming(self) -> bool:
@@ -88,6 +96,8 @@ MODELS: tuple[ModelInfo, ...] = (
         32000,
     ),
     ModelInfo("openai/gpt-4o", "OpenAI: GPT-4o", ("text", "image"), ("text",), 2.5e-6, 1e-5, 0.0, 128000),
+    *(ModelInfo(music_id, name, ("text", "image"), ("text", "audio"), 0.0, 0.0, 0.0, 131072, price)
+      for music_id, name, price in MUSIC_MODELS),
 )
 
 _BY_ID = {model.id: model for model in MODELS}
@@ -118,7 +128,7 @@ def _entry(model: ModelInfo) -> dict[str, Any]:
             "prompt": f"{model.prompt_price:.10f}".rstrip("0"),
             "completion": f"{model.completion_price:.10f}".rstrip("0"),
             "audio": f"{model.audio_price:.10f}".rstrip("0"),
-            "request": "0",
+            "request": f"{model.request_price:g}",
             "image": "0",
         },
         "top_provider": {
@@ -129,7 +139,7 @@ def _entry(model: ModelInfo) -> dict[str, Any]:
         "per_request_limits": None,
         "supported_parameters": ["max_tokens", "temperature", "stop", "seed", "stream", "stream_options"],
         "default_parameters": None,
-        "supported_voices": list(model.voices) if model.speaks else None,
+        "supported_voices": list(model.voices) or None,
         "links": {"details": f"https://openrouter.ai/{model.id}"},
     }
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from ..core._formats import OUTPUT_FORMATS
 from ._answer import answer_text
-from ._assumptions import AUDIO_REQUIRED_MESSAGE, AUDIO_REQUIRED_MODELS
+from ._assumptions import AUDIO_REQUIRED_MESSAGE, AUDIO_REQUIRED_MODELS, MUSIC_NEEDS_STREAM
 from ._inputs import Heard, InputAudioError, describe, find_audio_parts
 from ._models import ModelInfo, find_model
 
@@ -45,7 +45,8 @@ class APIFailure(Exception):
 
 @dataclass(frozen=True)
 class Plan:
-    """What to answer: a spoken reply (``voice`` set) or a text reply, streamed or not."""
+    """What to answer: a spoken reply (``voice`` set), a song (``music``: ``text`` is the prompt it is
+    sung from) or a text reply, streamed or not."""
 
     model: ModelInfo
     text: str
@@ -54,6 +55,7 @@ class Plan:
     seconds: float | None = None
     prompt_tokens: int = 1
     heard: tuple[Heard, ...] = field(default_factory=tuple)
+    music: bool = False
 
 
 def user_text(messages: list[Any]) -> str:
@@ -107,6 +109,11 @@ def plan_reply(body: Any, headers: Headers) -> Plan:
     if model.id in AUDIO_REQUIRED_MODELS and not (speaks or parts):
         raise APIFailure(400, AUDIO_REQUIRED_MESSAGE, {"provider_name": "OpenAI"})
     seconds = header_number(headers, "X-Emulator-Seconds", 0.05, MAX_SECONDS)
+    if model.music:  # modalities and audio are optional, audio.format ignored; a stream is a must
+        if not stream:
+            raise APIFailure(400, MUSIC_NEEDS_STREAM)
+        said = user_text(messages)
+        return Plan(model, said, stream, None, seconds, max(1, len(said) // 4), music=True)
     voice = _check_audio_out(model, body, stream) if speaks else None
     heard = _hear(parts)
     said = user_text(messages)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ._faults import Fault
 from ._inject import apply_stream_faults
+from ._music import music_frames
 from ._request import Plan
 from ._stream import COMMENT, Context, Frame, speech_frames, text_frames
 
@@ -34,12 +35,14 @@ def write_stream(handler: Handler, plan: Plan, faults: tuple[Fault, ...], realti
         _end_body(handler)
         return
     ctx = Context(plan.model)
-    if plan.voice is not None:
+    if plan.music:
+        frames = music_frames(ctx, plan.text, plan.seconds, plan.prompt_tokens)
+    elif plan.voice is not None:
         padded = "padded-base64" in names
         frames = speech_frames(ctx, plan.text, plan.voice, plan.seconds, plan.prompt_tokens, padded)
     else:
         frames = text_frames(ctx, plan.text, plan.prompt_tokens)
-    output = "audio" if plan.voice is not None else "text"
+    output = "audio" if plan.voice is not None or plan.music else "text"
     stream = apply_stream_faults(frames, faults, ctx, output)
     # The first comment leaves before the (possibly long) synthesis, as the live API's does.
     first = next(stream)
