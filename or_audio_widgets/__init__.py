@@ -30,6 +30,8 @@ _EXPORTS: dict[str, str] = {
     "ReplyAudio": ".core._reply",
     "ReplyOrigin": ".core._reply",
     "ReplyOutcome": ".core._reply",
+    "Lyrics": ".core._lyrics",
+    "LyricLine": ".core._lyrics",
     # audio in
     "prepare_audio": ".client._parts",
     "PreparedAudio": ".core._inputs",
@@ -82,6 +84,8 @@ __all__ = [
     "InsufficientCreditsError",
     "KeepAlive",
     "LivePlayer",
+    "LyricLine",
+    "Lyrics",
     "MissingAPIKeyError",
     "ModelCapabilityError",
     "ModerationError",
@@ -131,6 +135,7 @@ if TYPE_CHECKING:
         iter_events,
     )
     from .core._inputs import PreparedAudio
+    from .core._lyrics import LyricLine, Lyrics
     from .core._reply import AudioReply, ReplyAudio, ReplyBuilder, ReplyOrigin, ReplyOutcome
     from .emulator import EmulatorHandle, start_emulator
     from .errors import (

@@ -16,9 +16,10 @@ from types import TracebackType
 from typing import Any
 
 from .._version import __version__
-from ..core._catalogue import CHAT_IN, CHAT_OUT, require_some_audio
+from ..core._catalogue import CHAT_IN, CHAT_OUT, MUSIC, require_some_audio
 from ..core._defaults import (
     DEFAULT_BASE_URL,
+    DEFAULT_MUSIC_MODEL,
     DEFAULT_SPEAK_MODEL,
     DEFAULT_SPEECH_MODEL,
     DEFAULT_SPEECH_VOICE,
@@ -248,6 +249,26 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         messages.append({"role": "user", "content": content})
         audio = {"voice": voice, "format": format}
         with self.open(messages, model=model, audio=audio, **params) as reply_stream:
+            return reply_stream.collect(on_event)
+
+    def compose(
+        self,
+        prompt: str,
+        *,
+        model: str = DEFAULT_MUSIC_MODEL,
+        on_event: Callable[[Event], object] | None = None,
+        **params: Any,
+    ) -> AudioReply:
+        """Ask a music model (Google's Lyria) for a song described by ``prompt``.
+
+        The reply's audio is the MP3 the model made, kept as it came (``reply.save("song.mp3")``), and
+        ``reply.lyrics`` its lyrics: timed lines, or instrumental. A clip takes about ten seconds and
+        arrives whole, in one event; ``on_event`` sees each event as it arrives.
+        """
+        check(self._key, self.catalogue().require, model, MUSIC)
+        # The music comes as an MP3 whatever audio.format says; modalities asks for it as documented.
+        messages = [{"role": "user", "content": prompt}]
+        with self.open(messages, model=model, modalities=["text", "audio"], **params) as reply_stream:
             return reply_stream.collect(on_event)
 
     def _cancel_all(self) -> None:

@@ -1,7 +1,8 @@
 """What each model serves, read from OpenRouter's model list: pure, no HTTP.
 
-Four surfaces: chat audio out (``output_modalities`` has ``audio``), chat audio in (``input_modalities``
-has ``audio``), speech (``speech``: ``POST /audio/speech``) and transcription (``transcription``:
+Five surfaces: chat audio out (``output_modalities`` has ``audio``), music (a chat model with audio out
+that takes no voice and hears no audio: Lyria), chat audio in (``input_modalities`` has ``audio``), speech
+(``speech``: ``POST /audio/speech``) and transcription (``transcription``:
 ``POST /audio/transcriptions``). A request a model cannot serve is refused before it is sent, with a
 message naming models that can. When the list cannot be read, :data:`KNOWN` stands in to route requests
 and to explain a refusal the server sends.
@@ -20,7 +21,11 @@ CHAT_OUT = "chat audio out"
 CHAT_IN = "chat audio in"
 SPEECH = "speech"
 TRANSCRIPTION = "transcription"
-SURFACES = (CHAT_OUT, CHAT_IN, SPEECH, TRANSCRIPTION)
+MUSIC = "music"
+SURFACES = (CHAT_OUT, CHAT_IN, SPEECH, TRANSCRIPTION, MUSIC)
+# Music models by id when the list cannot be read (or lists one without its modalities): Google's Lyria 3
+# clip and pro models are the only ones today (measured on the live service, Sept 2026).
+MUSIC_PREFIX = "google/lyria-"
 
 # Models OpenRouter's docs and model pages name for each surface (late 2026): used only when the model
 # list cannot be read, to route a request and to explain a refusal.
@@ -32,6 +37,7 @@ KNOWN: dict[str, tuple[str, ...]] = {
              "mistralai/voxtral-mini-tts-2603", "fish-audio/s1", "bytedance-seed/seed-audio-1-0"),
     TRANSCRIPTION: ("openai/whisper-1", "openai/whisper-large-v3", "openai/gpt-4o-mini-transcribe",
                     "google/chirp-3", "nvidia/parakeet-tdt-0.6b-v3", "assemblyai/universal-3-5-pro"),
+    MUSIC: ("google/lyria-3-clip-preview", "google/lyria-3-pro-preview"),
 }
 
 # Chat models that refuse a request with neither audio in nor audio out ("This model requires that
@@ -66,6 +72,8 @@ class ModelEntry:
             return SPEECH
         if TRANSCRIPTION in self.surfaces:
             return TRANSCRIPTION
+        if MUSIC in self.surfaces:
+            return MUSIC
         heard = [s for s in (CHAT_IN, CHAT_OUT) if s in self.surfaces]
         if len(heard) == 2:
             return "chat (audio in and out)"
@@ -83,16 +91,22 @@ def entry_from(model: Mapping[str, Any]) -> ModelEntry:
         surfaces.add(SPEECH)
     if "transcription" in outputs:
         surfaces.add(TRANSCRIPTION)
+    voices = voice_names(model.get("supported_voices")) or voice_names(model.get("voices"))
+    model_id = str(model.get("id", ""))
     if not surfaces:  # a chat model: what it hears and says
         surfaces |= {CHAT_IN} if "audio" in inputs else set()
-        surfaces |= {CHAT_OUT} if "audio" in outputs else set()
+        if "audio" in outputs:
+            # a model that makes sound but takes no voice, and does not listen, makes music; the
+            # listening test keeps a speaking model whose entry lists no voices a speaking model
+            music = (not voices and "audio" not in inputs) or looks_like_music_model(model_id)
+            surfaces.add(MUSIC if music else CHAT_OUT)
     pricing = model.get("pricing")
     limit = model.get("max_input_characters")
     return ModelEntry(
-        id=str(model.get("id", "")),
+        id=model_id,
         name=str(model.get("name") or ""),
         surfaces=frozenset(surfaces),
-        voices=voice_names(model.get("supported_voices")) or voice_names(model.get("voices")),
+        voices=voices,
         pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, Mapping) else {},
         input_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None,
     )
@@ -203,10 +217,12 @@ def require_some_audio(model: str, audio_in: bool, audio_out: bool) -> None:
 
 
 _WANTS = {CHAT_OUT: "speak in chat", CHAT_IN: "take audio in chat", SPEECH: "read text aloud on the "
-          "speech endpoint", TRANSCRIPTION: "transcribe on the transcription endpoint"}
+          "speech endpoint", TRANSCRIPTION: "transcribe on the transcription endpoint",
+          MUSIC: "compose music"}
 _WHO = {CHAT_OUT: "Models that speak", CHAT_IN: "Models that take audio in", SPEECH: "Speech models",
-        TRANSCRIPTION: "Transcription models"}
+        TRANSCRIPTION: "Transcription models", MUSIC: "Music models"}
 _INSTEAD = {
+    MUSIC: "it is a music model: it composes a song (an MP3 and its lyrics) with compose()",
     SPEECH: "it is a speech model: it reads text aloud with say(), it does not listen",
     TRANSCRIPTION: "it is a transcription model: it writes speech down with transcribe(), it does not speak",
     CHAT_OUT: "it is a chat model that speaks: use speak() (%%oraudio) for a spoken reply",
@@ -222,7 +238,7 @@ def refusal(model: str, surface: str, catalogue: Catalogue | None = None) -> str
     if entry is not None:
         # what the model does that is nearest to what was asked: speaking for speech, listening otherwise
         chat = (CHAT_OUT, CHAT_IN) if surface == SPEECH else (CHAT_IN, CHAT_OUT)
-        instead = [_INSTEAD[s] for s in (SPEECH, TRANSCRIPTION, *chat) if entry.serves(s)]
+        instead = [_INSTEAD[s] for s in (SPEECH, TRANSCRIPTION, MUSIC, *chat) if entry.serves(s)]
         if instead:
             message += f"; {instead[0]}"
     names = catalogue.serving(surface)[:8]
@@ -247,3 +263,8 @@ def looks_like_transcription_model(model: str) -> bool:
     name = model.split(":", 1)[0].lower()
     words = ("whisper", "transcribe", "chirp", "parakeet")
     return name in KNOWN[TRANSCRIPTION] or any(word in name for word in words)
+
+
+def looks_like_music_model(model: str) -> bool:
+    """For routing when the list cannot be read: a music model by its id (Google's Lyria)."""
+    return model.split(":", 1)[0].lower().startswith(MUSIC_PREFIX)

@@ -12,6 +12,8 @@ DEFAULT_FORMAT = "wav"
 DEFAULT_SPEECH_MODEL = "openai/gpt-4o-mini-tts-2025-12-15"
 DEFAULT_SPEECH_VOICE = "alloy"
 DEFAULT_TRANSCRIBE_MODEL = "openai/whisper-1"
+# Music: a chat model that answers with a whole song (an MP3) and its lyrics; the clip model is the cheaper.
+DEFAULT_MUSIC_MODEL = "google/lyria-3-clip-preview"
 
 # The only streamed audio format OpenAI's audio models accept; other formats are built locally.
 WIRE_FORMAT = "pcm16"

@@ -20,6 +20,7 @@ from ._accumulator import ReplyAccumulator
 from ._atomic import write_atomic
 from ._events import Event, iter_events
 from ._formats import format_from_suffix
+from ._lyrics import Lyrics, parse_lyrics
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
 from ._wav import wav_header
 
@@ -104,6 +105,12 @@ class AudioReply:
     def words(self) -> str:
         """What was said: the transcript of a spoken reply, else the text of a text reply."""
         return self.transcript or self.text
+
+    @property
+    def lyrics(self) -> Lyrics:
+        """The text read as a song's lyrics (a music model sends them there): timed lines such as
+        ``[4.0:6.0] SUN IS SHINING``, or ``instrumental``; a broken timestamp stays plain text."""
+        return parse_lyrics(self.text)
 
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
         """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path.
