@@ -178,6 +178,21 @@ def test_speech_stream_has_the_shape_of_the_real_captures(emulator: EmulatorHand
     assert all((c.get("choices") or [{}])[0].get("finish_reason") is None for c in chunks)
 
 
+def test_speech_frames_follow_gpt_audio_as_measured(emulator: EmulatorHandle) -> None:
+    # measured live (emulator/_assumptions.py, gpt-audio's frames): the first frame with delta.audio has
+    # its id and transcript only; later ones carry data and expires_at; content is ""; usage on a frame
+    # of its own after the last audio
+    chunks = data_chunks(sse_events(chat(emulator, speech_request("Say hello")).body))
+    with_audio = [(i, delta(c)) for i, c in enumerate(chunks) if "audio" in delta(c)]
+    assert set(with_audio[0][1]["audio"]) == {"id", "transcript"}
+    frames = [(i, d) for i, d in with_audio if "data" in d["audio"]]
+    assert frames and all(set(d["audio"]) == {"id", "data", "expires_at"} and d["content"] == ""
+                          for _, d in frames)
+    assert all(len(base64.b64decode(d["audio"]["data"])) == 19200 for _, d in frames[:-1])
+    usage = [i for i, c in enumerate(chunks) if c.get("choices") == [] and c.get("usage")]
+    assert len(usage) == 1 and usage[0] > frames[-1][0] and "cost" in chunks[usage[0]]["usage"]
+
+
 def test_stream_matches_the_real_capture_field_for_field(
     emulator: EmulatorHandle, real_streams: Path
 ) -> None:

@@ -168,10 +168,13 @@ def speech_frames(
         note["note"] += "; espeak-ng is not installed, so tones stand in for speech"
     yield Frame(chunk(ctx, None, usage=None, emulator=note), "meta")
     yield Frame(chunk(ctx, None, usage=None), "meta")
+    # As gpt-audio sends them (``_assumptions``, gpt-audio's frames): content "", the audio's id, its data
+    # and expires_at on every audio frame.
     head = json.dumps(ctx.head(), separators=(",", ":"))[:-1].encode()
-    prefix = b"data: " + head + b',"choices":[{"index":0,"delta":{"audio":{"id":"' + audio_id.encode()
-    prefix += b'","data":"'
-    suffix = b'"}},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
+    prefix = b"data: " + head + b',"choices":[{"index":0,"delta":{"content":"","audio":{"id":"'
+    prefix += audio_id.encode() + b'","data":"'
+    suffix = b'","expires_at":%d}},"finish_reason":null,' % (ctx.created + 3600)
+    suffix += b'"native_finish_reason":null,"logprobs":null}]}\n\n'
     for index, payload in enumerate(track.payloads, 1):
         size = len(payload) // 4 * 3 - payload[-2:].count(b"=")
         yield Frame(prefix + payload + suffix, "audio", size / BYTES_PER_SECOND)
