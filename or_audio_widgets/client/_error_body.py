@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..core._numbers import loads
 from ..core._redact import mask_secrets, mask_value
 from ..errors import APIError, error_class_for_status
 from ._wire import sent_audio_formats
@@ -48,7 +49,7 @@ def excerpt(body: bytes | str, limit: int = _EXCERPT_CHARS) -> str:
 def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[str, Any]]:
     """OpenRouter's ``{"error": {"code", "message", "metadata"}}``: (message, code, metadata)."""
     try:
-        data = json.loads(body)
+        data = loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an error body
         return None, None, {}
     if not isinstance(data, dict):

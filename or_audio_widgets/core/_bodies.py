@@ -11,11 +11,11 @@ document when its first byte other than whitespace is ``{``, which no event stre
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ._events import Event, _ChunkReader, iter_events
+from ._numbers import loads
 
 # A whole reply is held before it is read: a ten-minute pcm16 reply is about 38 MB of base64.
 WHOLE_BODY_LIMIT = 64 * 1024 * 1024
@@ -48,7 +48,7 @@ def _whole(head: bytes, rest: Iterator[bytes]) -> Iterator[Event]:
             yield from reader.finish(truncated=True)
             return
     try:
-        document = json.loads(body)
+        document = loads(body)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to read
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         yield reader.protocol(f"the server sent a JSON document instead of a stream, and it cannot be read "

@@ -12,13 +12,13 @@ too deeply nested JSON are protocol errors; emoji split between deltas are joine
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import StreamDecodeError
 from ._b64 import Base64DecodeError, Base64Stream
+from ._numbers import loads, server_cost
 from ._sse import Comment, SSEDecoder, SSEItem
 from ._surrogates import SurrogateJoiner
 
@@ -159,7 +159,7 @@ class _ChunkReader:
             self.done = True
             return
         try:
-            chunk = json.loads(data)
+            chunk = loads(data)
             if isinstance(chunk, dict):
                 # A music model's whole song is one event: drop its text before its audio is decoded, so
                 # the parsed copy and the decoded bytes are all that is held of it meanwhile.
@@ -212,10 +212,7 @@ class _ChunkReader:
             self._choice(choices[0], out, reported=error is not None)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            cost = usage.get("cost")
-            if isinstance(cost, bool) or not isinstance(cost, (int, float)):
-                cost = None
-            out.append(Usage(usage, None if cost is None else float(cost)))
+            out.append(Usage(usage, server_cost(usage)))
         if error is not None:
             out.append(self._api_error(error))
 

@@ -60,6 +60,8 @@ def _e(value: object) -> str:
 
 def format_cost(cost: float) -> str:
     """A cost in dollars as people write it: ``$0.0000507``, ``$0.00334``, ``$1.25``, never ``5.07e-05``."""
+    if not math.isfinite(cost):  # a reply built by hand; a server's is checked where it is read
+        return "unknown"
     if cost == 0:
         return "$0"
     digits = max(2, 2 - math.floor(math.log10(abs(cost))))  # three significant figures, at least cents
