@@ -14,7 +14,7 @@ from _client_helpers import KEY, make_wav
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.client import _transcription
-from or_audio_widgets.errors import AudioInputError, ModelCapabilityError
+from or_audio_widgets.errors import AudioInputError, ModelCapabilityError, OptionError
 
 
 @pytest.fixture
@@ -61,6 +61,25 @@ def test_chat_models_still_transcribe_on_chat(client: OpenRouterAudio, emulator:
     reply = client.transcribe(make_wav(0.5), model="google/gemini-2.5-flash")
     assert "format=wav duration=0.500s" in reply.text
     assert len(posts(emulator)) == before  # not the transcription endpoint
+
+
+def test_language_and_provider_reach_a_listening_chat_model(client: OpenRouterAudio, emulator: Any) -> None:
+    before = len(posts(emulator, "/chat/completions"))
+    client.transcribe(make_wav(0.3), model="google/gemini-2.5-flash", language="fr",
+                      provider={"order": ["google-vertex"]})
+    body = posts(emulator, "/chat/completions")[before].json
+    assert body["provider"] == {"order": ["google-vertex"]}
+    prompt = body["messages"][0]["content"][0]["text"]
+    assert prompt.startswith("Transcribe this audio.") and "'fr' (ISO-639-1)" in prompt
+
+
+@pytest.mark.parametrize("language", ["french", "f", "12", 7])
+def test_a_language_that_is_no_iso_code_is_refused_before_sending(client: OpenRouterAudio, emulator: Any,
+                                                                  language: object) -> None:
+    before = len(emulator.requests)
+    with pytest.raises(OptionError, match="ISO-639-1 code of two letters"):
+        client.transcribe(make_wav(0.2), language=language)  # type: ignore[arg-type]
+    assert len(emulator.requests) == before
 
 
 @pytest.mark.parametrize(("call", "words"), [

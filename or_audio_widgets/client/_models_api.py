@@ -101,7 +101,7 @@ class ModelsMixin:
             call.deadline, call.seconds = within
         if quick:  # for a check before sending: no retries, a short wait
             call.max_retries, call.read_timeout = 0, min(self.timeout, _LIST_TIMEOUT)
-        status, payload = self._http.get_json(call)
+        status, payload, _ = self._http.get_json(call)
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
             raise APIError(f"GET {mask_url(call.url)} did not answer with a model list", status=status)

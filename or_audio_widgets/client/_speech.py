@@ -63,7 +63,7 @@ class SpeechChain:
         return self._pieces[: self.sent]
 
     def chunks(self) -> Iterator[bytes]:
-        yield from self._current.chunks()
+        yield from self._audio_of(self._current, 1)
         for index, piece in enumerate(self._pieces[1:], 2):
             if self._aborted:
                 raise StreamBroken(CANCELLED, "cancelled")
@@ -74,7 +74,21 @@ class SpeechChain:
             if aborted:  # cancelled while this piece was being sent: it is not wanted either
                 connection.abort()
                 raise StreamBroken(CANCELLED, "cancelled")
-            yield from connection.chunks()
+            yield from self._audio_of(connection, index)
+
+    def _audio_of(self, connection: ResponseConnection, index: int) -> Iterator[bytes]:
+        """The bytes of one piece's answer; an answer with no audio in it (an empty 200, or less than one
+        sample of pcm) ends the reply incomplete: a reply of 0 s is not what was asked for."""
+        received = 0
+        for chunk in connection.chunks():
+            received += len(chunk)
+            yield chunk
+        smallest = 2 * self.layout.channels if self.layout.wire_format == "pcm16" else 1
+        if received < smallest and not self._aborted:
+            count = len(self._pieces)
+            where = f"part {index} of {count} of the text" if count > 1 else "the text"
+            raise StreamBroken("protocol", f"the speech endpoint answered 200 with no audio for {where} "
+                               f"({received} bytes); try again, or another voice or model")
 
     def _next(self, piece: str, index: int) -> ResponseConnection:
         where = f"part {index} of {len(self._pieces)} of the text"
@@ -156,7 +170,7 @@ class SpeechMixin:
             body = speech_body(model, piece, voice, asked, speed, provider, params)
             headers = {**first_call.headers, "Content-Type": "application/json"}
             call = Call("POST", first_call.url, body, headers, first_call.deadline, first_call.read_timeout,
-                        first_call.max_retries)
+                        first_call.max_retries, seconds=first_call.seconds)
             return self._send_speech(call, model, catalogue)
 
         first, layout, generation_id = send(pieces[0])

@@ -9,19 +9,24 @@ decides which; when it cannot be read, a model's name does.
 from __future__ import annotations
 
 import binascii
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core._catalogue import CHAT_IN, TRANSCRIPTION, Catalogue, looks_like_transcription_model, refusal
 from ..core._defaults import DEFAULT_LISTEN_MODEL, TRANSCRIPTION_MAX_BYTES
-from ..core._events import Event
+from ..core._events import Event, TextDelta
 from ..core._formats import TRANSCRIPTION_FORMATS
 from ..core._inputs import PreparedAudio, wav_fits
+from ..core._numbers import server_cost
+from ..core._redact import mask_secrets, mask_url, mask_value
 from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
+from ._echoes import EchoGuard
 from ._models_api import explain_refusal
+from ._options import check_finite, check_options
 from ._parts import audio_part, prepare_audio, prepare_for_model
 
 DEFAULT_PROMPT = "Transcribe this audio."
@@ -110,10 +115,19 @@ class TranscriptionMixin:
         """
         if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
             model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
-        catalogue = self.catalogue(within=self._within(params.get("deadline")))
+        check_language(language)
+        check_options(deadline=params.get("deadline"))
+        check_finite({"temperature": temperature, **params})
+        # one deadline for the model list and the request: the list's reading counts against it
+        within = self._within(params.pop("deadline", None))
+        catalogue = self.catalogue(within=within)
         if route(model, catalogue, via) == "chat":
+            if language is not None:  # a chat model has no language field: the prompt says it
+                prompt = f"{prompt or DEFAULT_PROMPT} The speech is in the language {language!r} (ISO-639-1)."
+            if provider is not None:
+                params["provider"] = dict(provider)
             return self._transcribe_chat(audio, model, prompt or DEFAULT_PROMPT, temperature, on_event,
-                                         params)
+                                         {**params, "deadline": _left(within)})
         if prompt is not None and prompt != DEFAULT_PROMPT:
             raise OptionError(f"{model} writes down what is said and takes no prompt; drop prompt=, or "
                              "pick a chat model that listens (e.g. google/gemini-2.5-flash) to follow one")
@@ -124,10 +138,11 @@ class TranscriptionMixin:
             raise AudioInputError(f"the transcription endpoint takes one audio source per request, not "
                              f"{len(sources)}; use transcribe_many() for several")
         prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
-        headers, deadline = params.pop("headers", None), params.pop("deadline", None)
+        headers = params.pop("headers", None)
         body = transcription_body(model, prepared, language, temperature, provider, params)
         accept = {"Accept": "application/json", **(headers or {})}
-        call = self._call("POST", "/audio/transcriptions", body, accept, deadline)
+        call = self._call("POST", "/audio/transcriptions", body, accept)
+        call.deadline, call.seconds = within
         return self._post_transcription(call, model, catalogue)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
@@ -143,21 +158,36 @@ class TranscriptionMixin:
             return reply
 
     def _post_transcription(self, call: Any, model: str, catalogue: Catalogue) -> AudioReply:
+        """Send the request and read its JSON answer, all by the call's deadline; echoes of the key in
+        the text or the usage are masked as in a chat reply."""
         try:
-            response = self._http.send(call)
+            status, payload, headers = self._http.get_json(call)
         except APIError as exc:
             raise explain_refusal(exc, model, TRANSCRIPTION, catalogue) from None
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        finally:
-            response.close()
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-            raise APIError(f"POST {call.url} did not answer with a transcription ({{\"text\": ...}})",
-                           status=response.status_code)
-        usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else None
-        cost = (usage or {}).get("cost")
-        cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
-        origin = ReplyOrigin(model=model, id=response.headers.get("X-Generation-Id"), usage=usage, cost=cost)
-        return AudioReply(text=payload["text"], origin=origin, outcome=ReplyOutcome(finish_reason="stop"))
+            raise APIError(f"POST {mask_url(call.url)} did not answer with a transcription "
+                           '({"text": ...}); the server may not be OpenRouter: check the base URL',
+                           status=status)
+        secrets = self._http.secrets
+        guard = EchoGuard(secrets)
+        text = "".join(e.text for e in (*guard.screen(TextDelta(payload["text"])), *guard.flush())
+                       if isinstance(e, TextDelta))
+        raw_usage = payload.get("usage")
+        usage = mask_value(raw_usage, secrets) if isinstance(raw_usage, dict) else None
+        origin = ReplyOrigin(model=model, id=mask_secrets(str(headers.get("X-Generation-Id") or ""), secrets)
+                             or None, usage=usage, cost=server_cost(usage))
+        return AudioReply(text=text, origin=origin, outcome=ReplyOutcome(finish_reason="stop"))
+
+
+def check_language(language: object) -> None:
+    """Refuse, before sending, a ``language`` that is not an ISO-639-1 code such as "en" or "fr"."""
+    if language is None or (isinstance(language, str) and len(language) == 2 and language.isascii()
+                            and language.isalpha()):
+        return
+    raise OptionError(f"language must be an ISO-639-1 code of two letters, such as 'en' or 'fr', not "
+                      f"{language!r}")
+
+
+def _left(within: tuple[float | None, float | None]) -> float | None:
+    """The seconds left of a call's deadline (for the chat request that follows the model list)."""
+    return None if within[0] is None else max(0.001, within[0] - time.monotonic())

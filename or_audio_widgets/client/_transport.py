@@ -10,15 +10,15 @@ reason is masked on the way in.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
 from ..core._defaults import CONNECT_TIMEOUT, WIRE_FORMAT
+from ..core._numbers import loads
 from ..core._redact import SHORTEST_SECRET, mask_secrets, mask_url
 from ..errors import APIConnectionError, APIError, RequestTimeoutError
 from ._connection import ResponseConnection
@@ -28,7 +28,8 @@ from ._error_body import error_for_response, excerpt, short_reason, wants_pcm16
 from ._retry import delay_before_retry, is_retryable_status
 from ._wire import Call, MaskedKey
 
-__all__ = ["BearerAuth", "ResponseConnection", "Session", "Transport", "download", "new_session"]
+__all__ = ["BearerAuth", "JsonAnswer", "ResponseConnection", "Session", "Transport", "download",
+           "new_session"]
 
 Session = requests.Session  # for annotations elsewhere: only client/ imports requests
 
@@ -41,6 +42,14 @@ _FATAL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
           requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)
 # A 2xx with one of these is a page put in the way (captive portal, proxy), not the API's stream.
 _NOT_A_STREAM = ("text/html", "application/xhtml", "text/xml")
+
+
+class JsonAnswer(NamedTuple):
+    """A 2xx answer read whole: status, parsed JSON body (None when it was not JSON) and headers."""
+
+    status: int
+    payload: Any
+    headers: dict[str, str]
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -89,23 +98,28 @@ class Transport:
         response = self.send(call)
         return ResponseConnection(response, call.read_timeout, lambda: self._resend(call), self.secrets)
 
-    def get_json(self, call: Call) -> tuple[int, Any]:
-        """(status, parsed JSON body or None) of a 2xx answer to ``call``; the body too is read by the
-        deadline."""
+    def get_json(self, call: Call) -> JsonAnswer:
+        """The 2xx answer to ``call`` with its parsed JSON body (None when it is not JSON, or larger than
+        32 MB); the body too is read by the deadline, and a body cut short is an error."""
         with Watchdog(call.deadline) as watchdog:
             response = self.send(call, watchdog)
+            answer = JsonAnswer(response.status_code, None, dict(response.headers))
             failure: APIError | None = None
             try:
                 body = bytearray()
                 for chunk in response.iter_content(chunk_size=65536):
                     body += chunk
                     if len(body) > _JSON_BODY_LIMIT:  # a server that never stops: not the API's answer
-                        return response.status_code, None
-                return response.status_code, json.loads(body)
+                        return answer
+                if watchdog.fired:  # the shut socket ended the body early: what came may still parse
+                    raise TimeoutError("deadline")
+                return answer._replace(payload=loads(body))  # no number in it is infinite or NaN
             except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
-                return response.status_code, None
+                return answer
             except Exception as exc:  # the body could not be read to its end
-                failure = self._failure(call, exc, watchdog)[0]
+                failure = self._failure(call, exc, watchdog)[0] if watchdog.fired else APIConnectionError(
+                    f"the answer from {mask_url(call.url)} broke off before its end "
+                    f"({short_reason(exc, self.secrets)}); nothing of it is kept: try the call again")
             finally:
                 response.close()
         raise failure
