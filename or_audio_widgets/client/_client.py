@@ -120,6 +120,7 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self._models: tuple[float, list[dict[str, Any]]] | None = None
         self._catalogue = None
         self._models_lock = threading.Lock()
+        self._catalogue_lock = threading.Lock()  # the catalogue is built once, however many threads ask
         self._last_stream: ReplyStream | None = None
         self._streams: weakref.WeakSet[ReplyStream] = weakref.WeakSet()  # for _cancel_all()
 

@@ -26,7 +26,10 @@ Deadline = tuple[float | None, float | None] | None
 
 # A list that could not be read is not asked for again for this long (each call would wait otherwise).
 _FAILED_TTL = 60.0
-# Reading the list for a check must not hold a request up for long, nor be retried.
+# Reading the list for a check must not hold a request up for long, nor be retried: it gets this share of
+# the call's deadline (or of the client's timeout), at most _LIST_TIMEOUT, and then the request goes out
+# unchecked with the rest of its deadline.
+_LIST_SHARE = 0.2
 _LIST_TIMEOUT = 10.0
 
 
@@ -36,6 +39,7 @@ class ModelsMixin:
     _models: tuple[float, list[dict[str, Any]]] | None
     _catalogue: tuple[float, Catalogue] | None
     _models_lock: threading.Lock
+    _catalogue_lock: threading.Lock
     timeout: float
     check_models: bool
     _call: Any
@@ -68,11 +72,23 @@ class ModelsMixin:
         """
         if not self.check_models:
             return Catalogue.known()
+        cached = self._fresh_catalogue(refresh)
+        if cached is not None:
+            return cached
+        # one thread builds it; the others, which wait here, take what it built
+        with self._catalogue_lock:
+            cached = self._fresh_catalogue(refresh)
+            return cached if cached is not None else self._build_catalogue(refresh, within)
+
+    def _fresh_catalogue(self, refresh: bool) -> Catalogue | None:
         cached = self._catalogue
-        if cached is not None and not refresh:
-            age = time.monotonic() - cached[0]
-            if age < (MODELS_TTL if cached[1].listed else _FAILED_TTL):
-                return cached[1]
+        if cached is None or refresh:
+            return None
+        age = time.monotonic() - cached[0]
+        return cached[1] if age < (MODELS_TTL if cached[1].listed else _FAILED_TTL) else None
+
+    def _build_catalogue(self, refresh: bool, within: Deadline) -> Catalogue:
+        within = self._list_budget(within)
         try:
             catalogue = Catalogue(self._listed(refresh, quick=True, within=within))
         except OpenRouterAudioError as exc:
@@ -83,6 +99,15 @@ class ModelsMixin:
                 catalogue.add(entry)
         self._catalogue = (time.monotonic(), catalogue)
         return catalogue
+
+    def _list_budget(self, within: Deadline) -> Deadline:
+        """The (deadline, seconds) of reading the lists for a check: a small share of the call's deadline
+        (or of the client's timeout when it has none), so that the request still goes out in time."""
+        seconds = within[1] if within is not None and within[1] is not None else self.timeout
+        share = min(_LIST_TIMEOUT, _LIST_SHARE * seconds)
+        ends = time.monotonic() + share
+        call_ends = within[0] if within is not None else None
+        return (ends, share) if call_ends is None or ends < call_ends else within
 
     def _speech_voices(self, within: Deadline = None) -> list[Any]:
         """Entries of ``GET /audio/speech/models`` (voices of the speech models); none if unreadable."""

@@ -79,7 +79,7 @@ def route(model: str, catalogue: Catalogue, via: str | None) -> str:
         return via
     catalogue.require_known(model, TRANSCRIPTION)  # a listed catalogue refuses an id it does not name
     entry = catalogue.get(model)
-    if entry is None or not catalogue.listed:
+    if entry is None or not catalogue.listed or not entry.described:
         known = entry is not None and entry.serves(TRANSCRIPTION)
         return "transcriptions" if known or looks_like_transcription_model(model) else "chat"
     if entry.serves(TRANSCRIPTION):

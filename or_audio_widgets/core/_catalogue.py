@@ -60,6 +60,9 @@ class ModelEntry:
     voices: tuple[str, ...] = ()
     pricing: dict[str, str] = field(default_factory=dict)
     input_limit: int | None = None
+    # False when the list said nothing of the model's modalities (no architecture, or nulls): it then
+    # tells nothing about what the model serves, and refuses nothing
+    described: bool = True
 
     def serves(self, surface: str) -> bool:
         """Whether the model serves ``surface`` (one of :data:`SURFACES`)."""
@@ -109,6 +112,7 @@ def entry_from(model: Mapping[str, Any]) -> ModelEntry:
         voices=voices,
         pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, Mapping) else {},
         input_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None,
+        described=bool(inputs or outputs),
     )
 
 
@@ -158,7 +162,8 @@ class Catalogue:
         if old is not None:
             voices = old.voices + tuple(v for v in entry.voices if v not in old.voices)
             entry = ModelEntry(entry.id, entry.name or old.name, old.surfaces | entry.surfaces, voices,
-                               {**old.pricing, **entry.pricing}, entry.input_limit or old.input_limit)
+                               {**old.pricing, **entry.pricing}, entry.input_limit or old.input_limit,
+                               old.described or entry.described)
         self._entries[entry.id] = entry
 
     def get(self, model: str) -> ModelEntry | None:
@@ -193,7 +198,7 @@ class Catalogue:
         or (:class:`UnknownModelError`) has no such model."""
         self.require_known(model, surface)
         entry = self.get(model)
-        if self.listed and entry is not None and not entry.serves(surface):
+        if self.listed and entry is not None and entry.described and not entry.serves(surface):
             raise ModelCapabilityError(refusal(model, surface, self))
 
     def require_voice(self, model: str, voice: str) -> None:
