@@ -173,3 +173,17 @@ def test_recognition_can_be_turned_off_for_benchmarks(emulator: Any) -> None:
     text = payload["text"]
     assert text.startswith("[offline emulator] heard 0.50 s of wav audio at -")
     assert text.endswith("dBFS (recognition turned off)")
+
+
+@pytest.mark.parametrize(("kind", "data"), [("audio/wav", make_wav(0.5)), ("audio/x-wav", make_wav(0.5))])
+def test_a_multipart_file_without_a_name_is_read_by_its_content_type(emulator: Any, kind: str,
+                                                                    data: bytes) -> None:
+    boundary = uuid.uuid4().hex
+    mark = boundary.encode()
+    body = (b'--%s\r\nContent-Disposition: form-data; name="model"\r\n\r\nopenai/whisper-1\r\n'
+            b'--%s\r\nContent-Disposition: form-data; name="file"\r\nContent-Type: %s\r\n\r\n%s\r\n--%s--\r\n'
+            % (mark, mark, kind.encode(), data, mark))
+    status, _, payload = post(emulator, "/audio/transcriptions", body,
+                              f"multipart/form-data; boundary={boundary}")
+    assert status == 200, payload
+    assert payload["usage"]["seconds"] == pytest.approx(0.5, abs=0.01)

@@ -7,14 +7,15 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from ..core._formats import format_for_suffix
+from ..core._formats import format_for_mime, format_for_suffix
 from ._request import APIFailure
 
 
 def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
     """``{model, input_audio: {data, format}, language, temperature, ...}`` from a form upload.
 
-    The audio is the ``file`` field; its format comes from the file name's suffix, as OpenAI's does.
+    The audio is the ``file`` field; its format comes from the file name's suffix, as OpenAI's does, or
+    from the part's ``Content-Type`` when the name has none (OpenRouter reads the content type).
     """
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
@@ -31,7 +32,9 @@ def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
             filename = part.get_filename() or ""
             suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
             known = format_for_suffix(suffix) if suffix else None
-            fmt = known.name if known is not None else suffix
+            if known is None:  # a file object sent without a name: its part's Content-Type says the format
+                known = format_for_mime(part.get_content_type())
+            fmt = known.name if known is not None else suffix or part.get_content_type()
             body["input_audio"] = {"data": base64.b64encode(data).decode("ascii"), "format": fmt}
         else:
             body[name] = _value(name, data.decode("utf-8", "replace"))
