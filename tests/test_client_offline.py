@@ -3,6 +3,8 @@ process's one offline emulator (the magics' and AudioChat's), unless the code na
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 import threading
@@ -98,3 +100,17 @@ def test_the_emulator_stops_when_the_process_exits() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "stopped", "at", "exit"]
+
+
+def test_the_kernels_emulator_keeps_a_few_mb_and_no_uploads(offline: None) -> None:
+    upload = bytes(range(256)) * 8192  # 2 MB of bytes: about 2.8 MB of base64 per request
+    with OpenRouterAudio() as client:
+        for _ in range(10):
+            client.transcribe({"type": "input_audio", "input_audio": {
+                "data": base64.b64encode(upload).decode(), "format": "pcm16"}}, via="transcriptions")
+    handle = _offline.current_emulator()
+    kept = handle.requests
+    posted = [r for r in kept if r.path.endswith("/audio/transcriptions")]
+    assert len(posted) == 10  # every request is still listed, without its upload
+    assert all(r.json["input_audio"]["data"].endswith("characters of base64, not kept>") for r in posted)
+    assert sum(len(json.dumps(r.json)) for r in kept) < 4 * 2**20

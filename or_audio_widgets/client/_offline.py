@@ -24,6 +24,9 @@ from ..errors import OpenRouterAudioError
 OFFLINE_KEY = "offline"  # the emulator accepts any non-empty bearer key
 OFFLINE_NOTICE = "offline emulator"  # the words every output carries when OpenRouter did not answer
 _TRUE = {"1", "true", "yes", "on"}
+# What the process's emulator keeps of the requests it received: a long session in a Binder kernel must
+# not hold every upload (tests start emulators of their own, which keep everything).
+_KEPT_BYTES = 4 * 1024 * 1024
 
 _LOCK = threading.Lock()
 _HANDLE: list[Any] = []  # the running EmulatorHandle, when there is one
@@ -47,7 +50,8 @@ def emulator_realtime() -> float:
 
 
 def use_emulator_factory(factory: Callable[..., Any]) -> None:
-    """Register what starts an emulator: called as ``factory(port=0, realtime=...)``, returning a handle
+    """Register what starts an emulator: called as ``factory(port=0, realtime=..., max_recorded_bytes=...,
+    keep_uploads=False)``, returning a handle
     with ``base_url``, ``running`` and ``stop()``."""
     _FACTORY[:] = [factory]
 
@@ -59,7 +63,8 @@ def emulator_url() -> str:
             if not _FACTORY:  # only when a module of the package is loaded without the package itself
                 raise OpenRouterAudioError("The offline emulator is not available here: import "
                                            "or_audio_widgets first, or pass base_url= and api_key=.")
-            _HANDLE[:] = [_FACTORY[0](port=0, realtime=emulator_realtime())]
+            _HANDLE[:] = [_FACTORY[0](port=0, realtime=emulator_realtime(), max_recorded_bytes=_KEPT_BYTES,
+                                      keep_uploads=False)]
             if not _AT_EXIT:  # its threads are daemons; stopping it at exit closes its sockets cleanly
                 atexit.register(stop_emulator)
                 _AT_EXIT.append(True)

@@ -69,7 +69,9 @@ def _read_raw(handler: Handler) -> bytes | None:
     if int(length) > handler.server.max_body_bytes:
         handler._refuse_large(int(length))
         return None
-    return handler.rfile.read(int(length))
+    raw = handler.rfile.read(int(length))
+    handler._body_size = len(raw)  # what the recording counts against its bound in bytes
+    return raw
 
 
 def _parse(raw: bytes, content_type: str, route: str) -> dict[str, Any]:

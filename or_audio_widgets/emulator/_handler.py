@@ -11,7 +11,7 @@ from ._audio_models import speech_models_payload
 from ._endpoints import serve_audio_endpoint
 from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
 from ._models import models_payload
-from ._recording import RecordedRequest
+from ._recording import RecordedRequest, drop_uploads
 from ._request import APIFailure, Plan, header_number, plan_reply
 from ._stream import Context, usage, words
 from ._writer import write_stream
@@ -61,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
     def _record(self, body: Any) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         size = getattr(self, "_body_size", 0) if body is not None else 0
+        if not self.server.keep_uploads:
+            body, dropped = drop_uploads(body)
+            size = max(0, size - dropped)
         self.server.record(RecordedRequest(self.command, self.path, headers, body), size)
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

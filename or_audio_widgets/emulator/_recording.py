@@ -17,3 +17,27 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     json: Any
+
+
+def drop_uploads(body: Any) -> tuple[Any, int]:
+    """``body`` with the base64 ``data`` of every ``input_audio`` replaced by a short note, and the number of
+    characters dropped: what an emulator that keeps no uploads records (the kernel's offline one)."""
+    dropped = 0
+
+    def walk(value: Any) -> Any:
+        nonlocal dropped
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        out = {key: walk(item) for key, item in value.items()}
+        audio = value.get("input_audio")
+        if isinstance(audio, dict) and isinstance(audio.get("data"), str):
+            dropped += len(audio["data"])
+            out["input_audio"] = {**audio, "data": f"<{len(audio['data']):,} characters of base64, not kept>"}
+        return out
+
+    try:
+        return walk(body), dropped
+    except RecursionError:  # nested deeper than the walk can go: keep nothing of it
+        return None, 0

@@ -36,8 +36,10 @@ class EmulatorServer(ThreadingHTTPServer):
         max_requests: int = 256,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_recorded_bytes: int = MAX_RECORDED_BYTES,
+        keep_uploads: bool = True,
     ) -> None:
         self.realtime = realtime
+        self.keep_uploads = keep_uploads
         self.max_body_bytes = max_body_bytes
         self.verbose = verbose
         self.stopping = threading.Event()
@@ -199,13 +201,15 @@ def start_emulator(
     max_requests: int = 256,
     max_body_bytes: int = MAX_BODY_BYTES,
     max_recorded_bytes: int = MAX_RECORDED_BYTES,
+    keep_uploads: bool = True,
 ) -> EmulatorHandle:
     """Start the offline emulator of OpenRouter's API in a background thread.
 
     ``port=0`` picks a free port. ``realtime`` paces audio: 0 sends as fast as possible, 1.0 at the
     speed of speech, 2.0 twice as fast. Only loopback addresses are allowed for ``host``.
     ``verbose`` logs request lines to stderr; ``max_requests`` and ``max_recorded_bytes`` (request body
-    bytes, default 64 MB) bound what ``.requests`` keeps.
+    bytes, default 64 MB) bound what ``.requests`` keeps; ``keep_uploads=False`` records each
+    ``input_audio``'s base64 as a short note instead (the kernel's offline emulator needs no uploads back).
     ``max_body_bytes`` (default 32 MB) is the largest request body taken; larger ones get 413, as the
     live API refuses huge uploads (raise it to send, say, an hour of WAV in a benchmark).
     """
@@ -215,7 +219,8 @@ def start_emulator(
         raise ValueError(f"realtime must be a finite number >= 0, not {realtime!r}")
     if max_body_bytes < 0:
         raise ValueError(f"max_body_bytes must be >= 0, not {max_body_bytes!r}")
-    server = EmulatorServer((host, port), realtime, verbose, max_requests, max_body_bytes, max_recorded_bytes)
+    server = EmulatorServer((host, port), realtime, verbose, max_requests, max_body_bytes, max_recorded_bytes,
+                            keep_uploads)
     # A short poll interval makes shutdown() return quickly.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="or-audio-emulator", daemon=True
