@@ -174,6 +174,12 @@ class APIConnectionError(APIError):
     hint = "Could not reach the API: check the network and the base URL (OPENROUTER_BASE_URL)."
 
 
+class CallCancelledError(APIConnectionError):
+    """The call was cancelled (Ctrl-C in ``transcribe_many``, a Stop, ``cancel()``) before its answer."""
+
+    hint = "It was cancelled on purpose, not by the network: nothing was received; run it again to redo it."
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,

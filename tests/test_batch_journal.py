@@ -95,3 +95,43 @@ def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_p
             transcribe_many(sources, model="m", client=client, concurrency=3, results=out, progress=False)
         assert closed.acquire(timeout=5) and closed.acquire(timeout=5)  # both streams were closed
     assert [r["status"] for r in load_done(out).values()] == ["ok"]
+
+
+@pytest.mark.parametrize("hang", ["headers", "body"])
+def test_ctrl_c_on_the_transcription_endpoint_is_the_interrupt_and_records_what_finished(
+        tmp_path: Path, hang: str) -> None:
+    hear_ctrl_c()
+    arrivals = itertools.count(1)
+    closed = threading.Semaphore(0)
+    answer = b'{"text": "done", "usage": {"seconds": 0.2, "cost": 0.001}}'
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+
+    def handler(conn: socket.socket) -> None:
+        read_request(conn)
+        arrival = next(arrivals)
+        if arrival == 1:
+            conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(answer) + answer)
+            return
+        if hang == "body":  # headers, then half of the JSON, then nothing
+            conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(answer) + answer[:20])
+        if arrival == 3:
+            ctrl_c_after(0.3)
+        wait_closed(conn, 20)
+        closed.release()
+
+    out = tmp_path / "r.jsonl"
+    sources = {name: make_wav(0.2 + i / 10) for i, name in enumerate("abc")}
+    with HostileServer(handler) as server:
+        client = OpenRouterAudio(KEY, server.base_url, max_retries=0, check_models=False)
+        with pytest.raises(KeyboardInterrupt, match=r"1 results done.*2 in flight cancelled") as caught:
+            transcribe_many(sources, model="openai/whisper-1", client=client, concurrency=3, results=out,
+                            progress=False)
+        assert closed.acquire(timeout=5) and closed.acquire(timeout=5)  # both connections were closed
+    assert type(caught.value) is KeyboardInterrupt and caught.value.__cause__ is None
+    done = load_done(out)  # the one that finished meanwhile: a rerun does not pay for it again
+    assert [r["text"] for r in done.values()] == ["done"]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    others = [r for r in records if r["key"] not in done]
+    assert sorted(r["key"] for r in records) == ["a", "b", "c"]
+    assert all(r["status"] == "cancelled" and r["error_type"] == "CallCancelledError" for r in others)
+    assert all("check the network" not in r["error"] for r in others)  # not told as a network failure

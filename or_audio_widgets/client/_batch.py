@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core._redact import mask_secrets
 from ..core._sources import display_url
-from ..errors import OptionError
+from ..errors import CallCancelledError, OptionError
 from ._batch_progress import BatchProgress, BatchResults
 from ._journal import append_record, load_done, open_journal
 
@@ -45,9 +45,10 @@ def transcribe_many(
 
     ``sources``: anything :func:`prepare_audio` takes (paths, URLs, bytes, arrays, ...), or a mapping
     ``{key: source}`` to name them yourself. Each result has ``key``, ``source``, ``status`` (``"ok"``,
-    ``"incomplete"`` or ``"error"``), ``text`` and, when it failed, ``error`` and ``error_type``; errors
-    are recorded, never raised. ``results`` is a JSON Lines file: each result is appended as it
-    finishes, and a rerun skips every key already recorded ``"ok"`` (so it resumes; failures are retried).
+    ``"incomplete"``, ``"error"``, or ``"cancelled"`` for a call Ctrl-C stopped), ``text`` and, when it
+    failed, ``error`` and ``error_type``; errors are recorded, never raised. ``results`` is a JSON Lines
+    file: each result is appended as it finishes, and a rerun skips every key already recorded ``"ok"``
+    (so it resumes; failures are retried).
     ``None`` keeps nothing on disk. ``progress`` shows a bar counting ok, failed and skipped files, and
     a summary line at the end. The list returned also has ``.table()`` (a pandas DataFrame when pandas
     is there) and ``.summary``.
@@ -149,9 +150,11 @@ def _interrupt(client: Any, pending: dict[Future[dict[str, Any]], tuple[str, Any
         cancel_all()  # closing the connections stops generation, and billing
     in_flight = len(pending)
     ready, _ = wait(pending, timeout=_GRACE) if pending else (set(), set())
-    _record([f for f in ready if not f.cancelled()], pending, path, finished)
+    # each outcome is read by _record, which keeps a worker's error as the item's: re-raising it here
+    # would replace the interrupt with the error of the call it cancelled
+    handed_back = _record([f for f in ready if not f.cancelled()], pending, path, finished)
     done = sum(1 for result in finished.values() if result.get("status") == "ok")
-    cancelled = in_flight - sum(1 for f in ready if not f.cancelled() and f.result().get("status") == "ok")
+    cancelled = in_flight - sum(1 for result in handed_back if result["status"] == "ok")
     where = f" in {path}" if path is not None else ""
     again = " Run it again with the same results file to do the rest." if path is not None else ""
     return f"transcribe_many interrupted: {done} results done{where}, {cancelled} in flight cancelled.{again}"
@@ -170,7 +173,8 @@ def _outcome(future: Future[dict[str, Any]]) -> dict[str, Any]:
         return future.result()
     except Exception as exc:  # recorded per item: one bad file must not stop the batch
         error = mask_secrets(str(exc))
-        return {"status": "error", "error": error, "error_type": type(exc).__name__, "text": None}
+        status = "cancelled" if isinstance(exc, CallCancelledError) else "error"
+        return {"status": status, "error": error, "error_type": type(exc).__name__, "text": None}
 
 
 def _keyed(sources: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -10,9 +10,11 @@ reason is masked on the way in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import requests
@@ -20,7 +22,7 @@ import requests
 from ..core._defaults import CONNECT_TIMEOUT, WIRE_FORMAT
 from ..core._numbers import loads
 from ..core._redact import SHORTEST_SECRET, mask_secrets, mask_url
-from ..errors import APIConnectionError, APIError, RequestTimeoutError
+from ..errors import APIConnectionError, APIError, CallCancelledError, RequestTimeoutError
 from ._connection import ResponseConnection
 from ._deadline import Watchdog, WatchedAdapter
 from ._download import download
@@ -101,7 +103,8 @@ class Transport:
     def get_json(self, call: Call) -> JsonAnswer:
         """The 2xx answer to ``call`` with its parsed JSON body (None when it is not JSON, or larger than
         32 MB); the body too is read by the deadline, and a body cut short is an error."""
-        with Watchdog(call.deadline) as watchdog:
+        # tracked until the body is read, so that abort_all() (Ctrl-C in transcribe_many) cuts it too
+        with Watchdog(call.deadline) as watchdog, self._tracked(watchdog):
             response = self.send(call, watchdog)
             answer = JsonAnswer(response.status_code, None, dict(response.headers))
             failure: APIError | None = None
@@ -141,13 +144,21 @@ class Transport:
         if watchdog is None:
             with Watchdog(call.deadline) as own:
                 return self.send(call, own)
+        with self._tracked(watchdog):
+            return self._send(call, watchdog)
+
+    @contextlib.contextmanager
+    def _tracked(self, watchdog: Watchdog) -> Iterator[None]:
+        """Count ``watchdog``'s call among those abort_all() cuts, while the block runs (nested: once)."""
         with self._lock:
+            added = watchdog not in self._active
             self._active.add(watchdog)
         try:
-            return self._send(call, watchdog)
+            yield
         finally:
-            with self._lock:
-                self._active.discard(watchdog)
+            if added:
+                with self._lock:
+                    self._active.discard(watchdog)
 
     def _send(self, call: Call, watchdog: Watchdog) -> requests.Response:
         while True:
@@ -189,7 +200,7 @@ class Transport:
         """The error for a failed exchange, its reason and URL masked, and whether a retry may help."""
         reason, url = short_reason(exc, self.secrets), mask_url(call.url)
         if watchdog.cancelled:
-            return APIConnectionError(f"the call to {url} was cancelled before its answer"), False
+            return CallCancelledError(f"the call to {url} was cancelled before its answer"), False
         if watchdog.fired:
             seconds = "" if call.seconds is None else f" of {call.seconds:g} s"
             return RequestTimeoutError(f"no complete answer from {url} within the deadline{seconds}"), False
