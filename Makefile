@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= auto
 # Jupyter refuses to run as root (containers, CI machines) unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup test lint demo bench clean
+.PHONY: setup test test-kernels lint demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@echo "Setting up $(VENV): the package, JupyterLab and the test tools (a minute or two the first time)..."
@@ -32,6 +32,25 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The kernel tests (Run All's order, Stop during a stream) again under other ipykernel releases: the lowest
+# ipykernel 7 the Stop listener knows and ipykernel 6, where it steps aside (`make test` covers the newest).
+# Each runs in a small venv of its own that holds only that ipykernel and reads everything else from $(VENV).
+KERNEL_TESTS := tests/test_run_order.py tests/test_magics_stop.py tests/test_stop_listener.py
+IPYKERNELS ?= 7.0.0 6.31.0
+
+test-kernels: setup
+	@for v in $(IPYKERNELS); do \
+		env=$(VENV)-ipykernel-$$v; \
+		if [ ! -x $$env/bin/python ]; then \
+			$(PYTHON) -m venv $$env && \
+			$$env/bin/python -m pip install --quiet --no-deps "ipykernel==$$v" && \
+			$(PY) -c 'import sysconfig; print("import site; site.addsitedir(%r)" % sysconfig.get_paths()["purelib"])' \
+				> "$$($$env/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/main-venv.pth"; \
+		fi; \
+		echo "Kernel tests under ipykernel $$($$env/bin/python -c 'import ipykernel; print(ipykernel.__version__)')"; \
+		$$env/bin/python -m pytest -n 0 $(KERNEL_TESTS) || exit 1; \
+	done
 
 # The demo runs on a scratch copy of notebooks/, made afresh each time: running it never changes a file in git.
 DEMO_DIR := demo-notebooks
@@ -61,4 +80,4 @@ bench: setup
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output demo-notebooks test-artifacts .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-ipykernel-* demo-output demo-notebooks test-artifacts .mypy_cache .ruff_cache

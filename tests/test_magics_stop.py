@@ -44,6 +44,9 @@ def kernel() -> Iterator[Any]:
         client.execute_interactive("%load_ext or_audio_widgets\n%config OrAudioMagics.live_player = 'on'",
                                    timeout=60)
         client.interrupt = manager.interrupt_kernel  # what Kernel > Interrupt does
+        # CI runs these tests under ipykernel 6 and 7: where the listener steps aside, Stop is not offered
+        client.listens = value(client, "__import__('or_audio_widgets.jupyter._stop_listener', "
+                                       "fromlist=['_']).known_ipykernel()") == "True"
         yield client
     finally:
         client.stop_channels()
@@ -59,16 +62,21 @@ def value(client: Any, expression: str) -> str:
 
 
 def stream_until(client: Any, cell: str, chunks: int) -> tuple[str, str]:
-    """Run ``cell``; return its message id and its player's comm id once ``chunks`` chunks reached it."""
+    """Run ``cell``; return its message id and its player's comm id once ``chunks`` chunks reached it.
+
+    Whether the player offered its Stop button meanwhile is kept in ``client.stop_offered``."""
     msg_id = client.execute(cell)
     comm, seen = "", 0
+    client.stop_offered = False
     while seen < chunks:
         msg = client.get_iopub_msg(timeout=30)
         content = msg["content"]
         if msg["msg_type"] == "comm_open" and "player_id" in content["data"].get("state", {}):
             comm = content["comm_id"]
+            client.stop_offered = bool(content["data"]["state"].get("stoppable"))
         elif msg["msg_type"] == "comm_msg" and content["comm_id"] == comm:
             seen += content["data"].get("content", {}).get("t") == "pcm"
+            client.stop_offered |= bool(content["data"].get("state", {}).get("stoppable"))
     return msg_id, comm
 
 
@@ -98,12 +106,17 @@ def press_stop(client: Any, comm: str) -> None:
 def test_stop_ends_the_cell_keeps_the_partial_reply_and_says_so_calmly(kernel: Any, cell_text: str) -> None:
     left_before = int(value(kernel, LEFT))
     cell, comm = stream_until(kernel, cell_text, chunks=4)
+    assert kernel.stop_offered == kernel.listens
     # queued while the cell streams: they must run after it, once each, in this order
     first = kernel.execute("order = ['first']")
     press_stop(kernel, comm)
     stopped_at = time.monotonic()
     second = kernel.execute("order.append('second'); print(order, _oraudio.complete)")
     outputs = outputs_until_idle(kernel, [cell, first, second])
+    if not kernel.listens:  # no Stop offered: the message waits for the cell, which ends whole
+        printed = "".join(m["content"]["text"] for m in outputs[second] if m["msg_type"] == "stream")
+        assert printed.strip() == "['first', 'second'] True"
+        return
     ended_in = time.monotonic() - stopped_at
     saved = [m["content"]["data"] for m in outputs[cell] if m["msg_type"] == "display_data"][-1]
     assert "Stopped at your request; what arrived is kept." in saved["text/html"]
@@ -122,9 +135,13 @@ def test_stop_ends_the_cell_keeps_the_partial_reply_and_says_so_calmly(kernel: A
 def test_a_reply_played_from_a_cell_stops_too(kernel: Any) -> None:
     left_before = int(value(kernel, LEFT))
     cell, comm = stream_until(kernel, PLAY, chunks=3)
+    assert kernel.stop_offered == kernel.listens
     press_stop(kernel, comm)
     outputs = outputs_until_idle(kernel, [cell])
     assert not [m for m in outputs[cell] if m["msg_type"] == "error"]
+    if not kernel.listens:
+        assert value(kernel, "said.complete, player.stop_requested") == "True False"
+        return
     assert value(kernel, "said.complete, said.error_kind, player.stop_requested, player.finished") == (
         "False cancelled True True")
     assert 0.1 <= float(value(kernel, "said.duration")) < 10  # some seconds of a reading of half a minute
@@ -147,7 +164,7 @@ def test_stop_pressed_twice_or_after_the_end_changes_nothing(kernel: Any) -> Non
     outputs_until_idle(kernel, [cell])
     press_stop(kernel, comm)  # the widget is closed by now: the message goes nowhere
     assert value(kernel, "1 + 1") == "2"
-    assert value(kernel, "_oraudio.complete") == "False"
+    assert value(kernel, "_oraudio.complete") == str(not kernel.listens)
 
 
 def test_kernel_interrupt_still_cancels_the_cell_as_before(kernel: Any) -> None:
