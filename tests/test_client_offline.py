@@ -80,7 +80,7 @@ def test_without_the_switch_no_key_is_still_an_error() -> None:
 def test_transcribe_many_runs_offline_and_says_so(offline: None, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     source = make_audio(tmp_path, "wav")
-    results = transcribe_many([source], progress=True)
+    results = transcribe_many([source], progress=True, results=tmp_path / "transcripts.jsonl")
     assert [r["status"] for r in results] == ["ok"]
     assert results.summary.endswith("(offline emulator).")
     assert "(offline emulator)" in capsys.readouterr().out
