@@ -28,7 +28,7 @@ from ._events import (
     TranscriptDelta,
     Usage,
 )
-from ._formats import REPLY_FORMATS, WIRE_FORMATS
+from ._formats import RAW_FORMATS, REPLY_FORMATS, WIRE_FORMATS
 from ._mp3 import mp3_layout
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
 from ._wav import WAV_HEADER_SIZE
@@ -118,7 +118,7 @@ class ReplyAccumulator:
         if kind is None:
             return False
         self._kind = kind
-        if kind in ("pcm16", "pcm24", "wav"):
+        if kind in RAW_FORMATS or kind == "wav":
             self._pcm = PcmAssembler(kind, self._sample_rate, self._channels, header=self.format != "pcm16")
         else:
             self._encoded = []

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import AudioFormatError
 from . import _ffmpeg
-from ._formats import REPLY_FORMATS
+from ._formats import REPLY_FORMATS, encoder_of
 from ._wav import pcm_to_wav, wav_to_pcm16
 
 
@@ -71,7 +71,7 @@ def decode_native(data: bytes | bytearray | memoryview, fmt: str) -> tuple[bytes
     ffmpeg writes a WAV to its pipe (it cannot seek back there, so the sizes are placeholders, which
     ``wav_to_pcm16`` reads as "to the end"); its header says the rate and channels.
     """
-    args = ["-i", "pipe:0", "-vn", "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
+    args = ["-i", "pipe:0", "-vn", "-map", "0:a:0", *encoder_of("wav").codec_args(), "-f", "wav", "pipe:1"]
     wav = _ffmpeg.run_ffmpeg(args, bytes(data), purpose=f"decoding {fmt} audio", name=f"{fmt} audio")
     info, pcm = wav_to_pcm16(wav)
     return pcm, info.sample_rate, info.channels
