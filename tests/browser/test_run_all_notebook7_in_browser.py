@@ -1,7 +1,7 @@
 """Run All on every demo notebook in Notebook 7 (``jupyter notebook``, one notebook per page): the same
 checks as in JupyterLab (``test_run_all_in_browser.py``), on a server of this module's own. Its kernels'
 emulator speaks at 4x the speed of speech: what keeps the order does not depend on the pace (a cell queued
-while a reply streams is held however long it streams), and JupyterLab's runs are at the real pace."""
+while a reply streams is held however long it streams), as in JupyterLab's runs."""
 
 from __future__ import annotations
 
