@@ -6,6 +6,7 @@ import itertools
 import json
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -70,23 +71,35 @@ def test_signed_urls_are_kept_without_credentials_or_signature(tmp_path: Path) -
         assert secret not in text
 
 
-def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_path: Path) -> None:
-    hear_ctrl_c()  # as in a terminal, however this run was started
+def ctrl_c_on_the_third(
+    whole: bytes, begun: bytes
+) -> tuple[Callable[[socket.socket], None], threading.Semaphore]:
+    """A server's handler: the first request gets ``whole``; the others get ``begun`` and then nothing until
+    their connection is closed (released on the semaphore); the third to arrive presses Ctrl-C, once."""
     arrivals = itertools.count(1)  # next() is atomic: exactly one handler is the first, one the third
     closed = threading.Semaphore(0)
 
     def handler(conn: socket.socket) -> None:
         read_request(conn)
         arrival = next(arrivals)
-        if arrival == 1:  # the first answer is whole; the others stream forever
-            conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("done") + b"data: [DONE]\n\n")
+        if arrival == 1:
+            conn.sendall(whole)
             return
-        conn.sendall(SSE_HEAD + b"Connection: close\r\n\r\n" + transcript("partial"))
+        if begun:
+            conn.sendall(begun)
         if arrival == 3:
             ctrl_c_after(0.3)  # Ctrl-C meanwhile, once
         wait_closed(conn, 20)
         closed.release()
 
+    return handler, closed
+
+
+def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_path: Path) -> None:
+    hear_ctrl_c()  # as in a terminal, however this run was started
+    head = SSE_HEAD + b"Connection: close\r\n\r\n"  # the first answer is whole; the others stream forever
+    handler, closed = ctrl_c_on_the_third(head + transcript("done") + b"data: [DONE]\n\n",
+                                          head + transcript("partial"))
     out = tmp_path / "r.jsonl"
     sources = {name: make_wav(0.2 + i / 10) for i, name in enumerate("abc")}
     with HostileServer(handler) as server:
@@ -101,24 +114,11 @@ def test_ctrl_c_closes_the_connections_in_flight_and_records_what_finished(tmp_p
 def test_ctrl_c_on_the_transcription_endpoint_is_the_interrupt_and_records_what_finished(
         tmp_path: Path, hang: str) -> None:
     hear_ctrl_c()
-    arrivals = itertools.count(1)
-    closed = threading.Semaphore(0)
     answer = b'{"text": "done", "usage": {"seconds": 0.2, "cost": 0.001}}'
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-
-    def handler(conn: socket.socket) -> None:
-        read_request(conn)
-        arrival = next(arrivals)
-        if arrival == 1:
-            conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(answer) + answer)
-            return
-        if hang == "body":  # headers, then half of the JSON, then nothing
-            conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(answer) + answer[:20])
-        if arrival == 3:
-            ctrl_c_after(0.3)
-        wait_closed(conn, 20)
-        closed.release()
-
+    head += b"Content-Length: %d\r\n\r\n" % len(answer)
+    # hanging in the body: headers, then half of the JSON, then nothing
+    handler, closed = ctrl_c_on_the_third(head + answer, head + answer[:20] if hang == "body" else b"")
     out = tmp_path / "r.jsonl"
     sources = {name: make_wav(0.2 + i / 10) for i, name in enumerate("abc")}
     with HostileServer(handler) as server:
