@@ -23,6 +23,7 @@ import pytest
 ROUNDS = 50
 QUEUED = 6  # cells sent behind the streaming cell each round
 SAY = "%%oraudio --say\nThe lamp is lit."
+LONG_SAY = "%%oraudio --say\n" + " ".join(["The keeper climbed the stairs and lit the lamp."] * 8)
 pytestmark = pytest.mark.timeout(300)
 
 
@@ -41,6 +42,11 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def opens_a_player(msg: dict[str, Any]) -> bool:
+    """Whether an iopub message opens a live player's comm."""
+    return msg["msg_type"] == "comm_open" and "player_id" in msg["content"]["data"].get("state", {})
 
 
 class FrontEnd:
@@ -68,7 +74,7 @@ class FrontEnd:
             except queue.Empty:
                 raise AssertionError("the kernel went quiet before the queued cells ran") from None
             content, parent = msg["content"], msg["parent_header"].get("msg_id")
-            if msg["msg_type"] == "comm_open" and "player_id" in content["data"].get("state", {}):
+            if opens_a_player(msg):
                 self.answer(content["comm_id"])
             if parent in outputs and msg["msg_type"] in ("stream", "error", "execute_input"):
                 outputs[parent].append(msg)
@@ -84,6 +90,14 @@ class FrontEnd:
             self.comm_msg(self.players[-1], {"t": "stop"})
         self.comm_msg(uuid.uuid4().hex, {"t": "stop"})
         self.players.append(comm_id)
+
+    def player_opened(self) -> str:
+        """Wait for the next live player the kernel opens, answer it as the page does; its comm id."""
+        while True:
+            msg = self.client.get_iopub_msg(timeout=30)
+            if opens_a_player(msg):
+                self.answer(msg["content"]["comm_id"])
+                return str(msg["content"]["comm_id"])
 
     def replies(self, msg_ids: list[str]) -> list[dict[str, Any]]:
         """The ``execute_reply`` of each request, in the order the kernel sent them."""
@@ -134,12 +148,8 @@ def test_a_queued_cell_that_fails_cancels_the_ones_behind_it_and_nothing_runs_tw
 
 def test_an_interrupt_during_the_stream_cancels_the_queued_cells_and_the_kernel_goes_on(kernel: Any) -> None:
     page = FrontEnd(kernel)
-    long_say = "%%oraudio --say\n" + " ".join(["The keeper climbed the stairs and lit the lamp."] * 8)
-    ids = page.run_all(["ran = []", long_say, "ran.append('queued')", "ran.append('queued again')"])
-    while not page.players:
-        msg = kernel.get_iopub_msg(timeout=30)
-        if msg["msg_type"] == "comm_open" and "player_id" in msg["content"]["data"].get("state", {}):
-            page.answer(msg["content"]["comm_id"])
+    ids = page.run_all(["ran = []", LONG_SAY, "ran.append('queued')", "ran.append('queued again')"])
+    page.player_opened()
     time.sleep(0.3)  # the reply streams; the queued cells are held by now
     kernel.manager.interrupt_kernel()
     statuses = [r["content"]["status"] for r in page.replies(ids)]
@@ -151,12 +161,8 @@ def test_an_interrupt_during_the_stream_cancels_the_queued_cells_and_the_kernel_
 
 def test_a_kernel_restarted_during_a_stream_runs_nothing_that_was_queued_for_the_old_one(kernel: Any) -> None:
     page = FrontEnd(kernel)
-    long_say = "%%oraudio --say\n" + " ".join(["The keeper climbed the stairs and lit the lamp."] * 8)
-    page.run_all(["import pathlib", long_say, "pathlib.Path('held-cell-ran').write_text('yes')"])
-    while True:
-        msg = kernel.get_iopub_msg(timeout=30)
-        if msg["msg_type"] == "comm_open" and "player_id" in msg["content"]["data"].get("state", {}):
-            break
+    page.run_all(["import pathlib", LONG_SAY, "pathlib.Path('held-cell-ran').write_text('yes')"])
+    page.player_opened()
     kernel.manager.restart_kernel(now=True)
     kernel.wait_for_ready(timeout=60)
     time.sleep(1.0)  # time for anything wrongly replayed into the new kernel to run
