@@ -4,14 +4,16 @@ sends every cell at once, so the kernel holds a queue while a ``%%oraudio`` cell
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _browser_pages import plays
-from _lab_server import Lab
+from _browser_pages import Report, plays
+from _lab_server import Lab, serving
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # Cells allowed to end in an error: those that demonstrate one carry the tag nbval also honours.
@@ -74,6 +76,25 @@ def run_all(server: Lab, browser: Any, name: str, page_path: str, timeout: float
     finally:
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
         page.close()
+
+
+@contextlib.contextmanager
+def run_all_server(app: str, base: Path) -> Iterator[Lab]:
+    """``jupyter lab`` or ``jupyter notebook`` for Run All, its kernels' emulator at 4x the speed of speech:
+    what keeps the order does not depend on the pace (a cell queued while a reply streams is held however
+    long it streams)."""
+    expose = "LabApp" if app == "lab" else "JupyterNotebookApp"
+    with serving(app, base, f"--{expose}.expose_app_in_browser=True", realtime=4.0) as server:
+        yield server
+
+
+def check_run_all(server: Lab, browser: Any, name: str, page_path: str, report: Report, label: str) -> None:
+    """Run All on ``name`` at ``page_path``: every cell in order, no unexpected error, every player plays."""
+    result = run_all(server, browser, name, page_path)
+    assert not result.out_of_order(), summary(result)
+    assert not result.unexpected_errors(), summary(result)
+    assert not result.silent, summary(result)
+    report(f"run_all_{label}_{name}", {"cells": len(result.cells), "players_played": result.players})
 
 
 def _play_saved(page: Any, result: RunAll) -> None:

@@ -1,8 +1,7 @@
 """Run All on every demo notebook in JupyterLab, as people run them (``01-quickstart`` three times, the
 first thing a newcomer does): no cell out of order, no error but in a cell that demonstrates one, and every
-saved player plays. Notebook 7 has a file of its own, so the two run on different workers. The server is
-this module's own, its kernels' emulator speaking at 4x the speed of speech: what keeps the order does not
-depend on the pace (a cell queued while a reply streams is held however long it streams)."""
+saved player plays. Notebook 7 has a file of its own, so the two run on different workers, each on a server
+of its own (``_run_all.run_all_server``)."""
 
 from __future__ import annotations
 
@@ -11,17 +10,15 @@ from typing import Any
 
 import pytest
 from _browser_pages import Report
-from _lab_server import Lab, serving
-from _run_all import NOTEBOOKS, run_all, summary
+from _lab_server import Lab
+from _run_all import NOTEBOOKS, check_run_all, run_all_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-
 @pytest.fixture(scope="module")
 def run_all_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("run-all-lab")
-    with serving("lab", base, "--LabApp.expose_app_in_browser=True", realtime=4.0) as server:
+    with run_all_server("lab", tmp_path_factory.mktemp("run-all-lab")) as server:
         yield server
 
 
@@ -32,8 +29,4 @@ RUNS = [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))] + ["01-quickstart.ipy
 def test_run_all_keeps_the_order_in_jupyterlab(
     run_all_lab: Lab, browser: Any, name: str, report: Report
 ) -> None:
-    result = run_all(run_all_lab, browser, name, f"lab/tree/{name}?reset")
-    assert not result.out_of_order(), summary(result)
-    assert not result.unexpected_errors(), summary(result)
-    assert not result.silent, summary(result)
-    report(f"run_all_lab_{name}", {"cells": len(result.cells), "players_played": result.players})
+    check_run_all(run_all_lab, browser, name, f"lab/tree/{name}?reset", report, "lab")
