@@ -58,9 +58,11 @@ class RunAll:
         return [f"{c['head']!r}: {e}" for c in shown for e in c["errors"]]
 
 
-def run_all(server: Lab, browser: Any, name: str, page_path: str, timeout: float = 240.0) -> RunAll:
+def run_all(server: Lab, browser: Any, name: str, page_path: str, screenshot: Path | None = None,
+            timeout: float = 240.0) -> RunAll:
     """Open ``notebooks/<name>`` (a fresh copy, on a new kernel) at ``page_path``, Run All, and read back
-    every code cell and every saved player; the kernel is shut down afterwards."""
+    every code cell and every saved player (the page then saved to ``screenshot``, when given); the kernel
+    is shut down afterwards."""
     shutil.copy(NOTEBOOKS / name, server.root / name)
     page = browser.new_page()
     page.set_default_timeout(timeout * 1000)
@@ -72,6 +74,8 @@ def run_all(server: Lab, browser: Any, name: str, page_path: str, timeout: float
         page.wait_for_function(KERNEL_IDLE, timeout=timeout * 1000)
         result = RunAll(name, list(page.evaluate(CELLS)))
         _play_saved(page, result)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
         return result
     finally:
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
@@ -88,9 +92,11 @@ def run_all_server(app: str, base: Path) -> Iterator[Lab]:
         yield server
 
 
-def check_run_all(server: Lab, browser: Any, name: str, page_path: str, report: Report, label: str) -> None:
-    """Run All on ``name`` at ``page_path``: every cell in order, no unexpected error, every player plays."""
-    result = run_all(server, browser, name, page_path)
+def check_run_all(server: Lab, browser: Any, name: str, page_path: str, report: Report, label: str,
+                  artifacts: Path) -> None:
+    """Run All on ``name`` at ``page_path``: every cell in order, no unexpected error, every player plays;
+    the page as Run All left it goes to ``artifacts/run_all_<label>_<notebook>.png``."""
+    result = run_all(server, browser, name, page_path, artifacts / f"run_all_{label}_{Path(name).stem}.png")
     assert not result.out_of_order(), summary(result)
     assert not result.unexpected_errors(), summary(result)
     assert not result.silent, summary(result)

@@ -6,6 +6,7 @@ of its own (``_run_all.run_all_server``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,6 @@ RUNS = [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))] + ["01-quickstart.ipy
 
 @pytest.mark.parametrize("name", RUNS, ids=[f"{n}-{RUNS[:i].count(n) + 1}" for i, n in enumerate(RUNS)])
 def test_run_all_keeps_the_order_in_jupyterlab(
-    run_all_lab: Lab, browser: Any, name: str, report: Report
+    run_all_lab: Lab, browser: Any, name: str, report: Report, artifacts: Path
 ) -> None:
-    check_run_all(run_all_lab, browser, name, f"lab/tree/{name}?reset", report, "lab")
+    check_run_all(run_all_lab, browser, name, f"lab/tree/{name}?reset", report, "lab", artifacts)

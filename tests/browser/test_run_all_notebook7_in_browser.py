@@ -4,6 +4,7 @@ checks as in JupyterLab (``test_run_all_in_browser.py``), on a server of this mo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,6 @@ def notebook7_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.mark.parametrize("name", [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))])
 def test_run_all_keeps_the_order_in_notebook_7(
-    notebook7_server: Lab, browser: Any, name: str, report: Report
+    notebook7_server: Lab, browser: Any, name: str, report: Report, artifacts: Path
 ) -> None:
-    check_run_all(notebook7_server, browser, name, f"notebooks/{name}", report, "notebook7")
+    check_run_all(notebook7_server, browser, name, f"notebooks/{name}", report, "notebook7", artifacts)
