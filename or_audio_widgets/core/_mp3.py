@@ -9,6 +9,8 @@ mark a reply whose MP3 was cut in the middle of a frame.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # kbit/s by bitrate index 1..14, for (MPEG-1, layer I/II/III) and (MPEG-2/2.5, layer I and II/III).
@@ -78,16 +80,18 @@ def id3_end(data: bytes | memoryview) -> int:
     return at
 
 
+def _frames(data: bytes | memoryview, start: int) -> Iterator[tuple[int, FrameHeader]]:
+    """Each whole frame in a row from ``start``: the offset where it ends, and its header."""
+    at = start
+    while (header := frame_header(data, at)) is not None and at + header.length <= len(data):
+        at += header.length
+        yield at, header
+
+
 def whole_frames(data: bytes | memoryview, start: int = 0, limit: int | None = None) -> tuple[int, int]:
     """(whole frames in a row from ``start``, the offset where the last of them ends); at most ``limit``."""
-    at, count = start, 0
-    while limit is None or count < limit:
-        header = frame_header(data, at)
-        if header is None or at + header.length > len(data):
-            break
-        at += header.length
-        count += 1
-    return count, at
+    frames = list(itertools.islice(_frames(data, start), limit))
+    return len(frames), frames[-1][0] if frames else start
 
 
 def mp3_layout(data: bytes | memoryview) -> Mp3Layout | None:
@@ -102,13 +106,8 @@ def mp3_layout(data: bytes | memoryview) -> Mp3Layout | None:
         return None
     view = memoryview(data)
     at, count, samples = start, 0, 0
-    while True:
-        header = frame_header(view, at)
-        if header is None or at + header.length > len(view):
-            break
-        at += header.length
-        count += 1
-        samples += header.samples
+    for end, header in _frames(view, start):  # a running count: a long song has thousands of frames
+        at, count, samples = end, count + 1, samples + header.samples
     rest = view[at:]
     cut = frame_header(view, at) is not None or (0 < len(rest) < 4 and rest[0] == 0xFF)
     seconds = samples / first.sample_rate
