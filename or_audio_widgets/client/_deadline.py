@@ -22,6 +22,12 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 _current = threading.local()  # the Watchdog of the call this thread is making, if any
 
 
+def seconds_left(deadline: float) -> float:
+    """The seconds until ``deadline`` (a ``time.monotonic()`` value), never quite 0: a wait of 0 would
+    not wait at all, where the call should fail by its deadline."""
+    return max(0.001, deadline - time.monotonic())
+
+
 class Watchdog:
     """Shuts down the sockets of one call at ``deadline`` (a ``time.monotonic()`` value; None: never).
 

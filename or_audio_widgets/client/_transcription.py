@@ -9,7 +9,6 @@ decides which; when it cannot be read, a model's name does.
 from __future__ import annotations
 
 import binascii
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
+from ._deadline import seconds_left
 from ._echoes import EchoGuard
 from ._models_api import explain_refusal
 from ._options import check_finite, check_options
@@ -190,4 +190,4 @@ def check_language(language: object) -> None:
 
 def _left(within: tuple[float | None, float | None]) -> float | None:
     """The seconds left of a call's deadline (for the chat request that follows the model list)."""
-    return None if within[0] is None else max(0.001, within[0] - time.monotonic())
+    return None if within[0] is None else seconds_left(within[0])

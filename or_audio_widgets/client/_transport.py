@@ -24,7 +24,7 @@ from ..core._numbers import loads
 from ..core._redact import SHORTEST_SECRET, mask_secrets, mask_url
 from ..errors import APIConnectionError, APIError, CallCancelledError, RequestTimeoutError
 from ._connection import ResponseConnection
-from ._deadline import Watchdog, WatchedAdapter
+from ._deadline import Watchdog, WatchedAdapter, seconds_left
 from ._download import download
 from ._error_body import error_for_response, excerpt, short_reason, wants_pcm16
 from ._retry import delay_before_retry, is_retryable_status
@@ -213,7 +213,7 @@ class Transport:
     def _timeouts(call: Call) -> tuple[float, float]:
         if call.deadline is None:
             return CONNECT_TIMEOUT, call.read_timeout
-        left = max(0.001, call.deadline - time.monotonic())
+        left = seconds_left(call.deadline)
         return min(CONNECT_TIMEOUT, left), min(call.read_timeout, left)
 
     def _error_of(self, response: requests.Response, call: Call, watchdog: Watchdog) -> APIError:
