@@ -83,12 +83,11 @@ def run_all(server: Lab, browser: Any, name: str, page_path: str, screenshot: Pa
 
 
 @contextlib.contextmanager
-def run_all_server(app: str, base: Path) -> Iterator[Lab]:
-    """``jupyter lab`` or ``jupyter notebook`` for Run All, its kernels' emulator at 4x the speed of speech:
-    what keeps the order does not depend on the pace (a cell queued while a reply streams is held however
-    long it streams)."""
-    expose = "LabApp" if app == "lab" else "JupyterNotebookApp"
-    with serving(app, base, f"--{expose}.expose_app_in_browser=True", realtime=4.0) as server:
+def notebook7_server(base: Path) -> Iterator[Lab]:
+    """``jupyter notebook`` for Run All, its kernels' emulator at 4x the speed of speech: what keeps the
+    order does not depend on the pace (a cell queued while a reply streams is held however long it
+    streams)."""
+    with serving("notebook", base, "--JupyterNotebookApp.expose_app_in_browser=True", realtime=4.0) as server:
         yield server
 
 

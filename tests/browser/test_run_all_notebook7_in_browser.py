@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from _browser_pages import Report
 from _lab_server import Lab
-from _run_all import NOTEBOOKS, check_run_all, run_all_server
+from _run_all import NOTEBOOKS, check_run_all
+from _run_all import notebook7_server as serving_notebook7
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
 def notebook7_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with run_all_server("notebook", tmp_path_factory.mktemp("run-all-notebook7")) as server:
+    with serving_notebook7(tmp_path_factory.mktemp("run-all-notebook7")) as server:
         yield server
 
 
