@@ -55,7 +55,7 @@ def _reply() -> tuple[list[bytes], list[str]]:
 
 
 def _live_player(chunks: list[bytes], words: list[str]) -> None:
-    from or_audio_widgets.jupyter._player import LivePlayer
+    from or_audio_widgets.jupyter.widgets._player import LivePlayer
 
     player = LivePlayer()
     per_chunk = len(words) // len(chunks)

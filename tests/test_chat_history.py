@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import threading
 
-from or_audio_widgets.jupyter._conversation import Turn
-from or_audio_widgets.jupyter._history import Transcriber, history_messages
+from or_audio_widgets.jupyter.chat._conversation import Turn
+from or_audio_widgets.jupyter.chat._history import Transcriber, history_messages
 
 
 def spoken(name: str, text: str = "") -> Turn:

@@ -13,8 +13,8 @@ from _client_helpers import make_wav
 from _magics_support import Recorded, RecordingPublisher, decoded_seconds
 
 from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets.jupyter._chat_record import RECORD_CLASS
 from or_audio_widgets.jupyter._widgets import AudioChat
+from or_audio_widgets.jupyter.chat._chat_record import RECORD_CLASS
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_three_turns_are_kept_with_players_a_recording_and_named_downloads(emula
 def test_a_turn_still_streaming_shows_the_question_and_each_finished_turn_is_rendered_once(
     emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from or_audio_widgets.jupyter import _chat_record
+    from or_audio_widgets.jupyter.chat import _chat_record
 
     chat = AudioChat(client=OpenRouterAudio("k", base_url=emulator.base_url))
     chat.send("Hello")
@@ -93,8 +93,8 @@ def test_displaying_the_chat_adds_the_record_and_each_turn_updates_it(emulator: 
 
 
 def test_a_part_that_is_not_base64_is_not_put_into_the_page() -> None:
-    from or_audio_widgets.jupyter._chat_record import ChatRecord
-    from or_audio_widgets.jupyter._conversation import Turn
+    from or_audio_widgets.jupyter.chat._chat_record import ChatRecord
+    from or_audio_widgets.jupyter.chat._conversation import Turn
 
     hostile = {"type": "input_audio", "input_audio": {"data": 'AAAA" onerror="alert(1)', "format": "wav"}}
     page = ChatRecord().bundle([Turn("user", "hi", [hostile], ["x.wav"])])["text/html"]
@@ -102,8 +102,8 @@ def test_a_part_that_is_not_base64_is_not_put_into_the_page() -> None:
 
 
 def test_a_spoken_turn_without_words_is_labelled_with_its_player_under_the_label() -> None:
-    from or_audio_widgets.jupyter._chat_record import ChatRecord, user_html
-    from or_audio_widgets.jupyter._conversation import Turn
+    from or_audio_widgets.jupyter.chat._chat_record import ChatRecord, user_html
+    from or_audio_widgets.jupyter.chat._conversation import Turn
 
     wav = base64.b64encode(make_wav(0.5)).decode("ascii")
     part = {"type": "input_audio", "input_audio": {"data": wav, "format": "wav"}}

@@ -9,6 +9,12 @@ are left out, since they never run. Rules:
 - only ``jupyter/`` imports IPython, ipywidgets or anywidget;
 - ``errors.py`` and ``_version.py`` are leaves any layer may import;
 - no two files of the package import each other, directly or around a loop.
+
+Inside ``jupyter/`` the kinds are folders too: ``widgets/`` (the live player, the recorder and the one function
+that feeds a player), ``chat/`` (AudioChat) and ``magics/`` (``%%oraudio`` and its line magics), around the
+shared kernel-session and output modules at ``jupyter/``'s top. The shared modules import no kind; ``widgets/``
+imports only the shared modules; ``chat/`` and ``magics/`` may use the widgets but not each other. The front
+doors (``jupyter/__init__.py``, ``jupyter/_widgets.py``) may import every kind.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ LAYERS = ("core", "client", "emulator", "jupyter")
 LEAVES = {f"{NAME}.errors", f"{NAME}._version"}
 # What each layer may import of the package, besides itself and the leaves.
 ALLOWED = {"core": set(), "client": {"core"}, "emulator": {"core"}, "jupyter": {"core", "client", "emulator"}}
+# Inside jupyter/: what each kind may import of the other kinds (every kind may import the shared modules).
+KINDS = ("widgets", "chat", "magics")
+KIND_ALLOWED = {"shared": set(), "widgets": set(), "chat": {"widgets"}, "magics": {"widgets"}}
+FRONT_DOORS = {f"{NAME}.jupyter", f"{NAME}.jupyter._widgets"}
 
 
 def module_name(path: Path) -> str:
@@ -95,6 +105,14 @@ def layer_of(module: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
 
 
+def kind_of(module: str) -> str | None:
+    """``widgets``, ``chat``, ``magics`` or ``shared`` for a module of jupyter/ (None outside it)."""
+    parts = module.split(".")
+    if parts[1:2] != ["jupyter"]:
+        return None
+    return parts[2] if len(parts) > 3 and parts[2] in KINDS else "shared"
+
+
 def package_files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
@@ -118,6 +136,11 @@ def layering_violations(files: dict[Path, ast.AST | None]) -> list[str]:
             target = layer_of(_owning_module(name))
             if _owning_module(name) not in LEAVES and target != layer and target not in ALLOWED[layer]:
                 bad.append(f"{where} ({layer}/ may import only {sorted(ALLOWED[layer]) or 'itself'})")
+            mine, theirs = kind_of(me), kind_of(_owning_module(name))
+            if mine and theirs and me not in FRONT_DOORS and theirs != mine and theirs != "shared":
+                if theirs not in KIND_ALLOWED[mine]:
+                    allowed = sorted(KIND_ALLOWED[mine]) or "none"
+                    bad.append(f"{where} (jupyter/{mine if mine != 'shared' else ''} may import of the kinds: {allowed})")
     return bad
 
 
@@ -170,6 +193,8 @@ def test_the_folders_are_the_layers() -> None:
         assert (PACKAGE / layer / "__init__.py").is_file(), f"{layer}/ is missing"
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "_version.py", "errors.py"], loose
+    for kind in KINDS:
+        assert (PACKAGE / "jupyter" / kind / "__init__.py").is_file(), f"jupyter/{kind}/ is missing"
 
 
 @pytest.mark.parametrize(
@@ -181,6 +206,9 @@ def test_the_folders_are_the_layers() -> None:
         ("emulator/_models.py", "from ..jupyter import _magics\n", "emulator/ may import only"),
         ("client/_retry.py", "from ..emulator import start_emulator\n", "client/ may import only"),
         ("errors.py", "from .core import _sse\n", "import nothing of the package"),
+        ("jupyter/widgets/_player.py", "def f():\n    from ..chat import _conversation\n", "may import of the kinds"),
+        ("jupyter/chat/_chat.py", "from ..magics import _run\n", "may import of the kinds"),
+        ("jupyter/_session.py", "from .widgets import _player\n", "may import of the kinds"),
     ],
 )
 def test_the_checker_fails_on_an_upward_import(file: str, source: str, complaint: str) -> None:

@@ -11,9 +11,9 @@ import pytest
 from _widget_helpers import Sent, front_end, tone
 
 from or_audio_widgets import AudioReply, OpenRouterAudio, ReplyAudio, ReplyOutcome, start_emulator
-from or_audio_widgets.jupyter import _conversation
 from or_audio_widgets.jupyter._js import FOLDER, PLAYER, RECORDER, module_source
 from or_audio_widgets.jupyter._widgets import AudioChat, LivePlayer
+from or_audio_widgets.jupyter.widgets._feed import feed
 
 CANCELLED = ReplyOutcome(complete=False, error="cancelled")
 # Every way a script can turn a string into markup.
@@ -125,7 +125,7 @@ def test_a_sixty_second_reply_costs_the_front_end_under_1_1_times_its_pcm(emulat
         "Speak for a minute.", model="openai/gpt-audio-mini", audio={"voice": "alloy", "format": "wav"},
         headers={"X-Emulator-Seconds": "60"},
     ) as stream:  # fmt: skip
-        _conversation.feed(stream, player)
+        feed(stream, player)
         reply = stream.reply
     player.finish(reply)
     traffic = player.traffic

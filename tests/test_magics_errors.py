@@ -194,7 +194,7 @@ def test_the_magics_and_audiochat_share_one_offline_emulator(ip: Any, rec: Recor
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from or_audio_widgets.jupyter._conversation import offline_client
+    from or_audio_widgets.jupyter.chat._conversation import offline_client
 
     def servers() -> set[threading.Thread]:
         return {t for t in threading.enumerate() if t.name == "or-audio-emulator" and t.is_alive()}

@@ -14,7 +14,7 @@ from _magics_support import (
 from IPython.core.error import UsageError
 
 from or_audio_widgets.client._client import OpenRouterAudio
-from or_audio_widgets.jupyter import _run
+from or_audio_widgets.jupyter.magics import _run
 
 
 def test_a_reply_received_whole_is_kept_when_ctrl_c_hits_the_saving(
@@ -61,8 +61,8 @@ def test_a_model_list_of_odd_shapes_is_cleaned_where_it_enters() -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
-    from or_audio_widgets.jupyter._conversation import model_choices as chat_models
-    from or_audio_widgets.jupyter._tables import audio_model_entries, model_rows
+    from or_audio_widgets.jupyter.chat._conversation import model_choices as chat_models
+    from or_audio_widgets.jupyter.magics._tables import audio_model_entries, model_rows
 
     with HostileServer(handler) as server:
         client = OpenRouterAudio(KEY, server.base_url, max_retries=0)

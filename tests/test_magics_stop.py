@@ -22,7 +22,7 @@ LONG_TEXT = " ".join(["The keeper climbed the stairs and lit the lamp, as every 
 SAY = f"%%oraudio --say\n{LONG_TEXT}"
 # say() played into a LivePlayer from a cell: play() hears Stop as the magic does
 PLAY = f"""
-from or_audio_widgets.jupyter._conversation import offline_client
+from or_audio_widgets.jupyter.chat._conversation import offline_client
 from or_audio_widgets.jupyter._widgets import LivePlayer
 player = LivePlayer(file_name="keeper")
 display(player)

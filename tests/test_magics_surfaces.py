@@ -17,7 +17,7 @@ from _magics_support import (
 )
 from IPython.core.error import UsageError
 
-from or_audio_widgets.jupyter._run import CellError
+from or_audio_widgets.jupyter.magics._run import CellError
 
 TEXT = "Read this <b>word</b> for word."
 

@@ -11,9 +11,9 @@ import pytest
 from _magics_support import Recorded
 
 from or_audio_widgets.core._catalogue import Catalogue
-from or_audio_widgets.jupyter._models_table import HEADERS, NOWRAP, NUMERIC, kind_rows
 from or_audio_widgets.jupyter._offline import stop_emulator
-from or_audio_widgets.jupyter._tables import bundle
+from or_audio_widgets.jupyter.magics._models_table import HEADERS, NOWRAP, NUMERIC, kind_rows
+from or_audio_widgets.jupyter.magics._tables import bundle
 
 _ROW = re.compile(r"<tr>(.*?)</tr>")
 _CELL = re.compile(r'<t[dh] style="([^"]*)">(.*?)</t[dh]>')

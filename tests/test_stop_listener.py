@@ -10,8 +10,8 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
-from or_audio_widgets.jupyter._player import LivePlayer
 from or_audio_widgets.jupyter._stop_listener import StopListener, hearing_stop
+from or_audio_widgets.jupyter.widgets._player import LivePlayer
 
 
 def run_inside(player: Any, shell: Any = None) -> tuple[bool, bool]:

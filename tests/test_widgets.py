@@ -27,7 +27,7 @@ from or_audio_widgets import (
     start_emulator,
 )
 from or_audio_widgets.errors import AudioInputError, MissingAPIKeyError
-from or_audio_widgets.jupyter import _conversation
+from or_audio_widgets.jupyter.chat import _conversation
 
 SECRET = "sk-or-v1-0123456789abcdef-do-not-leak"
 NOW = datetime.datetime.now(datetime.timezone.utc)

@@ -16,7 +16,7 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register ``%%oraudio``, ``%oraudio_config``, ``%oraudio_login`` and ``%oraudio_models``."""
     if id(ipython) in _LOADED:
         return
-    from ._magics import OrAudioMagics
+    from .magics._magics import OrAudioMagics
 
     magics = OrAudioMagics(shell=ipython)
     ipython.register_magics(magics)

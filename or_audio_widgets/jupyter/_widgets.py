@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._chat import AudioChat
-from ._player import LivePlayer
-from ._recorder import Recorder
+from .chat._chat import AudioChat
+from .widgets._player import LivePlayer
+from .widgets._recorder import Recorder
 
 __all__ = ["AudioChat", "LivePlayer", "Recorder"]

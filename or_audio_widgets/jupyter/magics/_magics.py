@@ -19,7 +19,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 
-from ..core._defaults import (
+from ...core._defaults import (
     DEFAULT_FORMAT,
     DEFAULT_LISTEN_MODEL,
     DEFAULT_SPEAK_MODEL,
@@ -28,12 +28,12 @@ from ..core._defaults import (
     DEFAULT_TRANSCRIBE_MODEL,
     DEFAULT_VOICE,
 )
-from ..core._formats import OUTPUT_FORMATS
+from ...core._formats import OUTPUT_FORMATS
+from .._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
+from .._session import KernelSession, ReadyClient, env_offline
 from ._cell import DEFAULT_LISTEN_PROMPT, DEFAULT_TRANSCRIBE_PROMPT, HELP_EXAMPLES, build_request
 from ._config_view import plain_help
 from ._prompt import give_empty_cells_a_body, parse_options, refuse_key, unquote_options
-from ._saved import DEFAULT_EMBED_LIMIT, EMBED_POLICIES
-from ._session import KernelSession, ReadyClient, env_offline
 
 __all__ = ["DEFAULT_LISTEN_PROMPT", "DEFAULT_TRANSCRIBE_PROMPT", "OrAudioMagics"]
 
@@ -146,7 +146,7 @@ class OrAudioMagics(Magics):
         return self._connect(args.timeout).client.catalogue()
 
     def _connect(self, timeout: float | None) -> ReadyClient:
-        from ..errors import OpenRouterAudioError
+        from ...errors import OpenRouterAudioError
         from ._run import CellError
 
         try:
@@ -163,12 +163,12 @@ class OrAudioMagics(Magics):
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
         if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
             return None
-        from ._display import front_end_attached  # lazily: the streaming core is not needed to load
+        from .._display import front_end_attached  # lazily: the streaming core is not needed to load
 
         if self.live_player == "auto" and not front_end_attached(self.shell):
             return None
         try:
-            from ._widgets import LivePlayer
+            from ..widgets._player import LivePlayer
         except ImportError:
             return None
         return LivePlayer(sample_rate=24000)
@@ -258,7 +258,7 @@ class OrAudioMagics(Magics):
         connection = self._connect(None)
         from IPython.display import display
 
-        from ..errors import OpenRouterAudioError
+        from ...errors import OpenRouterAudioError
         from ._run import error_from
         from ._tables import audio_model_entries, bundle, model_rows
 

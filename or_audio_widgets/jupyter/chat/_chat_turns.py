@@ -16,9 +16,10 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._conversation import Turn, feed, summary, user_box_html
+from ..widgets._feed import feed
+from ..widgets._player import LivePlayer
+from ._conversation import Turn, summary, user_box_html
 from ._history import Transcriber, history_messages
-from ._player import LivePlayer
 
 
 class ChatTurns:
@@ -90,7 +91,7 @@ class ChatTurns:
 
     def _begin(self, text: str | None, audio: Any, times: dict[str, float] | None = None
                ) -> tuple[Turn, LivePlayer] | None:
-        from ..errors import OpenRouterAudioError
+        from ...errors import OpenRouterAudioError
 
         if not self._idle.is_set():
             self._say("A reply is still arriving: press Stop first.")

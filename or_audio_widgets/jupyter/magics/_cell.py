@@ -13,7 +13,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from ..errors import UnknownModelError
+from ...errors import UnknownModelError
 from ._prompt import check_cell_options, resolve_sources, substitute
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
@@ -115,7 +115,7 @@ def check_known_model(args: Any, surface: str, catalogue: Any) -> None:
     """Refuse a ``-m`` the model list (when it could be read) does not name, with the nearest ids."""
     if not args.model or catalogue is None:
         return
-    from ..core._catalogue import CHAT_OUT
+    from ...core._catalogue import CHAT_OUT
 
     wanted = {SPEECH: SPEECH, TRANSCRIPTION: TRANSCRIPTION}.get(surface, None if args.text else CHAT_OUT)
     try:

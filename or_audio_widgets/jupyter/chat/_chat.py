@@ -13,15 +13,15 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_TRANSCRIBE_MODEL, DEFAULT_VOICE
-from ..core._formats import OUTPUT_FORMATS, picker_suffixes
+from ...core._defaults import DEFAULT_FORMAT, DEFAULT_SPEAK_MODEL, DEFAULT_TRANSCRIBE_MODEL, DEFAULT_VOICE
+from ...core._formats import OUTPUT_FORMATS, picker_suffixes
+from ..widgets._player import LivePlayer
+from ..widgets._recorder import Recorder
 from ._chat_record import ChatRecord
 from ._chat_turns import ChatTurns
 from ._conversation import Turn, default_client, model_choices
 from ._hands_free import HandsFree
 from ._history import Transcriber
-from ._player import LivePlayer
-from ._recorder import Recorder
 
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
 _ACCEPT = ",".join(["audio/*", *picker_suffixes()])
@@ -157,7 +157,7 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
     # --- panel state ---------------------------------------------------------------------------------------
 
     def _audio_inputs(self, audio: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
-        from ..core._inputs import PreparedAudio, prepare_audio
+        from ...core._inputs import PreparedAudio, prepare_audio
 
         prepared = []
         if audio is not None:
@@ -172,7 +172,7 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         return [p.part for p in prepared], [_describe(p) for p in prepared]
 
     def _model_options(self, wanted: str) -> list[tuple[str, str]]:
-        from ..errors import OpenRouterAudioError
+        from ...errors import OpenRouterAudioError
 
         try:
             found = model_choices(self._client)

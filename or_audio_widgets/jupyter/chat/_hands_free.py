@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._player import LivePlayer
+from ..widgets._player import LivePlayer
 
 #: How long a spoken turn waits for the reply it interrupted to wind down before giving up.
 _WIND_DOWN = 30.0

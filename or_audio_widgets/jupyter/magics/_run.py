@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import APIError, OpenRouterAudioError, UnknownModelError
-from ._display import LiveDisplay
-from ._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
-from ._session import ReadyClient
-from ._stop_listener import hearing_stop
+from ...errors import APIError, OpenRouterAudioError, UnknownModelError
+from .._display import LiveDisplay
+from .._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
+from .._session import ReadyClient
+from .._stop_listener import hearing_stop
 from ._voices import check_voice, learn_voices
 
 
@@ -78,7 +78,7 @@ def cell_messages(request: Request) -> list[dict[str, Any]]:
 
     Each source is converted when the model is known not to read its format (wav or mp3 for OpenAI's).
     """
-    from ..client._parts import prepare_for_model
+    from ...client._parts import prepare_for_model
 
     parts: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
     parts += [prepare_for_model(source, request.model).part for source in request.sources]

@@ -20,7 +20,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ._js import CSS, RECORDER, module_source
+from .._js import CSS, RECORDER, module_source
 
 
 class Recorder(anywidget.AnyWidget):
@@ -93,8 +93,8 @@ class Recorder(anywidget.AnyWidget):
 
         Raises :class:`AudioInputError` when it cannot be read; the widget shows the reason.
         """
-        from ..core._inputs import prepare_audio
-        from ..errors import OpenRouterAudioError
+        from ...core._inputs import prepare_audio
+        from ...errors import OpenRouterAudioError
 
         self.recording, self.mime_type = bytes(data), mime_type
         self.prepared, self.error = None, None
@@ -130,7 +130,7 @@ class Recorder(anywidget.AnyWidget):
             self._hands_free_take(bytes(buffers[0]), content)
         if kind != "recording" or not buffers:
             return
-        from ..errors import OpenRouterAudioError
+        from ...errors import OpenRouterAudioError
 
         try:
             mime = content.get("mime")
@@ -139,8 +139,8 @@ class Recorder(anywidget.AnyWidget):
             pass  # already shown in the widget and kept in self.error
 
     def _hands_free_take(self, data: bytes, content: dict[str, Any]) -> None:
-        from ..core._inputs import prepare_audio
-        from ..errors import OpenRouterAudioError
+        from ...core._inputs import prepare_audio
+        from ...errors import OpenRouterAudioError
 
         ended = content.get("ended")
         times = {"received": time.time()}

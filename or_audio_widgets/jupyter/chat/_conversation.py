@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core._html import format_cost
+from ...core._html import format_cost
 
 
 @dataclass
@@ -34,9 +34,9 @@ class Turn:
 def offline_client() -> Any:
     """A client for the kernel's offline emulator, the one the magics use (pacing from
     ``OR_AUDIO_EMULATOR_REALTIME``, default 0)."""
-    from ..client._client import OpenRouterAudio
-    from ._offline import emulator_url
-    from ._session import OFFLINE_KEY
+    from ...client._client import OpenRouterAudio
+    from .._offline import emulator_url
+    from .._session import OFFLINE_KEY
 
     return OpenRouterAudio(OFFLINE_KEY, base_url=emulator_url(), app_name="or-audio-widgets (AudioChat)")
 
@@ -47,8 +47,8 @@ def default_client() -> tuple[Any, bool]:
     ``OR_AUDIO_OFFLINE=1`` means the emulator (as for the magics); otherwise ``OPENROUTER_API_KEY``, and
     without one :class:`MissingAPIKeyError` says how to set it.
     """
-    from ..client._client import OpenRouterAudio
-    from ._session import env_offline
+    from ...client._client import OpenRouterAudio
+    from .._session import env_offline
 
     if env_offline():
         return offline_client(), True
@@ -67,16 +67,6 @@ def model_choices(client: Any) -> list[tuple[str, bool]]:
         if ("audio" in ins or "audio" in outs) and not {"speech", "transcription"} & set(outs):
             found.append((str(info["id"]), "audio" in outs))
     return sorted(found, key=lambda item: (not item[1], item[0]))
-
-
-def feed(stream: Any, player: Any) -> None:
-    from ..core._events import AudioDelta, TextDelta, TranscriptDelta
-
-    for event in stream:
-        if isinstance(event, (TranscriptDelta, TextDelta)):
-            player.append_transcript(event.text)
-        elif isinstance(event, AudioDelta):
-            player.append_pcm(event.data)
 
 
 def summary(reply: Any, offline: bool, stopped: bool = False) -> str:

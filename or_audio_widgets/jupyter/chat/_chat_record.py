@@ -14,8 +14,8 @@ import html
 import re
 from typing import Any
 
-from ..core._formats import is_playable, mime_type
-from ..core._html import MUTED, download_link, format_cost
+from ...core._formats import is_playable, mime_type
+from ...core._html import MUTED, download_link, format_cost
 
 RECORD_CLASS = "or-audio-chat-record"
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -131,8 +131,8 @@ def _who(turn: Any) -> str:
 def _reply_html(reply: Any, number: int) -> str:
     """A reply as a saved cell shows it, less what the record's header already says (offline, where the
     full-quality audio is: the chat's ``turns``)."""
-    from ..core._html import render_reply
-    from ._saved import place_audio
+    from ...core._html import render_reply
+    from .._saved import place_audio
 
     placement = place_audio(reply, embed="auto", limit=_USER_AUDIO_LIMIT)
     markup = render_reply(reply, audio_src=placement.src, mime_type=placement.mime,

@@ -22,7 +22,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ._js import CSS, PLAYER, module_source
+from .._js import CSS, PLAYER, module_source
 
 
 def _json_size(content: dict[str, Any]) -> int:
@@ -69,7 +69,7 @@ class LivePlayer(anywidget.AnyWidget):
     def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
         _check_layout(sample_rate, channels)
         if "file_name" in kwargs:
-            from ..core._html import safe_name
+            from ...core._html import safe_name
 
             kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
         super().__init__(sample_rate=sample_rate, channels=channels, player_id=uuid.uuid4().hex, **kwargs)
@@ -181,8 +181,8 @@ class LivePlayer(anywidget.AnyWidget):
         cell streams, see ``_stop_listener``). Ctrl-C (Kernel > Interrupt) still interrupts; the partial
         reply then stays playable here, and in ``client.last_reply``.
         """
-        from ._conversation import feed
-        from ._stop_listener import hearing_stop
+        from .._stop_listener import hearing_stop
+        from ._feed import feed
 
         try:
             with stream, hearing_stop(self, stream.cancel):

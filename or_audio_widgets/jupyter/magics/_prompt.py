@@ -89,7 +89,7 @@ def _unwrap(value: Any) -> Any:
     audio = getattr(value, "audio", None)
     if isinstance(audio, bytes) and hasattr(value, "transcript") and hasattr(value, "mime_type"):
         if getattr(value, "format", None) == "pcm16":
-            from ..core._wav import pcm_to_wav
+            from ...core._wav import pcm_to_wav
 
             return pcm_to_wav(audio, value.sample_rate, value.channels)
         return audio
@@ -137,8 +137,8 @@ def check_cell_options(args: Any) -> None:
         if value is not None and value <= 0 and name != "--temperature":
             raise UsageError(f"{name} must be positive, not {value}.")
     if args.save:
-        from ..core._formats import format_from_suffix
-        from ..errors import AudioFormatError
+        from ...core._formats import format_from_suffix
+        from ...errors import AudioFormatError
 
         try:
             format_from_suffix(args.save)  # --save must name a format the reply can be written in

@@ -7,9 +7,9 @@ import os
 import re
 from typing import Any
 
-from ..core._defaults import DEFAULT_BASE_URL
-from ..core._html import format_cost
-from ._session import OFFLINE_NOTICE, env_offline
+from ...core._defaults import DEFAULT_BASE_URL
+from ...core._html import format_cost
+from .._session import OFFLINE_NOTICE, env_offline
 
 
 def settings_rows(magics: Any) -> list[list[str]]:
