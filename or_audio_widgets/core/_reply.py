@@ -22,6 +22,7 @@ from ._events import Event, iter_events
 from ._formats import format_from_suffix
 from ._lyrics import Lyrics, parse_lyrics
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
+from ._timed import Segment, to_srt, to_vtt
 from ._wav import wav_header
 
 __all__ = ["AudioReply", "ReplyAudio", "ReplyBuilder", "ReplyOrigin", "ReplyOutcome"]
@@ -64,6 +65,8 @@ class AudioReply:
     look like, and ``save("x.bin")`` still writes them. ``pcm`` is the raw pcm16 little-endian samples as
     a read-only ``memoryview`` (no copy; ``bytes(reply.pcm)`` makes one). ``reasoning`` is the model's
     thinking when it streamed any (kept apart from ``transcript`` and ``text``, the reply itself).
+    ``segments`` are timed lines (:class:`Segment`: start, end, text, in seconds of the whole
+    recording) when the transcription had times; ``to_srt()`` and ``to_vtt()`` write them as subtitles.
     ``complete`` is False when the stream broke, was cancelled or reported an error; ``error`` then says
     what happened and ``error_kind`` how ("api", "protocol", "connection", "cancelled", "timeout").
 
@@ -78,6 +81,7 @@ class AudioReply:
     reasoning: str = ""
     origin: ReplyOrigin = field(default_factory=ReplyOrigin)
     outcome: ReplyOutcome = field(default_factory=ReplyOutcome)
+    segments: tuple[Segment, ...] = ()
 
     format = _Part[str]("sound")
     sample_rate = _Part[int]("sound")
@@ -111,6 +115,14 @@ class AudioReply:
         """The text read as a song's lyrics (a music model sends them there): timed lines such as
         ``[4.0:6.0] SUN IS SHINING``, or ``instrumental``; a broken timestamp stays plain text."""
         return parse_lyrics(self.text)
+
+    def to_srt(self) -> str:
+        """The timed ``segments`` as SubRip subtitles (times of the whole recording); "" without any."""
+        return to_srt(self.segments)
+
+    def to_vtt(self) -> str:
+        """The timed ``segments`` as WebVTT subtitles (for a ``<track>``); just the header without any."""
+        return to_vtt(self.segments)
 
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:
         """Write the audio to ``path`` in the format its suffix names (or ``format``); returns the path.
