@@ -94,7 +94,7 @@ def _words(n: int) -> list[str]:
 
 def run_package(deltas: int, clock: _Clock) -> None:
     from or_audio_widgets.core._events import AudioDelta, End, TranscriptDelta
-    from or_audio_widgets.jupyter._display import LiveDisplay
+    from or_audio_widgets.jupyter.magics._display import LiveDisplay
 
     live = LiveDisplay("openai/gpt-4o-audio-preview", clock=clock)
     live.start()

@@ -21,7 +21,8 @@ from or_audio_widgets import (
     Started,
     TranscriptDelta,
 )
-from or_audio_widgets.jupyter import _display, _saved
+from or_audio_widgets.jupyter import _saved
+from or_audio_widgets.jupyter.magics import _display
 
 
 class FakeClock:
@@ -96,6 +97,8 @@ def test_status_html_is_escaped(shell_rec: Recorded) -> None:
 
 
 class FakePlayer:
+    sample_rate, channels = 24000, 1
+
     def __init__(self) -> None:
         self.text: list[str] = []
         self.pcm = bytearray()

@@ -218,7 +218,7 @@ def test_input_from_a_url(ip: Any, rec: Recorded, online: Any, tmp_path: Path) -
 def test_the_key_stays_out_of_a_verbose_traceback(ip: Any, rec: Recorded, emulator: Any,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from or_audio_widgets.jupyter import _display
+    from or_audio_widgets.jupyter.magics import _display
 
     login(ip, emulator, monkeypatch)
 

@@ -12,8 +12,8 @@ from _magics_support import FAKE_KEY, Recorded, audio_uris, decoded_seconds, log
 from IPython.core.error import UsageError
 
 from or_audio_widgets.errors import OpenRouterAudioError
-from or_audio_widgets.jupyter import _display
 from or_audio_widgets.jupyter._offline import current_emulator
+from or_audio_widgets.jupyter.magics import _display
 
 
 def _cell_error(ip: Any, cell: str) -> Any:

@@ -1,9 +1,10 @@
-"""What a ``%%oraudio`` cell asks for, and which of OpenRouter's three audio surfaces answers it.
+"""What a ``%%oraudio`` cell asks for, and which of OpenRouter's audio surfaces answers it.
 
 ``--say`` reads the cell aloud word for word with the speech model (``POST /audio/speech``);
 ``--transcribe`` writes down ``-i`` audio with the transcription model (``POST /audio/transcriptions``);
-otherwise a chat model answers, unless ``-m`` names a speech or a transcription model, which then picks
-its own surface. Everything a model cannot serve is refused before anything is sent.
+otherwise a chat model answers, unless ``-m`` names a speech, transcription or music model, which then picks
+its own surface (a music model composes the song the cell describes). Everything a model cannot serve is
+refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ._prompt import check_cell_options, resolve_sources, substitute
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
 DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
-CHAT, SPEECH, TRANSCRIPTION = "chat", "speech", "transcription"
+CHAT, SPEECH, TRANSCRIPTION, MUSIC = "chat", "speech", "transcription", "music"
 
 # What %%oraudio? shows first, before the usage and the options: one example to copy per surface.
 HELP_EXAMPLES = """Examples (the first line of each is the cell's first line):
@@ -38,6 +39,10 @@ HELP_EXAMPLES = """Examples (the first line of each is the cell's first line):
   %oraudio --transcribe -i meeting.m4a
       a transcription model writes the recording down (openai/whisper-1)
 
+  %%oraudio -m google/lyria-3-clip-preview
+  A bright pop song about the sun, with a catchy chorus.
+      a music model composes a 30 s clip: an MP3 and its lyrics, shown in time with it
+
 %oraudio_models lists the models; %oraudio_config sets the defaults.
 
 """
@@ -48,6 +53,9 @@ NEEDS_INPUT = ("Nothing to transcribe: --transcribe writes down the audio you gi
 NOTHING_TO_READ = ("Nothing to read aloud: --say reads the text written under the first line of the cell, "
                    "word for word, and there is none. For example:\n    %%oraudio --say\n    Every word "
                    "of this cell is read aloud.\nor on one line:  %oraudio --say Good morning!")
+NOTHING_TO_COMPOSE = ("Nothing to compose: a music model makes the song the cell describes, and the cell is "
+                      "empty. For example:\n    %%oraudio -m google/lyria-3-clip-preview\n    A bright pop "
+                      "song about the sun, with a catchy chorus.")
 NOTHING_TO_SEND = ("Nothing to send: write a prompt under the first line of the %%oraudio cell (or after "
                    "the options of a one-line %oraudio), or give audio with -i.")
 
@@ -73,7 +81,7 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
         prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
     params = {k: v for k, v in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
               if v is not None}
-    spoken = surface == SPEECH or (surface == CHAT and not args.text)
+    spoken = surface == SPEECH or (surface == CHAT and not args.text)  # music takes no voice: no audio object
     audio = {"voice": args.voice or (magics.speech_voice if surface == SPEECH else magics.voice),
              "format": args.format or magics.format} if spoken else None
     return Request(
@@ -93,12 +101,17 @@ def pick_surface(args: Any, catalogue: Any) -> str:
         return SPEECH
     if args.transcribe:
         return TRANSCRIPTION
-    entry = catalogue.get(args.model) if args.model and catalogue is not None else None
-    if entry is not None and entry.serves("speech"):
-        return SPEECH
-    if entry is not None and entry.serves("transcription"):
-        return TRANSCRIPTION
-    return CHAT
+    if not args.model:
+        return CHAT
+    entry = catalogue.get(args.model) if catalogue is not None else None
+    if entry is not None:
+        for surface in (SPEECH, TRANSCRIPTION, MUSIC):
+            if entry.serves(surface):
+                return surface
+        return CHAT
+    from ...core._catalogue import looks_like_music_model
+
+    return MUSIC if looks_like_music_model(args.model) else CHAT  # the list could not be read
 
 
 def require_something(surface: str, prompt: str, sources: list[Any]) -> None:
@@ -107,6 +120,8 @@ def require_something(surface: str, prompt: str, sources: list[Any]) -> None:
         raise UsageError(NEEDS_INPUT)
     if surface == SPEECH and not prompt:
         raise UsageError(NOTHING_TO_READ)
+    if surface == MUSIC and not prompt:
+        raise UsageError(NOTHING_TO_COMPOSE)
     if not prompt and not sources:
         raise UsageError(NOTHING_TO_SEND)
 
@@ -117,7 +132,8 @@ def check_known_model(args: Any, surface: str, catalogue: Any) -> None:
         return
     from ...core._catalogue import CHAT_OUT
 
-    wanted = {SPEECH: SPEECH, TRANSCRIPTION: TRANSCRIPTION}.get(surface, None if args.text else CHAT_OUT)
+    wanted = {SPEECH: SPEECH, TRANSCRIPTION: TRANSCRIPTION, MUSIC: MUSIC}.get(
+        surface, None if args.text else CHAT_OUT)
     try:
         catalogue.require_known(args.model, wanted)
     except UnknownModelError as exc:
@@ -142,6 +158,13 @@ def check_surface(args: Any, surface: str, prompt: str, sources: list[Any]) -> N
                                 ("--system", args.system), ("--max-tokens", args.max_tokens)) if v]
         if extra:
             raise UsageError(f"{', '.join(extra)}: not for a transcription model, which writes audio down.")
+    elif surface == MUSIC:
+        extra = [n for n, v in (("-i", sources), ("--text", args.text), ("--voice", args.voice),
+                                ("--format", args.format)) if v]
+        if extra:
+            raise UsageError(f"{', '.join(extra)}: not for a music model, which composes from the cell's "
+                             "words alone and answers with an MP3 (save it under another format with "
+                             "--save song.wav, or reply.save()).")
 
 
 def _default_model(magics: Any, args: Any, surface: str) -> str:

@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..core._events import AudioDelta, End, ErrorEvent, KeepAlive, Started, TextDelta, TranscriptDelta
+from ...core._events import AudioDelta, End, ErrorEvent, KeepAlive, Started, TextDelta, TranscriptDelta
+from ..widgets._feed import PlayerFeed
 
 TEXT_RATE = 10.0  # text pieces per second at most
 STATUS_RATE = 5.0  # status line updates per second at most
-PCM_BYTES_PER_SECOND = 24000 * 2  # the wire's pcm16: 24 kHz, mono, 16-bit
 
 
 class LiveDisplay:
@@ -45,7 +45,8 @@ class LiveDisplay:
         self._t0 = clock()
         self._last_text = self._last_status = float("-inf")
         self._pending_text: list[str] = []
-        self._pcm_bytes = 0
+        self.audio = PlayerFeed(player, on_note=self._note)  # the one way audio reaches a live player
+        self.waiting_note = ""  # what is happening while nothing can play yet (e.g. a music model composing)
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content
         self._status_shown = ""
@@ -70,19 +71,18 @@ class LiveDisplay:
             self._pending_text.append(event.text)
             self._content, self._waiting = True, False
         elif isinstance(event, AudioDelta):
-            self._pcm_bytes += len(event.data)
-            if self.player is not None:
-                # Audio goes to the player at once, never held for the text throttle: a chunk is already
-                # 400 ms of sound, and a held chunk would wait for the next event, which a provider sending
-                # in bursts may not send for seconds (the page would run dry).
-                self.player.append_pcm(event.data)
-                self.updates += 1
+            # Audio goes to the player at once, never held for the text throttle: a chunk is already
+            # 400 ms of sound, and a held chunk would wait for the next event, which a provider sending
+            # in bursts may not send for seconds (the page would run dry).
+            self.audio.audio(event.data)
+            self.updates += self.player is not None
             self._content, self._waiting = True, False
         elif isinstance(event, KeepAlive):
             self._waiting = True
         elif isinstance(event, Started) and event.model:
             self.model = event.model
         elif isinstance(event, (End, ErrorEvent)):
+            self.audio.close()  # a compressed reply's last decoded pcm reaches the player first
             self.flush()
             return
         self._tick()
@@ -96,6 +96,7 @@ class LiveDisplay:
         """Replace the live output with the saved record ``bundle`` (a MIME bundle)."""
         from IPython.display import clear_output, display
 
+        self.audio.close()
         self.flush()
         clear_output(wait=True)
         display(bundle, raw=True)
@@ -106,22 +107,31 @@ class LiveDisplay:
         from IPython.display import clear_output
 
         self._pending_text.clear()
+        self.audio.abort()
         clear_output(wait=True)
         self.updates += 1
+
+    def stop_audio(self) -> None:
+        """The reply was stopped or interrupted: decode nothing more for the live player."""
+        self.audio.abort()
 
     # --- what is shown -----------------------------------------------------------------------------------
 
     @property
     def audio_seconds(self) -> float:
-        """Seconds of audio received so far."""
-        return self._pcm_bytes / PCM_BYTES_PER_SECOND
+        """Seconds of audio received so far (for a compressed reply: decoded for the live player so far)."""
+        return self.audio.seconds
 
     def _status_text(self) -> str:
         parts = [self.model, f"{self._clock() - self._t0:.1f} s"]
-        if self._pcm_bytes:
+        if self.audio.pcm_bytes:
             parts.append(f"{self.audio_seconds:.1f} s of audio received")
+        elif self.audio.received:
+            parts.append(f"{self.audio.received / 1e6:.1f} MB of {self.audio.kind or 'audio'} received")
         if self._waiting:
-            parts.append("waiting for the provider")
+            parts.append(self.waiting_note or "waiting for the provider")
+        if self.audio.note:
+            parts.append(self.audio.note)
         if self.notice:
             parts.append(self.notice)
         return " · ".join(parts)
@@ -164,6 +174,10 @@ class LiveDisplay:
         self._status_shown = text
         self._handle.update(self._status_bundle(), raw=True)
         self.updates += 1
+
+
+    def _note(self, _note: str) -> None:
+        self._send_status()
 
 
 def front_end_attached(shell: Any) -> bool:

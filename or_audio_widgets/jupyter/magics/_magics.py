@@ -163,7 +163,7 @@ class OrAudioMagics(Magics):
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
         if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
             return None
-        from .._display import front_end_attached  # lazily: the streaming core is not needed to load
+        from ._display import front_end_attached  # lazily: the streaming core is not needed to load
 
         if self.live_player == "auto" and not front_end_attached(self.shell):
             return None

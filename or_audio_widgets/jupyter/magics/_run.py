@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import APIError, OpenRouterAudioError, UnknownModelError
-from .._display import LiveDisplay
 from .._saved import DEFAULT_EMBED_LIMIT, place_audio, saved_bundle
 from .._session import ReadyClient
 from .._stop_listener import hearing_stop
+from ._display import LiveDisplay
 from ._voices import check_voice, learn_voices
+
+# What the status line says while a music model composes: nothing can play before the song arrives whole.
+MUSIC_WAIT = ("composing: the song arrives whole, in one piece, and then plays at once (a 30 s clip usually "
+              "takes about 10 s)")
 
 
 class CellError(OpenRouterAudioError):
@@ -52,7 +56,7 @@ class Request:
     embed_limit: int = DEFAULT_EMBED_LIMIT
     save: Path | None = None
     autoplay: bool = False
-    surface: str = "chat"  # or "speech" (POST /audio/speech), "transcription" (/audio/transcriptions)
+    surface: str = "chat"  # or "speech" (/audio/speech), "transcription" (/audio/transcriptions), "music"
     out: str | None = None  # the --out variable: also the name of the downloaded file
 
     def file_stem(self) -> str:
@@ -108,6 +112,8 @@ def execute(
     if refused:
         raise CellError("Unknown voice", refused, notice=notice)
     live = LiveDisplay(request.model, notice=notice, player=player)
+    if request.surface == "music":
+        live.waiting_note = MUSIC_WAIT
     try:
         if request.surface == "transcription":
             return _transcribe(request, connection, live, store)
@@ -133,6 +139,7 @@ def _stream(
                 live.feed(event)
     except KeyboardInterrupt:
         interrupted = True
+        live.stop_audio()
         if stream is not None:
             stream.cancel()
     except OpenRouterAudioError as exc:
@@ -204,7 +211,10 @@ def _close(player: Any) -> None:
 
 
 def open_reply(request: Request, client: Any, messages: list[dict[str, Any]], live_player: bool) -> Any:
-    """The ReplyStream of a chat or speech request (a live player needs pcm, so mp3 is built here)."""
+    """The ReplyStream of a chat, music or speech request (a live player needs pcm, so a speech reply's mp3
+    is built here)."""
+    if request.surface == "music":  # stream required; the answer is an MP3 whatever audio.format would say
+        return client.open(messages, model=request.model, modalities=["text", "audio"], **request.params)
     if request.surface == "speech":
         audio = request.audio or {}
         return client.open_speech(request.prompt, model=request.model, voice=audio.get("voice"),

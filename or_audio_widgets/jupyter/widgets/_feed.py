@@ -1,15 +1,132 @@
-"""One way to feed a live player from a reply's stream of events (used by the player itself and the chat)."""
+"""The one way a reply's stream feeds a live player: the magic, ``LivePlayer.play`` and AudioChat all use it.
+
+The first bytes of the audio decide what it is (``core._audio_kind``): pcm16 goes to the player as it comes;
+a compressed reply (a music model's MP3, an MP3 from the speech endpoint) is decoded while it arrives
+(``core._live_decode``) and its pcm goes to the player at the reply's own rate and channels, so it plays
+before its last byte. The reply itself keeps the compressed bytes, whatever the live path does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from ...core._audio_kind import UNREADABLE, classify
+from ...core._events import AudioDelta, End, ErrorEvent, TextDelta, TranscriptDelta
+from ...core._live_decode import LiveDecoder, decodable, live_layout
 
-def feed(stream: Any, player: Any) -> None:
-    from ...core._events import AudioDelta, TextDelta, TranscriptDelta
 
-    for event in stream:
+class PlayerFeed:
+    """Routes audio (and, with :meth:`take`, words) of one reply to ``player`` (a LivePlayer, or None to
+    only count what arrives).
+
+    ``hint``: the format that was asked for ("pcm16" for a chat reply's stream, the speech endpoint's
+    wire format); the bytes decide, the hint only settles what they cannot. ``on_note`` is told, once,
+    when live playback cannot follow (no ffmpeg, unreadable bytes): the saved player still gets the reply.
+    """
+
+    def __init__(self, player: Any, hint: str = "pcm16", on_note: Any = None) -> None:
+        self.player = player
+        self.hint = hint
+        self.kind: str | None = None  # what the bytes turned out to be
+        self.note: str | None = None
+        self._on_note = on_note
+        self._head = bytearray()  # the first bytes, held until they say what they are
+        self._decoder: LiveDecoder | None = None
+        self.received = 0  # bytes of audio received (compressed or not)
+        self.pcm_bytes = 0  # pcm16 given to the player (decoded, for a compressed reply)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of audio the player has been given so far (0 while a compressed reply is decoded)."""
+        if self.player is None:
+            return self.pcm_bytes / 48000  # no player: the chat wire's pcm16 (24 kHz mono)
+        return self.pcm_bytes / (2 * self.player.sample_rate * self.player.channels)
+
+    def take(self, event: object) -> None:
+        """One event of the reply's stream: words to the transcript, audio to :meth:`audio`."""
         if isinstance(event, (TranscriptDelta, TextDelta)):
-            player.append_transcript(event.text)
+            if self.player is not None:
+                self.player.append_transcript(event.text)
         elif isinstance(event, AudioDelta):
-            player.append_pcm(event.data)
+            self.audio(event.data)
+        elif isinstance(event, (End, ErrorEvent)):
+            self.close()
+
+    def audio(self, data: bytes) -> None:
+        """The next decoded bytes of the reply's audio."""
+        self.received += len(data)
+        if self.kind is None:
+            self._head += data
+            kind = classify(bytes(self._head[:8192]), self.hint)
+            if kind is None:
+                return
+            data = bytes(self._head)
+            self._head = bytearray()
+            self._begin(kind, data)
+        self._send(data)
+
+    def close(self) -> None:
+        """The reply has ended: play what is still held, and wait for the decoder's last pcm."""
+        if self.kind is None and self._head:
+            data = bytes(self._head)
+            self._head = bytearray()
+            self._begin(classify(data[:8192], self.hint, final=True) or UNREADABLE, data)
+            self._send(data)
+        if self._decoder is not None:
+            decoder, self._decoder = self._decoder, None
+            decoder.close()
+
+    def abort(self) -> None:
+        """The reply was stopped: decode nothing more."""
+        if self._decoder is not None:
+            decoder, self._decoder = self._decoder, None
+            decoder.abort()
+
+    def _send(self, data: bytes) -> None:
+        if self.kind == "pcm16":
+            self._play(data)
+        elif self._decoder is not None:
+            self._decoder.push(data)
+
+    def _play(self, pcm: bytes) -> None:
+        self.pcm_bytes += len(pcm)
+        if self.player is not None:
+            self.player.append_pcm(pcm)
+
+    def _begin(self, kind: str, head: bytes) -> None:
+        self.kind = "pcm16" if kind in ("pcm16", "pcm") else kind
+        if self.kind == "pcm16":
+            return
+        if self.player is None:
+            return  # nothing plays live: the reply keeps the bytes for its saved player
+        if not decodable(kind):
+            self._tell(f"the reply's audio is {kind}, which cannot play live here; the saved player shows "
+                       "what it is")
+            return
+        rate, channels = live_layout(kind, head)
+        try:
+            self.player.use_layout(rate, channels)
+        except RuntimeError as exc:
+            self._tell(str(exc))
+            return
+        self._decoder = LiveDecoder(kind, (rate, channels), self._play, self._tell)
+
+    def _tell(self, note: str) -> None:
+        if self.note is None:
+            self.note = note
+            if self._on_note is not None:
+                self._on_note(note)
+
+
+def feed(stream: Iterable[object], player: Any, hint: str = "pcm16") -> PlayerFeed:
+    """Play a reply's ``stream`` of events in ``player`` as it arrives; return the feed (what it played)."""
+    playing = PlayerFeed(player, hint)
+    try:
+        for event in stream:
+            playing.take(event)
+    except BaseException:
+        playing.abort()
+        raise
+    playing.close()
+    return playing
