@@ -12,7 +12,10 @@ import pathlib
 FOLDER = pathlib.Path(__file__).parent / "js"
 CSS = FOLDER / "widgets.css"
 PLAYER = ("shared.js", "player_audio.js", "player_state.js", "player_view.js", "player.js")
-RECORDER = ("shared.js", "recorder_mic.js", "recorder_vad.js", "recorder_hands.js", "recorder.js")
+RECORDER = (
+    "shared.js", "recorder_mic.js", "recorder_vad.js", "recorder_hands.js", "recorder_upload.js",
+    "recorder.js",
+)
 
 
 def module_source(names: tuple[str, ...]) -> str:

@@ -1,8 +1,10 @@
 // Recorder, hands-free: the microphone stays open; each spoken turn (recorder_vad.js decides where it
 // starts and ends) goes to the kernel on its own as {t:"turn", ms, ended} + [16 kHz WAV]; the start of
 // speech goes at once as {t:"speech"} and fires BARGE_IN in the page, so a reply playing falls silent.
-// When the microphone is refused, absent or lost, hands-free leaves by itself and says why, and the
-// kernel is told ({t:"hands_free_off", reason}) so its toggle shows it off.
+// When the microphone is refused, absent, forbidden by the page's host, or lost, hands-free leaves by itself
+// and says why (the recorder then offers a file instead), and the kernel is told ({t:"hands_free_off",
+// reason}) so its toggle shows it off. The microphone is asked for within a click only (Colab's rule):
+// turned on with no recent click on the page, hands-free waits for one on "Start listening".
 //
 // Everything it opens (the stream and its tracks' listeners, the AudioContext and its nodes) is closed
 // when hands-free goes off, on every error path, and when the view goes away.
@@ -16,6 +18,9 @@ const QUIET_TEXT = `Hands-free: no speech heard for ${QUIET_HINT_S} s. Speak, or
   "(the meter shows its level); turn Hands-free off to stop listening.";
 const LOST_TEXT = "The microphone stopped (permission withdrawn, or the device was unplugged). Hands-free " +
   "is off: allow the microphone and turn it on again.";
+const CANNOT_LISTEN = "Hands-free cannot listen here:";
+const CLICK_TEXT = "Hands-free: press Start listening (the browser lets a page use the microphone only " +
+  "after a click).";
 
 function listeningViews() {
   const root = orAudio();
@@ -25,7 +30,8 @@ function listeningViews() {
 async function handsFreeOn(rec) {
   const id = rec.model.get("recorder_id");
   if (rec.hf || listeningViews()[id]) return; // one view of a recorder listens, not each of them
-  const hf = { id, stream: null, ctx: null, nodes: [], closed: false, hinted: false, heardAt: performance.now() };
+  const hf = { id, stream: null, ctx: null, nodes: [], closed: false, hinted: false, heardAt: performance.now(),
+    waiting: false, hintShown: false, attempt: 0, promptHint: null };
   hf.det = newDetector(Number(rec.model.get("end_silence")) || 0.7, Number(rec.model.get("min_speech")) || 0.25);
   rec.hf = hf;
   listeningViews()[id] = true;
@@ -33,19 +39,65 @@ async function handsFreeOn(rec) {
     lastMs: 0, lastBytes: 0, quietHint: false, error: null };
   rec.ui.record.disabled = true;
   rec.ui.message.hidden = true;
-  setState(rec, "opening");
+  hideUpload(rec);
+  if (rec.blocked) { leave(rec, `${CANNOT_LISTEN} ${rec.blocked}`); return; }
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    leave(rec, "This browser cannot open the microphone here (the page needs https or localhost).");
+    leave(rec, `${CANNOT_LISTEN} this browser cannot open the microphone (the page needs https or localhost).`);
     return;
   }
+  const activation = navigator.userActivation;
+  if (activation && !activation.isActive) { waitForClick(rec, hf); return; }
+  await openMicrophone(rec, hf);
+}
+
+// No click to ask from (hands-free turned on from code, or long after the click): Record becomes
+// "Start listening", and its click asks.
+function waitForClick(rec, hf) {
+  hf.waiting = true;
+  setState(rec, "click");
+  rec.debug.hf.state = "click";
+  rec.ui.record.textContent = "● Start listening";
+  rec.ui.record.setAttribute("aria-label", "Start listening");
+  rec.ui.record.disabled = false;
+  rec.ui.status.textContent = CLICK_TEXT;
+}
+
+// Record's click while hands-free is on: asks for the microphone (again, when the prompt never came).
+function handsFreeFromClick(rec) {
+  const hf = rec.hf;
+  if (!hf || (!hf.waiting && !hf.hintShown)) return;
+  openMicrophone(rec, hf);
+}
+
+async function openMicrophone(rec, hf) {
+  hf.waiting = hf.hintShown = false;
+  const attempt = hf.attempt = (hf.attempt || 0) + 1;
+  rec.ui.record.textContent = "● Record";
+  rec.ui.record.setAttribute("aria-label", "Record");
+  rec.ui.record.disabled = true;
+  setState(rec, "opening");
+  rec.debug.hf.state = "opening";
+  clearTimeout(hf.promptHint);
+  hf.promptHint = setTimeout(() => {
+    hf.hintShown = true;
+    rec.debug.promptHint = true;
+    rec.ui.record.textContent = "● Start listening";
+    rec.ui.record.disabled = false;
+    rec.ui.status.textContent = `Hands-free: ${PROMPT_HINT.replace("Press Record", "Press Start listening")}`;
+  }, PROMPT_HINT_MS);
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia(MIC_CONSTRAINTS);
   } catch (err) {
-    if (!hf.closed) leave(rec, micError(err).replace("press Record again", "turn Hands-free on again"));
+    if (!hf.closed && attempt === hf.attempt) {
+      leave(rec, `${CANNOT_LISTEN} ${micError(err).replace("press Record again", "turn Hands-free on again")}`);
+    }
     return;
   }
-  if (hf.closed) { closeStream(stream); return; } // turned off (or the view went) during the prompt
+  // turned off (or the view went) during the prompt, or a later click asked again
+  if (hf.closed || attempt !== hf.attempt || hf.stream) { closeStream(stream); return; }
+  clearTimeout(hf.promptHint);
+  rec.ui.record.textContent = "● Record";
   try {
     listen(rec, hf, stream);
   } catch (err) {
@@ -140,6 +192,7 @@ function showLevel(rec, hf, db) {
 function leave(rec, reason) {
   handsFreeOff(rec);
   showError(rec, reason);
+  if (reason.startsWith(CANNOT_LISTEN)) offerUpload(rec, "The microphone cannot be used here.");
   rec.debug.hf.error = reason;
   if (!rec.disposed) rec.model.send({ t: "hands_free_off", reason });
 }
@@ -148,6 +201,7 @@ function handsFreeOff(rec) {
   const hf = rec.hf;
   if (!hf) return;
   hf.closed = true;
+  clearTimeout(hf.promptHint);
   rec.hf = null;
   delete listeningViews()[hf.id];
   if (hf.nodes.length) hf.nodes[1].onaudioprocess = null;
@@ -160,7 +214,9 @@ function handsFreeOff(rec) {
   rec.ui.bar.style.width = "0%";
   delete rec.ui.root.dataset.vad;
   rec.ui.timer.textContent = "0:00";
-  rec.ui.record.disabled = false;
+  rec.ui.record.textContent = "● Record";
+  rec.ui.record.setAttribute("aria-label", "Record");
+  rec.ui.record.disabled = Boolean(rec.blocked);
   rec.ui.status.textContent = IDLE_TEXT;
   setState(rec, "idle");
 }

@@ -8,14 +8,15 @@ const METER_MS = 50; // a timer rather than requestAnimationFrame: it runs in ba
 function micError(err) {
   const name = err && err.name;
   if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") {
-    return "Microphone permission was refused. Allow the microphone for this page in the browser's site " +
-      "settings and press Record again, or upload an audio file instead.";
+    return "Microphone permission was refused (or this page's host does not allow it). Allow the microphone " +
+      "for this page in the browser's site settings and press Record again, or upload an audio file instead.";
   }
   if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") {
     return "No microphone was found. Connect one and press Record again, or upload an audio file instead.";
   }
   if (name === "NotReadableError") {
-    return "The microphone is in use by another application or could not be opened.";
+    return "The microphone is in use by another application or could not be opened; close that " +
+      "application and press Record again, or upload an audio file instead.";
   }
   return `The microphone could not be opened (${name || "error"}: ${(err && err.message) || err}).`;
 }
@@ -26,10 +27,21 @@ function recorderError(err) {
     "Upload an audio file instead.";
 }
 
+// The type to record. WebKit (Safari, and every browser on iOS) says it can record webm/opus, yet its
+// webm takes fail to play and decode, while its mp4 ones work: there, and wherever this page cannot play
+// webm/opus back, mp4 comes first. The kernel reads the bytes, not this label, and converts them.
 function pickMime() {
   if (typeof MediaRecorder === "undefined") return null;
-  for (const type of MIME_TYPES) if (MediaRecorder.isTypeSupported(type)) return type;
+  for (const type of mimeOrder()) if (MediaRecorder.isTypeSupported(type)) return type;
   return "";
+}
+
+function mimeOrder() {
+  const webkit = /apple/i.test(navigator.vendor || "");
+  const probe = typeof Audio === "undefined" ? null : new Audio();
+  const webmPlays = Boolean(probe && probe.canPlayType("audio/webm; codecs=opus"));
+  if (!webkit && webmPlays) return MIME_TYPES;
+  return ["audio/mp4", ...MIME_TYPES.filter((type) => type !== "audio/mp4")];
 }
 
 // The microphone light goes off only when every track is stopped.

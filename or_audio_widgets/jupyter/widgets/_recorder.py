@@ -27,9 +27,10 @@ class Recorder(anywidget.AnyWidget):
     """Record from the microphone with a level meter; the take arrives as :attr:`recording` (bytes) and
     :attr:`prepared` (a :class:`PreparedAudio` in a format the API accepts).
 
-    ``max_seconds`` stops a recording that runs on (the running clock shows the limit). Permission refused
-    or no microphone shows a message in the widget. ``on_recording(callback)`` calls ``callback(prepared)``
-    after each take.
+    ``max_seconds`` stops a recording that runs on (the running clock shows the limit). Where the microphone
+    cannot be used (permission refused, no device, a host such as VS Code that forbids it), the widget says
+    why and offers the same take from a file (a picker, or a file dropped on it); the file arrives here as a
+    recording does. ``on_recording(callback)`` calls ``callback(prepared)`` after each take.
     """
 
     _esm = module_source(RECORDER)
@@ -88,23 +89,27 @@ class Recorder(anywidget.AnyWidget):
         self.recording = self.mime_type = self.prepared = self.error = None
         self.send({"t": "cleared"})
 
-    def take(self, data: bytes, mime_type: str | None = None) -> Any:
+    def take(self, data: bytes, mime_type: str | None = None, file_name: str | None = None) -> Any:
         """Accept a recording (as the page sends it) and return its :class:`PreparedAudio`.
 
-        Raises :class:`AudioInputError` when it cannot be read; the widget shows the reason.
+        ``file_name`` names a file the person uploaded in place of the microphone. Raises
+        :class:`AudioInputError` when it cannot be read; the widget shows the reason.
         """
         from ...core._inputs import prepare_audio
         from ...errors import OpenRouterAudioError
 
         self.recording, self.mime_type = bytes(data), mime_type
         self.prepared, self.error = None, None
+        # the page's file name is the person's own text: shortened, and only ever shown as text
+        source = f"uploaded file {file_name[:80]}" if file_name else "microphone recording"
         try:
             prepared = prepare_audio(self.recording)
         except OpenRouterAudioError as exc:
-            self.error = f"The recording could not be used: {exc}"
+            what = f"The file {file_name[:80]}" if file_name else "The recording"
+            self.error = f"{what} could not be used: {exc}"
             self.send({"t": "error", "message": self.error})
             raise
-        prepared = dataclasses.replace(prepared, source_name="microphone recording")
+        prepared = dataclasses.replace(prepared, source_name=source)
         self.prepared = prepared
         summary = {"format": prepared.format, "duration": prepared.duration, "size": prepared.size}
         self.send({"t": "prepared", **summary})
@@ -133,8 +138,9 @@ class Recorder(anywidget.AnyWidget):
         from ...errors import OpenRouterAudioError
 
         try:
-            mime = content.get("mime")
-            self.take(bytes(buffers[0]), mime if isinstance(mime, str) else None)
+            mime, name = content.get("mime"), content.get("name")
+            self.take(bytes(buffers[0]), mime if isinstance(mime, str) else None,
+                      name if isinstance(name, str) and name else None)
         except OpenRouterAudioError:
             pass  # already shown in the widget and kept in self.error
 
