@@ -115,7 +115,7 @@ def test_a_pickled_client_works_and_hides_the_key(client: OpenRouterAudio, emula
     blob = pickle.dumps(client)
     assert KEY.encode() not in blob
     copy = pickle.loads(blob)  # noqa: S301 - our own bytes, made a line above
-    assert copy._http.session is not client._http.session
+    assert copy._requester.transport.session is not client._requester.transport.session
     assert (copy.base_url, copy.timeout, copy.max_retries) == (client.base_url, 60.0, 2)
     for text in [repr(copy), repr(vars(copy)), *(repr(v) for v in vars(copy).values())]:
         assert KEY not in text

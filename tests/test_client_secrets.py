@@ -89,7 +89,8 @@ def test_the_client_object_masks_the_key(emulator: Any) -> None:
     client = OpenRouterAudio(CANARY, emulator.base_url)
     shown = [repr(client), str(client), repr(vars(client)), str(vars(client))]
     shown += [repr(value) for value in vars(client).values()]
-    shown += [repr(vars(client._http.session)), repr(client._http.session.headers)]
+    session = client._requester.transport.session
+    shown += [repr(vars(session)), repr(session.headers)]
     for text in shown:
         assert CANARY not in text
     assert "hidden" in repr(client)

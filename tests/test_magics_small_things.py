@@ -67,14 +67,14 @@ def test_a_file_named_like_a_variable_still_works(ip: Any, rec: Recorded, online
 
 def test_a_voice_the_model_refused_once_is_refused_before_sending_after(
         ip: Any, rec: Recorded, online: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from or_audio_widgets.client._models_api import ModelsMixin
+    from or_audio_widgets.client._models_api import ModelLists
     from or_audio_widgets.errors import APIError
 
     def unreadable(*args: Any, **kwargs: Any) -> Any:
         raise APIError("no model list here", status=404)
 
     # Without a model list (a gateway that has none), the server is the first to refuse the voice...
-    monkeypatch.setattr(ModelsMixin, "_listed", unreadable)
+    monkeypatch.setattr(ModelLists, "_listed", unreadable)
     # clients made now keep the stand-in list for a while: they must not serve the next tests
     monkeypatch.setattr(magics(ip)._session, "_clients", {})
     first = ip.run_cell("%%oraudio --voice nobody\nHi").error_in_exec

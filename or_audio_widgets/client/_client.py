@@ -1,24 +1,26 @@
 """The OpenRouter audio client: OpenRouterAudio's public API and the messages it sends.
 
-HTTP lives in ``_transport.py`` (the only module that imports requests). The key lives in a masked holder
-and reaches the wire only through an auth hook at request time, so it is in no repr, log line or
-exception text; a pickled client (for Dask or Ray executors) carries the holder, not the key as text.
+The client is made of parts it holds, each reached in one hop: the one request path (``_requester.py``:
+every request of every surface goes through it, over ``_transport.py``, the only module that imports
+requests), the model lists (``_models_api.py``), and a request object per surface (``_chat.py``,
+``_speech.py``, ``_transcription.py``) that builds what its endpoint needs and hands it to that path.
+The key lives in a masked holder and reaches the wire only through an auth hook at request time, so it is
+in no repr, log line or exception text; a pickled client (for Dask or Ray executors) carries the holder,
+not the key as text.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from .._version import __version__
-from ..core._catalogue import CHAT_IN, CHAT_OUT, MUSIC, require_some_audio
+from ..core._catalogue import MUSIC, Catalogue
 from ..core._defaults import (
     DEFAULT_BASE_URL,
+    DEFAULT_LISTEN_MODEL,
     DEFAULT_MUSIC_MODEL,
     DEFAULT_SPEAK_MODEL,
     DEFAULT_SPEECH_MODEL,
@@ -31,24 +33,27 @@ from ..core._defaults import (
 )
 from ..core._events import Event
 from ..core._redact import mask_url
-from ..core._reply import AudioReply, ReplyBuilder
-from ..errors import APIError, InvalidAPIKeyError, MissingAPIKeyError
+from ..core._reply import AudioReply
+from ..errors import InvalidAPIKeyError, MissingAPIKeyError
 from ._audio_args import audio_sources
+from ._calls import Calls
+from ._chat import ChatRequests
 from ._model_list import filter_models
-from ._models_api import Deadline, ModelsMixin, check, explain_refusal
+from ._models_api import Deadline, ModelLists, check
 from ._offline import OFFLINE_KEY, OFFLINE_NOTICE, emulator_url, env_offline
-from ._options import check_finite, check_options
-from ._parts import audio_part, with_audio_parts
+from ._options import check_options
+from ._parts import audio_part
 from ._replystream import ReplyStream
-from ._speech import SpeechMixin
-from ._transcription import TranscriptionMixin
-from ._transport import Session, Transport, download
-from ._wire import Call, MaskedKey, Messages, build_body, output_format, sent_audio_formats
+from ._requester import Requester, Setting, Settings
+from ._speech import SpeechRequests
+from ._transcription import Transcriptions
+from ._transport import Session, download
+from ._wire import MaskedKey, Messages
 
 __all__ = ["OpenRouterAudio", "ReplyStream", "audio_sources", "download", "filter_models"]
 
 
-class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
+class OpenRouterAudio:
     """A client for OpenRouter's audio: chat audio out and in, speech (``say``) and transcription.
 
     ``api_key`` defaults to ``OPENROUTER_API_KEY`` and ``base_url`` to ``OPENROUTER_BASE_URL`` (else
@@ -102,39 +107,45 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         if problem is not None:
             raise InvalidAPIKeyError(problem)
         check_options(timeout=timeout, deadline=deadline, max_retries=max_retries)
-        self.base_url = (base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.deadline = deadline
-        self.max_retries = max_retries
-        self._headers = {"User-Agent": f"or-audio-widgets/{__version__}", "X-Title": app_name}
+        headers = {"User-Agent": f"or-audio-widgets/{__version__}", "X-Title": app_name}
         if app_url:
-            self._headers["HTTP-Referer"] = app_url
-        self._headers.update(extra_headers or {})
+            headers["HTTP-Referer"] = app_url
+        headers.update(extra_headers or {})
+        self._settings = Settings(
+            (base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"), headers,
+            timeout, deadline, max_retries, check_models)
         self.speak_model, self.speech_model = speak_model, speech_model
         self.speech_voice, self.transcription_model = speech_voice, transcription_model
-        self.check_models = check_models
         self._connect(session)
 
     def _connect(self, session: Session | None) -> None:
-        self._http = Transport(self._key, session)
-        self._models: tuple[float, list[dict[str, Any]]] | None = None
-        self._catalogue = None
-        self._models_lock = threading.Lock()
-        self._catalogue_lock = threading.Lock()  # the catalogue is built once, however many threads ask
-        self._last_stream: ReplyStream | None = None
-        self._streams: weakref.WeakSet[ReplyStream] = weakref.WeakSet()  # for _cancel_all()
+        """The parts of the client, each holding what it uses: no part calls another through the client."""
+        self._requester = Requester(self._key, self._settings, session)  # every request goes through it
+        self._lists = ModelLists(self._requester)
+        self._calls = Calls()  # last_reply, and the streams _cancel_all() cuts
+        self._chat = ChatRequests(self._requester, self._lists, self._calls)
+        self._speech = SpeechRequests(self._requester, self._lists, self._calls)
+        self._transcriptions = Transcriptions(self._requester, self._lists, self._chat)
+
+    # The settings every request reads, public attributes as before, held once: by the request path.
+    base_url = Setting[str]()
+    timeout = Setting[float]()
+    deadline = Setting["float | None"]()
+    max_retries = Setting[int]()
+    check_models = Setting[bool]()
 
     def __repr__(self) -> str:
         # getattr: a traceback's locals show a client whose __init__ refused its arguments, too
-        where = f"base_url={mask_url(getattr(self, 'base_url', ''))!r}"
+        settings = getattr(self, "_settings", None)
+        where = f"base_url={mask_url(settings.base_url if settings is not None else '')!r}"
         if getattr(self, "offline", False):
             return f"OpenRouterAudio({OFFLINE_NOTICE}, {where})"
         return f"OpenRouterAudio({where}, api_key=<hidden>)"
 
     def __getstate__(self) -> dict[str, Any]:
         # The Session, its sockets and the lock do not pickle; the key goes as its masked holder.
-        kept = ("_key", "base_url", "offline", "timeout", "deadline", "max_retries", "_headers",
-                "speak_model", "speech_model", "speech_voice", "transcription_model", "check_models")
+        kept = ("_key", "_settings", "offline", "speak_model", "speech_model", "speech_voice",
+                "transcription_model")
         return {name: self.__dict__[name] for name in kept}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -160,45 +171,9 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         ``wire_format`` (pcm16) and the reply is built in ``audio["format"]`` locally. Errors before the
         stream raise APIError subclasses, after retries; ``headers`` are extra headers for this request.
         """
-        self._last_stream = None  # from here on, last_reply is this call's reply or None
-        fmt = output_format(audio)
         check_options(deadline=deadline)
-        check_finite(params)
-        messages = with_audio_parts(messages, model)  # bad audio fails here, before any network call
-        body = build_body(model, messages, audio, params, wire_format=wire_format)
-        audio_in = bool(sent_audio_formats(body))
-        call = self._call("POST", "/chat/completions", body, headers, deadline)
-        catalogue = self._check_chat(model, audio, audio_in, (call.deadline, call.seconds))
-        try:
-            connection = self._http.open_stream(call)
-        except APIError as exc:
-            if catalogue is None:
-                raise
-            raise explain_refusal(exc, model, CHAT_OUT if audio is not None else CHAT_IN, catalogue) from None
-        builder = ReplyBuilder(format=fmt, wire_format=call.wire_format, model=model)
-        self._last_stream = ReplyStream(connection, builder, deadline=call.deadline,
-                                        secrets=self._http.secrets)
-        self._streams.add(self._last_stream)
-        return self._last_stream
-
-    def _check_chat(self, model: str, audio: Mapping[str, Any] | None, audio_in: bool,
-                    within: Deadline = None) -> Any:
-        """Refuse, before sending, a chat request the model list says ``model`` cannot serve.
-
-        A text-only request needs no model list (only the rule of models that need audio is checked).
-        """
-        audio_out = audio is not None
-        require_some_audio(model, audio_in, audio_out)
-        if not (audio_out or audio_in):
-            return None
-        catalogue = self.catalogue(within=within)
-        if audio is not None:
-            check(self._key, catalogue.require, model, CHAT_OUT)
-            if isinstance(audio.get("voice"), str):
-                check(self._key, catalogue.require_voice, model, audio["voice"])
-        if audio_in:
-            check(self._key, catalogue.require, model, CHAT_IN)
-        return catalogue
+        return self._chat.open(messages, model=model, audio=audio, headers=headers, wire_format=wire_format,
+                               deadline=deadline, params=params)
 
     @property
     def last_reply(self) -> AudioReply | None:
@@ -208,7 +183,8 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         incomplete ("cancelled"), so nothing received is lost with the exception; after a Ctrl-C (or an
         error) before the server answered, it is None, never an earlier call's reply.
         """
-        return None if self._last_stream is None else self._last_stream.reply
+        last = self._calls.last
+        return None if last is None else last.reply
 
     def stream(
         self, messages: Messages, *, model: str, audio: Mapping[str, Any] | None = None, **params: Any
@@ -266,22 +242,90 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         ``reply.lyrics`` its lyrics: timed lines, or instrumental. A clip takes about ten seconds and
         arrives whole, in one event; ``on_event`` sees each event as it arrives.
         """
-        check(self._key, self.catalogue().require, model, MUSIC)
+        check(self._key, self._lists.catalogue().require, model, MUSIC)
         # The music comes as an MP3 whatever audio.format says; modalities asks for it as documented.
         messages = [{"role": "user", "content": prompt}]
         with self.open(messages, model=model, modalities=["text", "audio"], **params) as reply_stream:
             return reply_stream.collect(on_event)
 
+    def say(self, text: str, *, model: str | None = None, voice: str | None = None, format: str = "wav",
+            speed: float | None = None, provider: Mapping[str, Any] | None = None,
+            on_event: Callable[[Event], object] | None = None, **params: Any) -> AudioReply:
+        """Read ``text`` aloud, word for word, with a speech model; the audio as an AudioReply.
+
+        ``model`` and ``voice`` default to the client's ``speech_model`` and ``speech_voice``. mp3 is
+        asked of the server when ``format="mp3"``; other formats are built here from its pcm. ``speed``
+        is used by the models that support it; ``provider`` is OpenRouter's provider routing object.
+        ``on_event`` sees each event (AudioDelta as the bytes arrive). A text over the model's input
+        limit is read in consecutive requests joined into one reply. Ctrl-C keeps what arrived in
+        ``last_reply``, marked incomplete.
+        """
+        with self.open_speech(text, model=model, voice=voice, format=format, speed=speed,
+                              provider=provider, **params) as stream:
+            return stream.collect(on_event)
+
+    def open_speech(self, text: str, *, model: str | None = None, voice: str | None = None,
+                    format: str = "wav", speed: float | None = None,
+                    provider: Mapping[str, Any] | None = None, wire: str | None = None,
+                    headers: Mapping[str, str] | None = None, deadline: float | None = None,
+                    **params: Any) -> ReplyStream:
+        """Send the (first) speech request and return its ReplyStream once the server answered 200.
+
+        ``wire="pcm"`` asks for pcm even for an mp3 reply (what a live player needs). Everything a
+        model cannot serve is refused before sending when the model list says so.
+        """
+        return self._speech.open(text, model=model or self.speech_model, voice=voice or self.speech_voice,
+                                 format=format, speed=speed, provider=provider, wire=wire, headers=headers,
+                                 deadline=deadline, params=params)
+
+    def transcribe(self, audio: Any, *, model: str | None = None, language: str | None = None,
+                   temperature: float | None = None, provider: Mapping[str, Any] | None = None,
+                   prompt: str | None = None, via: str | None = None,
+                   on_event: Callable[[Event], object] | None = None, **params: Any) -> AudioReply:
+        """Write down what is said in ``audio``; the words are ``reply.text``.
+
+        ``model`` defaults to the client's ``transcription_model`` (``openai/whisper-1``), or to
+        ``google/gemini-2.5-flash`` when a ``prompt`` is given (it follows one). Transcription
+        models use ``POST /audio/transcriptions`` (one source, one of its formats, at most 25 MB, all
+        checked before sending; ``reply.usage`` has seconds or tokens, ``reply.cost`` the cost); chat
+        models that take audio in get the audio with ``prompt`` on chat completions, where a list of
+        sources goes in one message. ``via`` forces "transcriptions" or "chat". ``language`` is an
+        ISO-639-1 code; ``temperature`` is 0 to 1.
+        """
+        if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
+            model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
+        return self._transcriptions.transcribe(audio, model=model, language=language,
+                                               temperature=temperature, provider=provider, prompt=prompt,
+                                               via=via, on_event=on_event, params=params)
+
+    def models(
+        self, input_modality: str | None = None, output_modality: str | None = None, *, refresh: bool = False
+    ) -> list[dict[str, Any]]:
+        """Models from ``GET /models`` (cached for a while), filtered on input/output modality.
+
+        ``output_modality="speech"`` or ``"transcription"`` lists the dedicated endpoints' models.
+        """
+        return self._lists.models(input_modality, output_modality, refresh=refresh)
+
+    def catalogue(self, *, refresh: bool = False, within: Deadline = None) -> Catalogue:
+        """What each model serves (chat audio out/in, speech, transcription) and its voices.
+
+        Built from the cached model list and ``GET /audio/speech/models`` (for voices); the stand-in of
+        known models, which refuses nothing, when the list cannot be read or ``check_models`` is False.
+        ``within`` is the (deadline, seconds) of the call the list is read for: reading it counts against
+        that call's deadline.
+        """
+        return self._lists.catalogue(refresh=refresh, within=within)
+
     def _cancel_all(self) -> None:
         """Cancel every call of this client in flight, from any thread (``transcribe_many``'s Ctrl-C):
         replies keep what arrived, calls still waiting for an answer fail as cancelled."""
-        for stream in list(self._streams):
-            stream.cancel()
-        self._http.abort_all()
+        self._calls.cancel_all()
+        self._requester.transport.abort_all()
 
     def close(self) -> None:
         """Close the HTTP session (unless it was given by the caller)."""
-        self._http.close()
+        self._requester.close()
 
     def __enter__(self) -> OpenRouterAudio:
         return self
@@ -290,23 +334,3 @@ class OpenRouterAudio(ModelsMixin, SpeechMixin, TranscriptionMixin):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    # --- calls ------------------------------------------------------------------------------------------
-
-    def _call(
-        self, method: str, path: str, body: dict[str, Any] | None, extra: Mapping[str, str] | None = None,
-        deadline: float | None = None,
-    ) -> Call:
-        headers = dict(self._headers)
-        if body is not None:
-            headers["Accept"] = "text/event-stream"  # every body asks for a stream (see build_body)
-            headers["Content-Type"] = "application/json"
-        headers.update(extra or {})
-        deadline_at, seconds = self._within(deadline)
-        url = f"{self.base_url}{path}"
-        return Call(method, url, body, headers, deadline_at, self.timeout, self.max_retries, seconds=seconds)
-
-    def _within(self, deadline: float | None) -> tuple[float | None, float | None]:
-        """A call's (time.monotonic() deadline, seconds as given), from ``deadline`` or the client's."""
-        seconds = self.deadline if deadline is None else deadline
-        return (None if seconds is None else time.monotonic() + seconds), seconds

@@ -36,6 +36,8 @@ class ResponseConnection:
                  resend: Callable[[], requests.Response | None] | None = None,
                  secrets: tuple[str, ...] = ()) -> None:
         self._response = response
+        self.status = response.status_code
+        self.headers = dict(response.headers)  # as the server sent them: the Requester masks its copy
         self._read_timeout = read_timeout
         self._resend = resend
         self._secrets = secrets

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 from ..core._events import AudioDelta, End, ErrorEvent, Event, TextDelta, TranscriptDelta, Usage
 from ..core._redact import MASK, mask_secrets, mask_value
@@ -62,6 +63,20 @@ def masked(event: Event, secrets: tuple[str, ...]) -> Event:
     changed = {f.name: _unechoed(value, secrets) for f in dataclasses.fields(event)
                if isinstance(value := getattr(event, f.name), str) and _echoes(value, secrets)}
     return dataclasses.replace(event, **changed) if changed else event  # type: ignore[arg-type]
+
+
+def unechoed(value: Any, secrets: tuple[str, ...]) -> Any:
+    """A JSON value as a server sent it (a transcription, a model list) with every echo of ``secrets`` in
+    its strings, keys included, replaced by the mask; the rest as it came (a URL in a transcript stays)."""
+    if not any(secrets):
+        return value
+    if isinstance(value, str):
+        return _unechoed(value, secrets)
+    if isinstance(value, dict):
+        return {_unechoed(str(k), secrets): unechoed(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unechoed(v, secrets) for v in value]
+    return value
 
 
 def _secret_start(text: str, secrets: tuple[str, ...]) -> int:

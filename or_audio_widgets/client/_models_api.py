@@ -1,7 +1,7 @@
 """The client's view of the model list: ``GET /models`` cached, and the :class:`Catalogue` built from it.
 
 The checks made before sending read the cached list. When it cannot be read (no network, a server
-that is not OpenRouter), :meth:`ModelsMixin.catalogue` gives the stand-in of known models, which refuses
+that is not OpenRouter), :meth:`ModelLists.catalogue` gives the stand-in of known models, which refuses
 nothing: the request goes out and the server decides.
 """
 
@@ -15,14 +15,14 @@ from typing import Any
 
 from ..core._catalogue import Catalogue
 from ..core._defaults import MODELS_TTL
-from ..core._redact import mask_url
 from ..errors import APIError, ModelCapabilityError, OpenRouterAudioError
 from ._model_list import clean_models, filter_models
+from ._requester import JSON, Requester, Within
 
 _log = logging.getLogger("or_audio_widgets.client")
 
 #: The (time.monotonic() deadline, seconds as given) of a call, or None: what the list reading shares.
-Deadline = tuple[float | None, float | None] | None
+Deadline = Within | None
 
 # A list that could not be read is not asked for again for this long (each call would wait otherwise).
 _FAILED_TTL = 60.0
@@ -33,25 +33,24 @@ _LIST_SHARE = 0.2
 _LIST_TIMEOUT = 10.0
 
 
-class ModelsMixin:
-    """``models()`` and ``catalogue()`` for :class:`OpenRouterAudio` (which supplies ``_call``/``_http``)."""
+class ModelLists:
+    """The model lists of one client: ``GET /models`` (cached) and the :class:`Catalogue` built from it.
 
-    _models: tuple[float, list[dict[str, Any]]] | None
-    _catalogue: tuple[float, Catalogue] | None
-    _models_lock: threading.Lock
-    _catalogue_lock: threading.Lock
-    timeout: float
-    check_models: bool
-    _call: Any
-    _http: Any
+    Each list is read through the client's one request path; for a check before sending, with a share
+    of the call's own deadline (see :meth:`catalogue`).
+    """
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+        self._models: tuple[float, list[dict[str, Any]]] | None = None
+        self._catalogue: tuple[float, Catalogue] | None = None
+        self._models_lock = threading.Lock()
+        self._catalogue_lock = threading.Lock()  # the catalogue is built once, however many threads ask
 
     def models(
         self, input_modality: str | None = None, output_modality: str | None = None, *, refresh: bool = False
     ) -> list[dict[str, Any]]:
-        """Models from ``GET /models`` (cached for a while), filtered on input/output modality.
-
-        ``output_modality="speech"`` or ``"transcription"`` lists the dedicated endpoints' models.
-        """
+        """Models from ``GET /models`` (cached for a while), filtered on input/output modality."""
         return filter_models(self._listed(refresh, quick=False), input_modality, output_modality)
 
     def _listed(self, refresh: bool, *, quick: bool, within: Deadline = None) -> list[dict[str, Any]]:
@@ -70,7 +69,7 @@ class ModelsMixin:
         ``within`` is the (deadline, seconds) of the call the list is read for: reading it counts against
         that call's deadline.
         """
-        if not self.check_models:
+        if not self._requester.settings.check_models:
             return Catalogue.known()
         cached = self._fresh_catalogue(refresh)
         if cached is not None:
@@ -103,7 +102,8 @@ class ModelsMixin:
     def _list_budget(self, within: Deadline) -> Deadline:
         """The (deadline, seconds) of reading the lists for a check: a small share of the call's deadline
         (or of the client's timeout when it has none), so that the request still goes out in time."""
-        seconds = within[1] if within is not None and within[1] is not None else self.timeout
+        given = within[1] if within is not None else None
+        seconds = given if given is not None else self._requester.settings.timeout
         share = min(_LIST_TIMEOUT, _LIST_SHARE * seconds)
         ends = time.monotonic() + share
         call_ends = within[0] if within is not None else None
@@ -121,15 +121,17 @@ class ModelsMixin:
                 for m in listed if isinstance(m.get("id"), str)]
 
     def _get_list(self, path: str, *, quick: bool, within: Deadline = None) -> list[dict[str, Any]]:
-        call = self._call("GET", path, None)
-        if within is not None and within[0] is not None:  # the deadline of the call this list is for
-            call.deadline, call.seconds = within
-        if quick:  # for a check before sending: no retries, a short wait
-            call.max_retries, call.read_timeout = 0, min(self.timeout, _LIST_TIMEOUT)
-        status, payload, _ = self._http.get_json(call)
+        # within: the deadline of the call this list is read for; quick (a check before sending): no
+        # retries, a short wait between bytes
+        timeout = self._requester.settings.timeout
+        answer = self._requester.request(
+            "GET", path, accept=JSON, whole=True,
+            within=within if within is not None and within[0] is not None else None,
+            retries=0 if quick else None, read_timeout=min(timeout, _LIST_TIMEOUT) if quick else None)
+        payload = answer.payload
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, list):
-            raise APIError(f"GET {mask_url(call.url)} did not answer with a model list", status=status)
+            raise APIError(f"GET {answer.url} did not answer with a model list", status=answer.status)
         return clean_models(data)
 
 

@@ -1,4 +1,4 @@
-"""Reading a text aloud with ``POST /audio/speech``: ``OpenRouterAudio.say`` and ``open_speech``.
+"""Reading a text aloud with ``POST /audio/speech``: what ``OpenRouterAudio.say`` and ``open_speech`` send.
 
 The endpoint answers with raw audio, played as it arrives: its bytes become the AudioDelta events a
 chat stream yields, so the LivePlayer and the magic's live display take them unchanged. A text longer
@@ -13,18 +13,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ..core._catalogue import SPEECH, Catalogue, speech_input_limit
+from ..core._catalogue import SPEECH, speech_input_limit
 from ..core._events import Event, Started, Usage
-from ..core._reply import AudioReply, ReplyBuilder
+from ..core._reply import ReplyBuilder
 from ..core._speech_audio import SpeechLayout, iter_audio_events, layout_from_content_type
 from ..core._speech_text import check_speech_text, split_speech_text
 from ..errors import APIError, OpenRouterAudioError
-from ._models_api import check, explain_refusal
+from ._calls import Calls
+from ._connection import ResponseConnection
+from ._models_api import ModelLists, check, explain_refusal
 from ._replystream import CANCELLED, ReplyStream, StreamBroken
-from ._transport import ResponseConnection
-from ._wire import Call, output_format
+from ._requester import AUDIO, Requester
+from ._wire import output_format
 
-_ACCEPT = {"Accept": "audio/*, application/json"}
 Sent = tuple[ResponseConnection, SpeechLayout, "str | None"]  # the body, its layout, X-Generation-Id
 
 
@@ -116,62 +117,51 @@ class SpeechChain:
         self._current.close()
 
 
-class SpeechMixin:
-    """``say`` and ``open_speech`` for :class:`OpenRouterAudio`."""
+class SpeechRequests:
+    """Opens speech replies (``POST /audio/speech``) as ReplyStreams, over one client's request path and
+    model lists."""
 
-    speech_model: str
-    speech_voice: str
-    _key: Any
-    _last_stream: ReplyStream | None
-    _call: Any
-    _http: Any
-    catalogue: Callable[..., Catalogue]
+    def __init__(self, requester: Requester, lists: ModelLists, calls: Calls) -> None:
+        self._requester = requester
+        self._lists = lists
+        self._calls = calls
 
-    def say(self, text: str, *, model: str | None = None, voice: str | None = None, format: str = "wav",
-            speed: float | None = None, provider: Mapping[str, Any] | None = None,
-            on_event: Callable[[Event], object] | None = None, **params: Any) -> AudioReply:
-        """Read ``text`` aloud, word for word, with a speech model; the audio as an AudioReply.
-
-        ``model`` and ``voice`` default to the client's ``speech_model`` and ``speech_voice``. mp3 is
-        asked of the server when ``format="mp3"``; other formats are built here from its pcm. ``speed``
-        is used by the models that support it; ``provider`` is OpenRouter's provider routing object.
-        ``on_event`` sees each event (AudioDelta as the bytes arrive). A text over the model's input
-        limit is read in consecutive requests joined into one reply. Ctrl-C keeps what arrived in
-        ``last_reply``, marked incomplete.
-        """
-        with self.open_speech(text, model=model, voice=voice, format=format, speed=speed,
-                              provider=provider, **params) as stream:
-            return stream.collect(on_event)
-
-    def open_speech(self, text: str, *, model: str | None = None, voice: str | None = None,
-                    format: str = "wav", speed: float | None = None,
-                    provider: Mapping[str, Any] | None = None, wire: str | None = None,
-                    headers: Mapping[str, str] | None = None, deadline: float | None = None,
-                    **params: Any) -> ReplyStream:
+    def open(self, text: str, *, model: str, voice: str, format: str, speed: float | None,
+             provider: Mapping[str, Any] | None, wire: str | None, headers: Mapping[str, str] | None,
+             deadline: float | None, params: dict[str, Any]) -> ReplyStream:
         """Send the (first) speech request and return its ReplyStream once the server answered 200.
 
-        ``wire="pcm"`` asks for pcm even for an mp3 reply (what a live player needs). Everything a
-        model cannot serve is refused before sending when the model list says so.
+        Every piece of a long text is sent by the same deadline, with the same headers.
         """
+        self._calls.begin()
         text = check_speech_text(text)
         fmt = output_format({"format": format})
-        model, voice = model or self.speech_model, voice or self.speech_voice
-        first_call = self._call("POST", "/audio/speech", None, {**_ACCEPT, **(headers or {})}, deadline)
-        catalogue = self.catalogue(within=(first_call.deadline, first_call.seconds))
-        check(self._key, catalogue.require, model, SPEECH)
-        check(self._key, catalogue.require_voice, model, voice)
+        within = self._requester.within(deadline)
+        catalogue = self._lists.catalogue(within=within)
+        key = self._requester.transport.key
+        check(key, catalogue.require, model, SPEECH)
+        check(key, catalogue.require_voice, model, voice)
         limit = speech_input_limit(model, catalogue.get(model))
         # the white space between pieces is not sent
         pieces = [piece.strip() for piece in split_speech_text(text, limit) if not piece.isspace()]
         # joined mp3 files are not one clean mp3: several pieces come as pcm and are encoded here
         asked = "mp3" if fmt == "mp3" and len(pieces) == 1 and wire != "pcm" else "pcm"
 
+        def explain(error: APIError) -> APIError:
+            return explain_refusal(error, model, SPEECH, catalogue)
+
         def send(piece: str) -> Sent:
             body = speech_body(model, piece, voice, asked, speed, provider, params)
-            headers = {**first_call.headers, "Content-Type": "application/json"}
-            call = Call("POST", first_call.url, body, headers, first_call.deadline, first_call.read_timeout,
-                        first_call.max_retries, seconds=first_call.seconds)
-            return self._send_speech(call, model, catalogue)
+            answer = self._requester.request("POST", "/audio/speech", accept=AUDIO, body=body,
+                                             headers=headers, within=within, explain=explain)
+            connection = answer.stream()
+            try:
+                layout = layout_from_content_type(answer.headers.get("Content-Type"))
+            except OpenRouterAudioError:
+                connection.abort()
+                connection.close()
+                raise
+            return connection, layout, answer.headers.get("X-Generation-Id")
 
         first, layout, generation_id = send(pieces[0])
         chain = SpeechChain(first, layout, pieces, send)
@@ -182,18 +172,5 @@ class SpeechMixin:
         def decode(chunks: Iterable[bytes]) -> Iterator[Event]:
             return iter_audio_events(chunks, started, chain.usage, chain.said)
 
-        self._last_stream = ReplyStream(chain, builder, deadline=first_call.deadline, decode=decode)
-        return self._last_stream
-
-    def _send_speech(self, call: Call, model: str, catalogue: Catalogue) -> Sent:
-        try:
-            response = self._http.send(call)
-        except APIError as exc:
-            raise explain_refusal(exc, model, SPEECH, catalogue) from None
-        try:
-            layout = layout_from_content_type(response.headers.get("Content-Type"))
-        except OpenRouterAudioError:
-            response.close()
-            raise
-        generation_id = response.headers.get("X-Generation-Id")
-        return ResponseConnection(response, call.read_timeout), layout, generation_id
+        return self._calls.opened(ReplyStream(chain, builder, deadline=within[0], decode=decode,
+                                              secrets=self._requester.secrets))

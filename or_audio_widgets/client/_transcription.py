@@ -13,21 +13,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core._catalogue import CHAT_IN, TRANSCRIPTION, Catalogue, looks_like_transcription_model, refusal
-from ..core._defaults import DEFAULT_LISTEN_MODEL, TRANSCRIPTION_MAX_BYTES
-from ..core._events import Event, TextDelta
+from ..core._defaults import TRANSCRIPTION_MAX_BYTES, WIRE_FORMAT
+from ..core._events import Event
 from ..core._formats import TRANSCRIPTION_FORMATS
 from ..core._inputs import PreparedAudio, wav_fits
 from ..core._numbers import server_cost
-from ..core._redact import mask_secrets, mask_url, mask_value
 from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
-from ._deadline import seconds_left
-from ._echoes import EchoGuard
-from ._models_api import explain_refusal
+from ._chat import ChatRequests
+from ._models_api import ModelLists, explain_refusal
 from ._options import check_finite, check_options
 from ._parts import audio_part, prepare_audio, prepare_for_model
+from ._requester import JSON, Requester, Within
 
 DEFAULT_PROMPT = "Transcribe this audio."
 VIA = ("transcriptions", "chat")
@@ -89,45 +88,32 @@ def route(model: str, catalogue: Catalogue, via: str | None) -> str:
     raise ModelCapabilityError(refusal(model, TRANSCRIPTION, catalogue))
 
 
-class TranscriptionMixin:
-    """``transcribe`` for :class:`OpenRouterAudio`."""
+class Transcriptions:
+    """Transcribes over one client's request path: the dedicated endpoint, or a chat model that listens
+    (through the client's :class:`ChatRequests`), as the model list says."""
 
-    transcription_model: str
-    _call: Any
-    _within: Any
-    _http: Any
-    catalogue: Callable[..., Catalogue]
-    open: Callable[..., Any]
+    def __init__(self, requester: Requester, lists: ModelLists, chat: ChatRequests) -> None:
+        self._requester = requester
+        self._lists = lists
+        self._chat = chat
 
-    def transcribe(self, audio: Any, *, model: str | None = None, language: str | None = None,
-                   temperature: float | None = None, provider: Mapping[str, Any] | None = None,
-                   prompt: str | None = None, via: str | None = None,
-                   on_event: Callable[[Event], object] | None = None, **params: Any) -> AudioReply:
-        """Write down what is said in ``audio``; the words are ``reply.text``.
-
-        ``model`` defaults to the client's ``transcription_model`` (``openai/whisper-1``), or to
-        ``google/gemini-2.5-flash`` when a ``prompt`` is given (it follows one). Transcription
-        models use ``POST /audio/transcriptions`` (one source, one of its formats, at most 25 MB, all
-        checked before sending; ``reply.usage`` has seconds or tokens, ``reply.cost`` the cost); chat
-        models that take audio in get the audio with ``prompt`` on chat completions, where a list of
-        sources goes in one message. ``via`` forces "transcriptions" or "chat". ``language`` is an
-        ISO-639-1 code; ``temperature`` is 0 to 1.
-        """
-        if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
-            model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
+    def transcribe(self, audio: Any, *, model: str, language: str | None, temperature: float | None,
+                   provider: Mapping[str, Any] | None, prompt: str | None, via: str | None,
+                   on_event: Callable[[Event], object] | None, params: dict[str, Any]) -> AudioReply:
+        """Write down what is said in ``audio`` (see :meth:`OpenRouterAudio.transcribe`)."""
         check_language(language)
         check_options(deadline=params.get("deadline"))
         check_finite({"temperature": temperature, **params})
         # one deadline for the model list and the request: the list's reading counts against it
-        within = self._within(params.pop("deadline", None))
-        catalogue = self.catalogue(within=within)
+        within = self._requester.within(params.pop("deadline", None))
+        catalogue = self._lists.catalogue(within=within)
         if route(model, catalogue, via) == "chat":
             if language is not None:  # a chat model has no language field: the prompt says it
                 prompt = f"{prompt or DEFAULT_PROMPT} The speech is in the language {language!r} (ISO-639-1)."
             if provider is not None:
                 params["provider"] = dict(provider)
             return self._transcribe_chat(audio, model, prompt or DEFAULT_PROMPT, temperature, on_event,
-                                         {**params, "deadline": _left(within)})
+                                         within, params)
         if prompt is not None and prompt != DEFAULT_PROMPT:
             raise OptionError(f"{model} writes down what is said and takes no prompt; drop prompt=, or "
                              "pick a chat model that listens (e.g. google/gemini-2.5-flash) to follow one")
@@ -140,43 +126,41 @@ class TranscriptionMixin:
         prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
         headers = params.pop("headers", None)
         body = transcription_body(model, prepared, language, temperature, provider, params)
-        accept = {"Accept": "application/json", **(headers or {})}
-        call = self._call("POST", "/audio/transcriptions", body, accept)
-        call.deadline, call.seconds = within
-        return self._post_transcription(call, model, catalogue)
+        return self._post(body, headers, within, model, catalogue)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
-                         on_event: Callable[[Event], object] | None, params: dict[str, Any]) -> AudioReply:
+                         on_event: Callable[[Event], object] | None, within: Within,
+                         params: dict[str, Any]) -> AudioReply:
         sources = audio_sources(audio)
         if not sources:
             raise AudioInputError("transcribe() needs at least one audio source: a path, URL, bytes or array")
         if temperature is not None:
             params = {**params, "temperature": temperature}
+        headers = params.pop("headers", None)
         parts = [{"type": "text", "text": prompt}, *(audio_part(source, model) for source in sources)]
-        with self.open([{"role": "user", "content": parts}], model=model, **params) as reply_stream:
+        with self._chat.open([{"role": "user", "content": parts}], model=model, audio=None, headers=headers,
+                             wire_format=WIRE_FORMAT, within=within, params=params) as reply_stream:
             reply: AudioReply = reply_stream.collect(on_event)
             return reply
 
-    def _post_transcription(self, call: Any, model: str, catalogue: Catalogue) -> AudioReply:
-        """Send the request and read its JSON answer, all by the call's deadline; echoes of the key in
-        the text or the usage are masked as in a chat reply."""
-        try:
-            status, payload, headers = self._http.get_json(call)
-        except APIError as exc:
-            raise explain_refusal(exc, model, TRANSCRIPTION, catalogue) from None
+    def _post(self, body: dict[str, Any], headers: Mapping[str, str] | None, within: Within, model: str,
+              catalogue: Catalogue) -> AudioReply:
+        """Send the request and read its JSON answer, all by the call's deadline (the request path
+        masks echoes of the key in the text, the usage and the headers, as in a chat reply)."""
+        def explain(error: APIError) -> APIError:
+            return explain_refusal(error, model, TRANSCRIPTION, catalogue)
+
+        answer = self._requester.request("POST", "/audio/transcriptions", accept=JSON, body=body,
+                                         headers=headers, within=within, whole=True, explain=explain)
+        payload = answer.payload
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-            raise APIError(f"POST {mask_url(call.url)} did not answer with a transcription "
+            raise APIError(f"POST {answer.url} did not answer with a transcription "
                            '({"text": ...}); the server may not be OpenRouter: check the base URL',
-                           status=status)
-        secrets = self._http.secrets
-        guard = EchoGuard(secrets)
-        text = "".join(e.text for e in (*guard.screen(TextDelta(payload["text"])), *guard.flush())
-                       if isinstance(e, TextDelta))
-        raw_usage = payload.get("usage")
-        usage = mask_value(raw_usage, secrets) if isinstance(raw_usage, dict) else None
-        origin = ReplyOrigin(model=model, id=mask_secrets(str(headers.get("X-Generation-Id") or ""), secrets)
-                             or None, usage=usage, cost=server_cost(usage))
-        return AudioReply(text=text, origin=origin, outcome=ReplyOutcome(finish_reason="stop"))
+                           status=answer.status)
+        usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else None
+        origin = ReplyOrigin(model=model, id=answer.headers.get("X-Generation-Id") or None, usage=usage,
+                             cost=server_cost(usage))
+        return AudioReply(text=payload["text"], origin=origin, outcome=ReplyOutcome(finish_reason="stop"))
 
 
 def check_language(language: object) -> None:
@@ -186,8 +170,3 @@ def check_language(language: object) -> None:
         return
     raise OptionError(f"language must be an ISO-639-1 code of two letters, such as 'en' or 'fr', not "
                       f"{language!r}")
-
-
-def _left(within: tuple[float | None, float | None]) -> float | None:
-    """The seconds left of a call's deadline (for the chat request that follows the model list)."""
-    return None if within[0] is None else seconds_left(within[0])

@@ -81,7 +81,7 @@ class Transport:
     """Sends :class:`Call` s over one Session, retrying what may succeed later, before any output."""
 
     def __init__(self, key: MaskedKey, session: requests.Session | None = None) -> None:
-        self._key = key
+        self.key = key  # the masked holder: checks that echo what the caller passed mask it out
         self._own_session = session is None
         self.session = session if session is not None else new_session()
         self._auth = BearerAuth(key)
@@ -92,7 +92,7 @@ class Transport:
     def secrets(self) -> tuple[str, ...]:
         """What must never leave in a message: the key (unless it is a short placeholder, such as the
         offline emulator's, which would mask ordinary words)."""
-        key = self._key.reveal()
+        key = self.key.reveal()
         return (key,) if len(key) >= SHORTEST_SECRET else ()
 
     def open_stream(self, call: Call) -> ResponseConnection:
@@ -165,7 +165,7 @@ class Transport:
             response, error, retryable = self._attempt(call, watchdog)
             retry_after = None
             if response is not None:
-                if response.status_code < 400 and not _is_page(response, call):
+                if response.status_code < 300 and not _is_page(response, call):
                     return response
                 error = self._error_of(response, call, watchdog)
                 # once asked for, pcm16 is the wire format: a second refusal is raised, not retried
@@ -189,7 +189,7 @@ class Transport:
         try:
             response = self.session.request(
                 call.method, call.url, data=call.payload(), headers=call.headers, auth=self._auth,
-                timeout=self._timeouts(call), stream=True,
+                timeout=self._timeouts(call), stream=True, allow_redirects=False,  # see _redirect_error
             )
         except Exception as exc:  # requests, urllib3, http.client, the socket: whatever it was
             return (None, *self._failure(call, exc, watchdog))
@@ -230,10 +230,12 @@ class Transport:
         _log.debug("error body of HTTP %s: %d bytes", response.status_code, len(body))
         if watchdog.fired:
             return self._failure(call, TimeoutError("deadline"), watchdog)[0]
-        if response.status_code < 400:  # a 2xx page in place of the stream
+        if response.status_code < 300:  # a 2xx page in place of the stream
             return _page_error(response, bytes(body), self.secrets)
+        if response.status_code < 400:
+            return _redirect_error(response, call, self.secrets)
         return error_for_response(response.status_code, response.reason, bytes(body),
-                                  scrub=self._key.reveal(), request=call.body)
+                                  scrub=self.key.reveal(), request=call.body)
 
     def _wait_to_retry(self, call: Call, retry_after: str | None, error: APIError) -> bool:
         delay = delay_before_retry(call.retries, call.max_retries, retry_after, call.deadline)
@@ -266,3 +268,14 @@ def _page_error(response: requests.Response, body: bytes, secrets: tuple[str, ..
         f"captive portal, a proxy or a wrong base URL is in the way (page: {shown or 'empty'})",
         status=response.status_code,
     )
+
+
+def _redirect_error(response: requests.Response, call: Call, secrets: tuple[str, ...]) -> APIError:
+    """A redirect is not followed: the key and the body go only to ``base_url``, never to an address a
+    server names (requests would send a POST there as a GET without its body, or the body without the
+    key), and the answer says where to point the client instead."""
+    where = mask_secrets(response.headers.get("Location", ""), secrets) or "nowhere (no Location header)"
+    return APIConnectionError(
+        f"{mask_url(call.url)} answered {response.status_code} with a redirect to {where}; redirects are "
+        "not followed, so that the key goes only where you sent it: if that address is the API's, set "
+        "base_url (or OPENROUTER_BASE_URL) to it", status=response.status_code)

@@ -89,6 +89,12 @@ def build_body(
     return body
 
 
+def wire_format_of(body: Mapping[str, Any] | None) -> str:
+    """The audio format a chat body asks of the wire (pcm16 once the server refused another one)."""
+    audio = (body or {}).get("audio")
+    return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, Mapping) else WIRE_FORMAT
+
+
 def sent_audio_formats(body: Mapping[str, Any]) -> list[str]:
     """The ``input_audio`` formats in a request body, in order, each once."""
     found: list[str] = []
@@ -272,8 +278,7 @@ class Call:
 
     @property
     def wire_format(self) -> str:
-        audio = (self.body or {}).get("audio")
-        return str(audio.get("format", WIRE_FORMAT)) if isinstance(audio, dict) else WIRE_FORMAT
+        return wire_format_of(self.body)
 
     def __repr__(self) -> str:  # no credentials of the URL, no megabytes of audio in a traceback's locals
         return f"<Call {self.method} {mask_url(self.url)}, retry {self.retries} of {self.max_retries}>"
