@@ -1,0 +1,48 @@
+"""%%oraudio with a music model: the cell describes a song, the model composes it, the reply keeps the MP3 as
+it came with its lyrics; what a music model cannot take is refused before anything is sent."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from _magics_support import Recorded, audio_uris, last_body
+from IPython.core.error import UsageError
+
+from or_audio_widgets.jupyter.magics._run import MUSIC_WAIT
+
+CLIP = "google/lyria-3-clip-preview"
+
+
+def test_a_music_model_composes_the_song_the_cell_describes(ip: Any, rec: Recorded, online: Any) -> None:
+    ip.run_cell_magic("oraudio", f"-m {CLIP}", "A bright pop song about the sun")
+    body = last_body(online)
+    assert body["model"] == CLIP and body["stream"] is True and body["modalities"] == ["text", "audio"]
+    assert "audio" not in body  # no voice, no format: the answer is an MP3 whatever is asked
+    reply = ip.user_ns["_oraudio"]
+    assert reply.complete and reply.format == "mp3" and (reply.sample_rate, reply.channels) == (44100, 2)
+    assert reply.lyrics.lines and not reply.lyrics.instrumental
+    (mime, data), = audio_uris(rec.final_html())
+    assert mime == "audio/mpeg" and data == reply.audio  # the MP3 as it came, not re-encoded
+    assert base64.b64encode(reply.audio[:30]).decode()[:30] in rec.final_html()
+    # while it composed, the status line said what happens and how long it usually takes
+    assert any(MUSIC_WAIT[:40] in d["data"].get("text/plain", "") for d in rec.displays())
+
+
+@pytest.mark.parametrize(("line", "cell", "words"), [
+    (f"-m {CLIP} --voice nova", "A song", "--voice: not for a music model"),
+    (f"-m {CLIP} --format wav", "A song", "--format: not for a music model"),
+    (f"-m {CLIP} --text", "A song", "--text: not for a music model"),
+    (f"-m {CLIP}", None, "Nothing to compose"),  # the line magic with no words
+])
+def test_what_a_music_model_cannot_take_is_refused_before_sending(ip: Any, rec: Recorded, online: Any,
+                                                                  line: str, cell: str | None, words: str
+                                                                  ) -> None:
+    before = len(online.requests)
+    with pytest.raises(UsageError, match=words):
+        if cell is None:
+            ip.run_line_magic("oraudio", line)
+        else:
+            ip.run_cell_magic("oraudio", line, cell)
+    assert not [r for r in online.requests[before:] if r.path.endswith("/chat/completions")]
