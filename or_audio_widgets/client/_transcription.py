@@ -20,9 +20,11 @@ from ..core._inputs import PreparedAudio, wav_fits
 from ..core._numbers import server_cost
 from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
+from ..core._timed import segments_from_verbose
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
 from ._chat import ChatRequests
+from ._long_transcription import one_piece_times, pop_long_options, too_long, transcribe_long, verbose_params
 from ._models_api import ModelLists, explain_refusal
 from ._options import check_finite, check_options
 from ._parts import audio_part, prepare_audio, prepare_for_model
@@ -123,10 +125,27 @@ class Transcriptions:
         if len(sources) != 1:
             raise AudioInputError(f"the transcription endpoint takes one audio source per request, not "
                              f"{len(sources)}; use transcribe_many() for several")
+        # longer than one request carries: in pieces, each sent through this method (_long_transcription)
+        long = pop_long_options(params)
+        if too_long(sources[0], model, long):
+            return self._in_pieces(sources[0], model, language, temperature, provider, params, long)
         prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
+        if too_long(sources[0], model, long, prepared.duration):
+            return self._in_pieces(sources[0], model, language, temperature, provider, params, long)
+        params.update(verbose_params(model, long.get("timestamps")))
         headers = params.pop("headers", None)
         body = transcription_body(model, prepared, language, temperature, provider, params)
-        return self._post(body, headers, within, model, catalogue)
+        return one_piece_times(self._post(body, headers, within, model, catalogue), prepared.duration,
+                               long.get("timestamps"))
+
+    def _in_pieces(self, source: Any, model: str, language: str | None, temperature: float | None,
+                   provider: Mapping[str, Any] | None, params: dict[str, Any],
+                   long: dict[str, Any]) -> AudioReply:
+        def piece(wav: bytes, **call: Any) -> AudioReply:
+            return self.transcribe(wav, model=call.pop("model"), language=language, temperature=temperature,
+                                   provider=provider, prompt=None, via="transcriptions", on_event=None,
+                                   params={**params, **call})
+        return transcribe_long(piece, source, model=model, **long)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
                          on_event: Callable[[Event], object] | None, within: Within,
@@ -160,7 +179,10 @@ class Transcriptions:
         usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else None
         origin = ReplyOrigin(model=model, id=answer.headers.get("X-Generation-Id") or None, usage=usage,
                              cost=server_cost(usage))
-        return AudioReply(text=payload["text"], origin=origin, outcome=ReplyOutcome(finish_reason="stop"))
+        timed = segments_from_verbose(payload, "words" if body.get("timestamp_granularities") == ["word"]
+                                      else "segments")
+        return AudioReply(text=payload["text"], origin=origin, outcome=ReplyOutcome(finish_reason="stop"),
+                          segments=tuple(timed))
 
 
 def check_language(language: object) -> None:

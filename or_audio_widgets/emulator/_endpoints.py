@@ -13,6 +13,7 @@ would, its ``Content-Type`` saying so.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from ..core._formats import mime_type
 from ..core._transcode import encode_pcm
 from . import _assumptions as rules
+from . import _stt_time as stt_time
 from ._audio_models import find_speech_model, find_transcription_model
-from ._request import APIFailure, header_number
+from ._request import APIFailure, Headers, header_number
 from ._said import remember
 from ._speech import BYTES_PER_SECOND, SAMPLE_RATE, resample, synthesize
-from ._transcribe import transcribe_body
+from ._transcribe import transcribe_timed
 
 if TYPE_CHECKING:
     from ._handler import Handler
@@ -47,7 +49,7 @@ def serve_audio_endpoint(handler: Handler, route: str) -> None:
         realtime = header_number(handler.headers, "X-Emulator-Realtime", 0.0, 1e6)
         listen = (handler.headers.get("X-Emulator-Recognise") or "on").strip().lower() not in ("off", "0")
         rate = int(header_number(handler.headers, "X-Emulator-Speech-Rate", 8000, 48000) or SAMPLE_RATE)
-        answer = _speech(body, rate) if route == "speech" else _transcription(body, listen)
+        answer = _speech(body, rate) if route == "speech" else _transcription(body, listen, handler.headers)
     except APIFailure as failure:
         handler.send_failure(failure)
         return
@@ -154,11 +156,26 @@ def _write_audio(handler: Handler, audio: bytes, kind: str, generation: str, pac
     handler.wfile.write(b"0\r\n\r\n")
 
 
-def _transcription(body: dict[str, Any], listen: bool) -> Callable[[Handler, float], None]:
+def _transcription(body: dict[str, Any], listen: bool, asked: Headers) -> Callable[[Handler, float], None]:
     model = find_transcription_model(body.get("model"))
     _model_check(body, model, rules.NOT_A_TRANSCRIPTION_MODEL)
     assert model is not None
-    payload = transcribe_body(body, model, listen=listen)
+    try:
+        payload, seconds = transcribe_timed(body, model, listen=listen, headers=asked)
+    except APIFailure as failure:
+        if failure.status != 408:
+            raise
+        late = failure  # the provider ran out of time: the refusal comes once its time is up, as live
+        return lambda handler, realtime: _after(handler, stt_time.processing_seconds(
+            model.id, math.inf, asked, realtime), lambda: handler.send_failure(late))
     generation = f"{rules.TRANSCRIPTION_GENERATION_PREFIX}{secrets.token_hex(12)}"
     headers = {"X-Generation-Id": generation, "X-Emulator": "offline emulator of OpenRouter's API"}
-    return lambda handler, realtime: handler.send_json(200, payload, headers)
+    return lambda handler, realtime: _after(handler, stt_time.processing_seconds(
+        model.id, seconds, asked, realtime), lambda: handler.send_json(200, payload, headers))
+
+
+def _after(handler: Handler, seconds: float, answer: Callable[[], None]) -> None:
+    """``answer`` once ``seconds`` have passed (at once when the server is stopping)."""
+    if seconds and handler.server.stopping.wait(seconds):
+        return
+    answer()

@@ -180,3 +180,25 @@ def _feed(decoder: Any, pcm: bytes, no_search: bool) -> None:
     for start in range(0, len(pcm), _SLICE):
         decoder.process_raw(pcm[start : start + _SLICE], no_search, False)
     decoder.end_utt()
+
+
+def listen_timed(pcm: bytes) -> list[tuple[str, float, float]] | None:
+    """The words in mono 16 kHz pcm16 with their start and end in seconds ([] when unclear); None when
+    pocketsphinx is not installed. The same take as :func:`listen`, with the recogniser's frame times."""
+    try:
+        from pocketsphinx import Decoder  # noqa: F401 - only to know that it is there
+    except ImportError:
+        return None
+    ear = _checkout()
+    try:
+        _tune(ear, language())
+        _decode(ear.decoder, pcm)
+        timed = [(_ALTERNATE.sub("", s.word), s.start_frame * _FRAME, (s.end_frame + 1) * _FRAME,
+                  float(s.prob), s.end_frame - s.start_frame + 1)
+                 for s in (ear.decoder.seg() if ear.decoder.hyp() is not None else ())]
+    finally:
+        _idle.put(ear)
+    words = [t for t in timed if t[0][:1] not in ("<", "[", "+")]
+    if not judge([(w, p, n) for w, _, _, p, n in words]).clear:
+        return []
+    return [(w, start, end) for w, start, end, _, _ in words]

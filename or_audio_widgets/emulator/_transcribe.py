@@ -19,22 +19,33 @@ from ..core._formats import encoder_of
 from ..core._wav import wav_to_pcm16
 from ..errors import AudioFormatError, AudioInputError, FFmpegNotFoundError
 from . import _assumptions as rules
+from . import _stt_time as _time
 from ._answer import unclear
 from ._audio_models import TranscriptionModel
 from ._inputs import loudness
-from ._listen import RATE, listen
-from ._request import APIFailure
+from ._listen import RATE, listen, listen_timed
+from ._request import APIFailure, Headers
 from ._speech import downmix, resample
 
 OFFLINE_TEXT_PREFIX = "[offline emulator] "
 
 
-def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: bool = True
-                    ) -> dict[str, Any]:
+def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: bool = True,
+                    headers: Headers | None = None) -> dict[str, Any]:
+    """:func:`transcribe_timed`'s answer alone."""
+    return transcribe_timed(body, model, listen=listen, headers=headers)[0]
+
+
+def transcribe_timed(body: dict[str, Any], model: TranscriptionModel, *, listen: bool = True,
+                     headers: Headers | None = None) -> tuple[dict[str, Any], float]:
     """The ``{text, usage}`` answer to a transcription request; :class:`APIFailure` when refused.
 
     ``listen=False`` describes the audio without recognising it, as when pocketsphinx is absent.
+    ``verbose_json`` adds the duration and timed segments and words (see ``_stt_time``); audio longer
+    than the upstream budget is refused there too (the caller holds the answer back first).
     """
+    fmt_out = _time.check_format(body, model.id)
+    wanted = _time.granularities(body) if fmt_out == "verbose_json" else ()
     audio = body.get("input_audio")
     audio = audio if isinstance(audio, dict) else {}
     fmt, data = audio.get("format"), audio.get("data")
@@ -56,7 +67,11 @@ def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: 
         raise APIFailure(400, "'temperature' must be a number from 0 to 1.")
     pcm = decode_16k(raw, str(fmt))
     seconds = len(pcm) / 2 / RATE
-    words = recognise(pcm) if listen else None
+    failure = _time.over_budget(model.id, seconds, headers or {})
+    if failure is not None:
+        raise failure
+    timed = _listen_timed(pcm) if listen and wanted else None
+    words = (" ".join(w for w, _, _ in timed) if timed is not None else recognise(pcm)) if listen else None
     if words is None:
         why = "install pocketsphinx to have the words recognised" if listen else "recognition turned off"
         level = loudness(pcm)
@@ -65,7 +80,10 @@ def transcribe_body(body: dict[str, Any], model: TranscriptionModel, *, listen: 
         text = f"{OFFLINE_TEXT_PREFIX}{unclear(seconds)}"
     else:
         text = OFFLINE_TEXT_PREFIX + words
-    return {"text": text, "usage": _usage(model, seconds, text)}
+    answer = {"text": text, "usage": _usage(model, seconds, text)}
+    if fmt_out == "verbose_json":
+        answer.update(_time.verbose(text, seconds, timed or [], wanted))
+    return answer, seconds
 
 
 def _usage(model: TranscriptionModel, seconds: float, text: str) -> dict[str, Any]:
@@ -111,6 +129,10 @@ def _ffmpeg_16k(raw: bytes, fmt: str) -> bytes:
     if not pcm:
         raise APIFailure(400, "Invalid audio data in input_audio: it holds no samples.")
     return pcm
+
+
+def _listen_timed(pcm: bytes) -> list[tuple[str, float, float]] | None:
+    return listen_timed(pcm)
 
 
 def recognise(pcm: bytes) -> str | None:

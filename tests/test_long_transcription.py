@@ -1,0 +1,116 @@
+"""transcribe() of recordings longer than one request: pieces cut at pauses, stitched, timed, journaled."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _client_helpers import wav_seconds
+
+from or_audio_widgets import OpenRouterAudio
+from or_audio_widgets.core._wav import pcm_to_wav
+from or_audio_widgets.errors import OptionError
+
+OFF = {"X-Emulator-Recognise": "off"}  # the words are not what these tests look at: the pieces are
+
+
+def _tone(seconds: float, rate: int = 16000) -> bytes:
+    n = int(seconds * rate)
+    return struct.pack(f"<{n}h", *((6000 if (i // 20) % 2 else -6000) for i in range(n)))
+
+
+def _talk(stretches: int, speech: float = 6.0, pause: float = 1.0, rate: int = 16000) -> bytes:
+    pcm = b"".join(_tone(speech, rate) + bytes(2 * int(pause * rate)) for _ in range(stretches))
+    return pcm_to_wav(pcm, rate, 1)
+
+
+def _posts(emulator: Any) -> list[Any]:
+    return [r.json for r in emulator.requests
+            if r.method == "POST" and r.path.endswith("/audio/transcriptions")]
+
+
+def audio_seconds(body: dict[str, Any]) -> float:
+    return wav_seconds(base64.b64decode(body["input_audio"]["data"]))
+
+
+def test_a_long_file_goes_in_pieces_cut_in_pauses_with_times_of_the_recording(
+        client: OpenRouterAudio, emulator: Any, tmp_path: Path) -> None:
+    path = tmp_path / "talk.wav"
+    path.write_bytes(_talk(12))  # 84 s
+    reply = client.transcribe(path, max_piece_seconds=20, headers=OFF, progress=False)
+    sent = [audio_seconds(r) for r in _posts(emulator)]
+    assert len(sent) >= 5 and all(s <= 20 for s in sent)
+    assert sum(sent) == pytest.approx(84, abs=0.05)  # cut in pauses: nothing sent twice, nothing left out
+    assert reply.complete and reply.usage["pieces"] == len(sent)
+    assert reply.cost == pytest.approx(84 * 0.0001, rel=0.01)
+    starts = [s.start for s in reply.segments]
+    assert starts == sorted(starts) and starts[0] == 0
+    assert reply.segments[-1].end == pytest.approx(84, abs=0.05)
+    assert reply.to_srt().count("-->") == len(reply.segments)
+
+
+def test_speech_with_no_pause_is_cut_by_force_and_overlaps(client: OpenRouterAudio, emulator: Any) -> None:
+    wav = pcm_to_wav(_tone(50), 16000, 1)
+    reply = client.transcribe(wav, max_piece_seconds=20, headers=OFF, progress=False)
+    sent = [audio_seconds(r) for r in _posts(emulator)]
+    assert len(sent) == 3 and sum(sent) == pytest.approx(50 + 2 * 2, abs=0.05)  # two 2 s overlaps
+    assert reply.complete
+
+
+def test_silence_only_sends_nothing(client: OpenRouterAudio, emulator: Any) -> None:
+    reply = client.transcribe(pcm_to_wav(bytes(2 * 16000 * 45), 16000, 1), max_piece_seconds=20,
+                              progress=False)
+    assert _posts(emulator) == [] and reply.text == "" and reply.complete and reply.cost == 0
+
+
+def test_a_header_that_lies_about_the_length_is_read_for_what_the_file_holds(
+        client: OpenRouterAudio, emulator: Any, tmp_path: Path) -> None:
+    wav = bytearray(_talk(6))  # 42 s
+    struct.pack_into("<I", wav, 40, 10 * len(wav))  # the data chunk claims ten times what is there
+    path = tmp_path / "liar.wav"
+    path.write_bytes(bytes(wav))
+    reply = client.transcribe(path, max_piece_seconds=20, headers=OFF, progress=False)
+    assert sum(audio_seconds(r) for r in _posts(emulator)) == pytest.approx(42, abs=0.05)
+    assert reply.segments[-1].end == pytest.approx(42, abs=0.05)
+
+
+def test_a_piece_the_server_refuses_is_marked_where_it_was(client: OpenRouterAudio, emulator: Any) -> None:
+    headers = {**OFF, "X-Emulator-Upstream-Budget": "12"}  # the provider runs out of time past 12 s
+    long = pcm_to_wav(_tone(6) + bytes(32000) + _tone(15) + bytes(32000) + _tone(6), 16000, 1)
+    reply = client.transcribe(long, max_piece_seconds=20, headers=headers, retries=1, progress=False)
+    assert not reply.complete and "not transcribed" in (reply.error or "")
+    assert "[... 0:" in reply.text and "not transcribed:" in reply.text and "timed out" in reply.text
+    assert "heard" in reply.text  # the pieces that fit are there, in their place
+
+
+def test_a_journal_resumes_and_refuses_another_model(client: OpenRouterAudio, emulator: Any,
+                                                      tmp_path: Path) -> None:
+    wav, journal = _talk(8), tmp_path / "talk.jsonl"
+    first = client.transcribe(wav, max_piece_seconds=20, headers=OFF, journal=journal, progress=False)
+    sent = len(_posts(emulator))
+    again = client.transcribe(wav, max_piece_seconds=20, headers=OFF, journal=journal, progress=False)
+    assert len(_posts(emulator)) == sent  # nothing sent twice
+    assert again.text == first.text and again.cost == pytest.approx(first.cost)
+    with pytest.raises(OptionError, match="another model"):
+        client.transcribe(wav, model="google/chirp-3", max_piece_seconds=20, journal=journal, progress=False)
+
+
+def test_word_times_come_from_verbose_json(client: OpenRouterAudio, emulator: Any) -> None:
+    spoken = client.say("The quick brown fox jumps over the lazy dog.")
+    reply = client.transcribe(spoken.audio, timestamps="word")
+    body = _posts(emulator)[-1]
+    assert body["response_format"] == "verbose_json" and body["timestamp_granularities"] == ["word"]
+    assert len(reply.segments) >= 3
+    assert all(0 <= s.start < s.end <= spoken.duration + 0.05 for s in reply.segments)
+    assert "fox" in {s.text for s in reply.segments}
+
+
+def test_a_model_without_times_refuses_verbose_json_and_gets_the_pieces_times(
+        client: OpenRouterAudio, emulator: Any) -> None:
+    wav = _talk(1)
+    reply = client.transcribe(wav, model="google/chirp-3", timestamps="segment", headers=OFF)
+    assert "response_format" not in _posts(emulator)[-1]
+    assert [(s.start, round(s.end, 2)) for s in reply.segments] == [(0.0, 7.0)]
