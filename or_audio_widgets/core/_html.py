@@ -27,6 +27,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AudioInputError, FFmpegNotFoundError
+from ._follow import follow_along_html
 from ._formats import format_for_mime, is_playable, mime_type, suffix_for
 from ._wav import pcm_to_wav
 
@@ -105,6 +106,9 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
     pcm = _pcm(reply)  # once: a compressed reply that cannot be decoded would run ffmpeg again
     parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type, filename))
+    follow = follow_along_html(getattr(reply, "segments", ()))  # an unpickled older reply has none
+    if follow:
+        parts.append(follow)
     facts = _facts(reply, pcm)
     if facts:
         parts.append(f'<div style="{MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
