@@ -27,6 +27,9 @@ from ._requester import AUDIO, Requester
 from ._wire import output_format
 
 Sent = tuple[ResponseConnection, SpeechLayout, "str | None"]  # the body, its layout, X-Generation-Id
+# The most audio one speech answer may bring: 46 minutes of 24 kHz mono pcm16, where the text of one request
+# is a few minutes of speech. A server that never stops sending would otherwise fill the memory.
+SPEECH_BODY_LIMIT = 128 * 2**20
 
 
 def speech_body(model: str, text: str, voice: str, response_format: str, speed: float | None,
@@ -83,6 +86,11 @@ class SpeechChain:
         received = 0
         for chunk in connection.chunks():
             received += len(chunk)
+            if received > SPEECH_BODY_LIMIT:
+                connection.abort()
+                raise StreamBroken("protocol", f"the speech endpoint's answer went on past "
+                                   f"{SPEECH_BODY_LIMIT:,} bytes, far more audio than a request's text can "
+                                   "make; what came first is kept")
             yield chunk
         smallest = 2 * self.layout.channels if self.layout.wire_format == "pcm16" else 1
         if received < smallest and not self._aborted:
