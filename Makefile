@@ -36,7 +36,7 @@ test: lint
 # The kernel tests (Run All's order, Stop during a stream) again under other ipykernel releases: the lowest
 # ipykernel 7 the Stop listener knows and ipykernel 6, where it steps aside (`make test` covers the newest).
 # Each runs in a small venv of its own that holds only that ipykernel and reads everything else from $(VENV).
-KERNEL_TESTS := tests/test_run_order.py tests/test_magics_stop.py tests/test_stop_listener.py
+KERNEL_TESTS := tests/test_run_order.py tests/test_magics_stop.py tests/test_stop_listener.py tests/test_stop_on_older_kernels.py
 IPYKERNELS ?= 7.0.0 6.31.0
 
 test-kernels: setup

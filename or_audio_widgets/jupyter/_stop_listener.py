@@ -16,10 +16,10 @@ back any other way (one task each, straight into the kernel's handler) they over
 way in is one step longer on ipykernel 7.1 and later, and Run All ran a cell after the ones queued behind it.
 
 Where the kernel is not built that way (ipykernel 6, a release of ipykernel this module was not checked
-against, or a cell running in a subshell) nothing listens and the Stop button stays hidden; Kernel >
-Interrupt works as it always does. Outside a kernel (a plain
-IPython shell, a script) nothing changes. A reply played from a background thread needs no listener:
-the main thread is free to hear Stop.
+against, or a cell running in a subshell) nothing listens and the Stop button is shown disabled with the
+reason ("Stop needs ipykernel 7; use Kernel > Interrupt"); Kernel > Interrupt works as it always does.
+Outside a kernel (a plain IPython shell, a script) nothing changes. A reply played from a background
+thread needs no listener: the main thread is free to hear Stop.
 """
 
 from __future__ import annotations
@@ -187,6 +187,8 @@ def hearing_stop(player: Any, cancel: Callable[[], object], shell: Any = None) -
         kernel = getattr(shell, "kernel", None) if shell is not None else _current_kernel()
         listener = StopListener.start(kernel, {player.model_id}) if kernel is not None else None
         if listener is None:
+            if kernel is not None:  # a page may show this player: it says why Stop is not there
+                player.stop_unavailable(stop_unavailable_reason())
             yield False
             return
     player.on_stop(lambda _player: cancel())
@@ -195,6 +197,23 @@ def hearing_stop(player: Any, cancel: Callable[[], object], shell: Any = None) -
     finally:
         if listener is not None:
             listener.close()
+
+
+def stop_unavailable_reason(version: str | None = None) -> str:
+    """What a live player says beside its disabled Stop where no listener can hear it (``version``:
+    the installed ipykernel's by default)."""
+    if version is None:
+        try:
+            from ipykernel import __version__ as installed
+        except ImportError:
+            installed = ""
+        version = str(installed)
+    major = version.split(".")[0]
+    if major.isdigit() and int(major) < 7:
+        return "Stop needs ipykernel 7; use Kernel > Interrupt"
+    if not known_ipykernel(version):
+        return f"Stop is not offered on ipykernel {version} (not checked yet); use Kernel > Interrupt"
+    return "Stop cannot be heard from this cell (it runs in a subshell); use Kernel > Interrupt"
 
 
 def _current_kernel() -> Any:

@@ -20,6 +20,7 @@ function initialize({ model }) {
   model.on("msg:custom", onMsg);
   model.on("change:stoppable", onStoppable);
   model.on("change:show_stop", onStoppable);
+  model.on("change:stop_note", onStoppable);
   model.on("change:sample_rate", onLayout);
   model.on("change:channels", onLayout);
   // Tell Python what is here; it answers with its counts, and anything missing is asked for.
@@ -31,6 +32,7 @@ function initialize({ model }) {
     model.off("msg:custom", onMsg);
     model.off("change:stoppable", onStoppable);
     model.off("change:show_stop", onStoppable);
+    model.off("change:stop_note", onStoppable);
     model.off("change:sample_rate", onLayout);
     model.off("change:channels", onLayout);
     release(state);

@@ -36,12 +36,19 @@ function liveControls(state) {
   Object.assign(volume, { type: "range", min: "0", max: "1", step: "0.05", title: "Volume" });
   volume.setAttribute("aria-label", "Volume");
   volume.addEventListener("input", () => { setVolume(state, volume.value, false); refresh(state); });
+  // Where the kernel cannot hear Stop while the cell runs (ipykernel 6), Stop shows disabled, with why.
+  const why = el("span", "ora-stop-note");
   const box = el("span", "ora-live-controls");
-  box.append(stop, mute, volume);
+  box.append(stop, why, mute, volume);
   const update = (p) => {
     box.hidden = state.orphan || (p !== "waiting" && p !== "live");
-    stop.hidden = !state.model.get("stoppable") || !state.model.get("show_stop");
-    stop.disabled = state.stopping;
+    const stoppable = Boolean(state.model.get("stoppable"));
+    const note = stoppable ? "" : String(state.model.get("stop_note") || "");
+    stop.hidden = !(stoppable || note) || !state.model.get("show_stop");
+    stop.disabled = state.stopping || !stoppable;
+    stop.title = note || "Stop this reply: the connection closes and what arrived is kept";
+    why.hidden = stop.hidden || !note;
+    why.textContent = note;
     stop.textContent = state.stopping ? "Stopping…" : "■ Stop reply";
     mute.textContent = state.muted ? "Unmute" : "Mute"; // words: an emoji needs a font the page may lack
     mute.setAttribute("aria-pressed", String(state.muted));
@@ -82,14 +89,23 @@ function showEnd(state, p, parts) {
   note.textContent = state.bytes ? "Stopped at your request; what arrived is kept." : "Stopped before any audio arrived.";
 }
 
+// The page may not start sound by itself (autoplay blocked: VS Code's notebooks, a page nobody clicked
+// yet). The chunks are still scheduled, on a context that stands still, so nothing is lost; the click
+// starts the context, and the reply plays from its start (also when it has ended meanwhile).
+function waitingForClick(state) {
+  return state.ctx !== null && state.ctx.state === "suspended" && state.sources.length > 0;
+}
+
 function buildView(state, root) {
   root.classList.add("ora-player");
   root.dataset.playerId = state.id;
   const status = el("span", "ora-status");
-  const listen = button("ora-listen", "▶ Click to listen");
+  const listen = button("ora-listen", "▶ Click to listen", "Click to listen");
+  listen.title = "This page may not start sound by itself; the reply plays from its start";
   listen.hidden = true;
   listen.addEventListener("click", () => {
     const ctx = state.ctx || sharedContext(state.rate);
+    state.debug.listenClicked = nowMs();
     ctx.resume().then(() => refresh(state)).catch(() => {});
   });
   const controls = liveControls(state);
@@ -107,7 +123,9 @@ function buildView(state, root) {
     const p = phase(state);
     root.dataset.state = p;
     root.dataset.chunks = String(state.have);
-    status.textContent = statusText(state, p);
+    const blocked = waitingForClick(state);
+    root.dataset.sound = blocked ? "blocked" : "";
+    status.textContent = statusText(state, p) + (blocked ? " · sound waits for your click" : "");
     controls.update(p);
     if (state.text !== shown) {
       // Append only the new tail as a text node: linear in the transcript, and never parsed as HTML.
@@ -115,7 +133,7 @@ function buildView(state, root) {
       else transcript.textContent = state.text;
       shown = state.text;
     }
-    listen.hidden = !(state.ctx !== null && state.ctx.state === "suspended" && state.sources.length > 0);
+    listen.hidden = !blocked;
     if (state.end) showEnd(state, p, { final, audio, link, marker, note });
   };
 }

@@ -65,6 +65,8 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True)
     file_name = traitlets.Unicode("reply", help="Name of the downloaded file, without its .wav suffix").tag(
         sync=True)
+    stop_note = traitlets.Unicode("", help="Why Stop cannot be offered here (shown beside it, disabled)").tag(
+        sync=True)
 
     def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
         _check_layout(sample_rate, channels)
@@ -204,6 +206,13 @@ class LivePlayer(anywidget.AnyWidget):
         """
         self._stop_callbacks.append(callback)
         self.stoppable = True
+        self.stop_note = ""
+
+    def stop_unavailable(self, reason: str) -> None:
+        """Say why this reply cannot be stopped from the page (e.g. "Stop needs ipykernel 7; use Kernel >
+        Interrupt"): the page shows Stop disabled with ``reason``, rather than no Stop at all."""
+        if not self.stoppable:
+            self.stop_note = str(reason)
 
     def request_stop(self) -> bool:
         """Do what the page's Stop button does: run the :meth:`on_stop` callbacks, once.
