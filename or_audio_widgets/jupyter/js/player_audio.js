@@ -1,13 +1,58 @@
 // LivePlayer, the sound: pcm16 chunks scheduled back to back with the Web Audio API through the
 // player's own GainNode (mute and volume), and the WAV file made from the chunks when the reply ends.
 
-// How far ahead of "now" the first buffer starts: room for network jitter between chunks, so
-// later chunks still land before the previous one ends (no gap).
+// How far ahead of "now" the first buffer starts at least: room for the kernel's own jitter between
+// chunks (on one machine), so later chunks still land before the previous one ends (no gap).
 const LEAD_SECONDS = 0.15;
 // A chunk that arrives with less than this left before its slot is late: restart the clock.
 const MARGIN_SECONDS = 0.005;
-// After a late chunk the lead doubles (up to this), so a slow connection stops stuttering.
-const MAX_LEAD_SECONDS = 1.0;
+// The lead never grows past this, however bad the connection looks.
+const MAX_LEAD_SECONDS = 3.0;
+// The lead is the connection's measured jitter plus this (the jitter of the kernel and the page).
+const SAFETY_SECONDS = 0.08;
+// How many recent message delays the page keeps to measure its connection (about 12 s of a reply).
+const DELAY_WINDOW = 32;
+// The share of those delays the lead covers: the rest would be a gap (a stall is not waited for forever).
+const DELAY_QUANTILE = 0.9;
+// A chunk that arrives with less lead than wanted by more than this plays a little slower, so the lead
+// grows without a gap: each 0.4 s chunk at STRETCH_RATE gains 12 ms (3 % is half a semitone lower, heard
+// as a slightly slower voice, not a stutter). The wanted lead itself shrinks as the delays measured on a
+// connection grown steady replace the old ones; the audio never plays faster than it was spoken.
+const DEADBAND_SECONDS = 0.05;
+const STRETCH_RATE = 0.97;
+
+// What the page knows of its connection to the kernel, shared by every player of the page (a second
+// reply starts with what the first one measured): the delays of recent messages, from the kernel's
+// timestamp (ts, ms since the epoch) to their arrival. Clocks may differ between kernel and page, so
+// only delays relative to the smallest recent one count.
+function connection() {
+  const root = orAudio();
+  return root.link || (root.link = { delays: [] });
+}
+
+function noteDelay(state, ts) {
+  if (typeof ts !== "number" || !Number.isFinite(ts)) return;
+  const link = connection();
+  state.lastDelay = nowMs() - ts;
+  link.delays.push(state.lastDelay);
+  if (link.delays.length > DELAY_WINDOW) link.delays.splice(0, link.delays.length - DELAY_WINDOW);
+  state.debug.jitter = jitterSeconds();
+}
+
+// The spread of recent delays: DELAY_QUANTILE of them arrive this much later than the quickest.
+function jitterSeconds() {
+  const delays = [...connection().delays].sort((a, b) => a - b);
+  if (delays.length < 2) return 0;
+  const at = Math.min(delays.length - 1, Math.ceil(DELAY_QUANTILE * (delays.length - 1)));
+  return (delays[at] - delays[0]) / 1000;
+}
+
+// The lead wanted now: the measured jitter plus a safety, at least the local lead. A chunk that came
+// late is among the delays measured, so a restart after a gap already allows for its like (one step);
+// a single stall is not (the backlog that follows it refills the lead by itself).
+function wantedLead() {
+  return Math.min(MAX_LEAD_SECONDS, Math.max(LEAD_SECONDS, jitterSeconds() + SAFETY_SECONDS));
+}
 
 function gainLevel(state) {
   return state.muted ? 0 : state.volume;
@@ -43,17 +88,22 @@ function toAudioBuffer(ctx, state, bytes, frames) {
   return buffer;
 }
 
-// When the next buffer starts: right after the previous one, unless that moment has (nearly) passed.
+// When the next buffer starts: right after the previous one, unless that moment has (nearly) passed;
+// then the clock restarts the wanted lead ahead (a gap: counted, with how late the chunk was).
 function startTime(state, ctx) {
-  const start = state.t0 === null ? null : state.t0 + state.frames / state.rate;
+  const start = state.until;
   if (start !== null && start >= ctx.currentTime + MARGIN_SECONDS) return start;
   if (start !== null) {
     state.debug.underruns += 1;
-    state.lead = Math.min(MAX_LEAD_SECONDS, state.lead * 2);
+    pushBounded(state.debug.gaps, { at: nowMs(), late: ctx.currentTime - start });
   }
-  state.t0 = ctx.currentTime + state.lead;
-  state.frames = 0;
-  return state.t0;
+  state.until = ctx.currentTime + wantedLead();
+  return state.until;
+}
+
+// The playback rate of the next chunk, from how far ahead of the clock the audio is when it arrives.
+function rateFor(slack, wanted) {
+  return slack < wanted - DEADBAND_SECONDS ? STRETCH_RATE : 1;
 }
 
 function schedule(state) {
@@ -75,9 +125,14 @@ function play(state, seq, bytes, frames) {
   const ctx = state.ctx;
   if (ctx.state === "suspended") ctx.resume().catch(() => {}); // refused without a gesture: the button shows
   const buffer = toAudioBuffer(ctx, state, bytes, frames);
+  const fresh = state.until === null || state.until < ctx.currentTime + MARGIN_SECONDS;
   const start = startTime(state, ctx);
+  const slack = start - ctx.currentTime;
+  const wanted = wantedLead();
+  const rate = fresh ? 1 : rateFor(slack, wanted);
   const node = ctx.createBufferSource();
   node.buffer = buffer;
+  node.playbackRate.value = rate;
   node.connect(gain);
   node.start(start);
   const entry = { node, size: frames * state.channels * 4 }; // the buffer's float samples
@@ -85,16 +140,22 @@ function play(state, seq, bytes, frames) {
   state.sources.push(entry);
   state.debug.sources = state.sources.length;
   node.addEventListener("ended", () => forget(state, entry), { once: true });
-  state.frames += frames;
-  const duration = frames / state.rate;
+  const audio = frames / state.rate;
+  const played = audio / rate; // on the context's clock
+  state.until = start + played;
   const d = state.debug;
-  // slack: how long before its start the buffer was scheduled (0 or less would be a gap)
-  pushBounded(d.schedule, { seq, start, duration, slack: start - ctx.currentTime, at: nowMs() });
+  d.lead = wanted;
+  // duration: the chunk's audio; played: its time on the context's clock (longer when stretched);
+  // slack: how long before its start the buffer was scheduled (0 or less would be a gap);
+  // delay: ms from the kernel's stamp to the page (clocks may differ: compare delays, not the figure)
+  const record = { seq, start, duration: audio, played, rate, slack, delay: state.lastDelay, at: nowMs() };
+  pushBounded(d.schedule, record);
   d.scheduled += 1;
-  d.scheduledSeconds += duration;
+  d.scheduledSeconds += audio;
+  if (rate < 1) d.stretched += 1;
   if (d.firstScheduled === null) {
     d.firstScheduled = nowMs();
-    d.firstLead = start - ctx.currentTime;
+    d.firstLead = slack;
   }
 }
 
@@ -133,7 +194,7 @@ function detachAudio(state) {
   if (state.gain) state.gain.disconnect();
   state.gain = null;
   state.ctx = null;
-  state.t0 = null;
+  state.until = null;
 }
 
 function wavBlob(chunks, rate, channels) {

@@ -12,7 +12,8 @@ function newDebug(id) {
   return {
     id, state: "waiting", have: 0, bytes: 0, text: "", textLength: 0, held: 0, sources: 0,
     contextRate: null, contextState: null, gain: null, released: false,
-    schedule: [], scheduled: 0, scheduledSeconds: 0, underruns: 0,
+    schedule: [], scheduled: 0, scheduledSeconds: 0, underruns: 0, gaps: [],
+    lead: null, jitter: 0, stretched: 0,
     firstChunkKernelTs: null, firstChunkArrived: null, firstScheduled: null, firstLead: null,
     bytesReceived: 0, jsonBytes: 0, messages: 0, textUpdates: [], endedAt: null, replayedChunks: 0,
   };
@@ -29,7 +30,8 @@ function createState(model) {
     live: true,         // false once the reply is known finished before its audio arrived (replay)
     stopping: false,    // the person pressed Stop: silent now, the kernel is told
     nextSeq: 0,         // first chunk not yet scheduled
-    ctx: null, gain: null, t0: null, frames: 0, sources: [], lead: LEAD_SECONDS,
+    // until: when the audio scheduled so far ends (the context's clock)
+    ctx: null, gain: null, until: null, sources: [], lastDelay: null,
     volume: 1, muted: false,
     url: null, urlChunks: -1, urlBytes: 0,
     views: new Set(),
@@ -119,6 +121,7 @@ function setText(state, text) {
 
 function handle(state, msg, buffers) {
   const d = state.debug;
+  if (!msg.replay) noteDelay(state, msg.ts); // a replay was held back on purpose: not the connection's delay
   d.messages += 1;
   d.jsonBytes += JSON.stringify(msg).length;
   for (const b of buffers) d.bytesReceived += b.byteLength;

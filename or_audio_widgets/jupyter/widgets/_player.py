@@ -130,7 +130,9 @@ class LivePlayer(anywidget.AnyWidget):
             at = self._transcript_len
             self._transcript.append(text)
             self._transcript_len += _utf16_units(text)
-            self._post({"t": "text", "at": at, "text": text})
+            # ts, as on the audio: the page measures its connection's jitter from every live message,
+            # so the words that come before the first chunk already size the first sound's lead
+            self._post({"t": "text", "at": at, "text": text, "ts": round(time.time() * 1000, 1)})
 
     def finish(self, reply: Any) -> None:
         """End the stream with ``reply`` (an :class:`AudioReply`, complete or partial).
