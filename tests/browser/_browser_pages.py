@@ -102,8 +102,10 @@ def new_player(page: Any, before: list[str], timeout: float = 60.0) -> str:
 
 
 def contiguity_error(schedule: list[dict[str, float]]) -> float:
-    """Largest distance (seconds) between a buffer's start and the previous buffer's end."""
-    gaps = [abs(b["start"] - (a["start"] + a["duration"])) for a, b in itertools.pairwise(schedule)]
+    """Largest distance (seconds) between a buffer's start and the previous buffer's end (on the page's
+    audio clock: ``played``, longer than the chunk's ``duration`` when the player stretched it)."""
+    pairs = itertools.pairwise(schedule)
+    gaps = [abs(b["start"] - (a["start"] + a.get("played", a["duration"]))) for a, b in pairs]
     return max(gaps, default=0.0)
 
 
