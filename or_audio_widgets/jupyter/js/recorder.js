@@ -58,7 +58,8 @@ function showError(rec, text) {
 // The microphone refused or missing: say why, and offer the same turn from a file in the same place.
 function refuse(rec, text) {
   showError(rec, text);
-  offerUpload(rec, "The microphone cannot be used here.");
+  rec.ui.status.textContent = "";
+  offerUpload(rec, "");
 }
 
 // Called straight from Record's click, so that getUserMedia runs within the click (see above). A second

@@ -19,6 +19,7 @@ const QUIET_TEXT = `Hands-free: no speech heard for ${QUIET_HINT_S} s. Speak, or
 const LOST_TEXT = "The microphone stopped (permission withdrawn, or the device was unplugged). Hands-free " +
   "is off: allow the microphone and turn it on again.";
 const CANNOT_LISTEN = "Hands-free cannot listen here:";
+const cannotListen = (why) => `${CANNOT_LISTEN} ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
 const CLICK_TEXT = "Hands-free: press Start listening (the browser lets a page use the microphone only " +
   "after a click).";
 
@@ -40,9 +41,9 @@ async function handsFreeOn(rec) {
   rec.ui.record.disabled = true;
   rec.ui.message.hidden = true;
   hideUpload(rec);
-  if (rec.blocked) { leave(rec, `${CANNOT_LISTEN} ${rec.blocked}`); return; }
+  if (rec.blocked) { leave(rec, cannotListen(rec.blocked)); return; }
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    leave(rec, `${CANNOT_LISTEN} this browser cannot open the microphone (the page needs https or localhost).`);
+    leave(rec, cannotListen("this browser cannot open the microphone (the page needs https or localhost)."));
     return;
   }
   const activation = navigator.userActivation;
@@ -90,7 +91,7 @@ async function openMicrophone(rec, hf) {
     stream = await navigator.mediaDevices.getUserMedia(MIC_CONSTRAINTS);
   } catch (err) {
     if (!hf.closed && attempt === hf.attempt) {
-      leave(rec, `${CANNOT_LISTEN} ${micError(err).replace("press Record again", "turn Hands-free on again")}`);
+      leave(rec, cannotListen(micError(err).replace("press Record again", "turn Hands-free on again")));
     }
     return;
   }
@@ -192,7 +193,7 @@ function showLevel(rec, hf, db) {
 function leave(rec, reason) {
   handsFreeOff(rec);
   showError(rec, reason);
-  if (reason.startsWith(CANNOT_LISTEN)) offerUpload(rec, "The microphone cannot be used here.");
+  if (reason.startsWith(CANNOT_LISTEN)) offerUpload(rec, "");
   rec.debug.hf.error = reason;
   if (!rec.disposed) rec.model.send({ t: "hands_free_off", reason });
 }
@@ -217,7 +218,7 @@ function handsFreeOff(rec) {
   rec.ui.record.textContent = "● Record";
   rec.ui.record.setAttribute("aria-label", "Record");
   rec.ui.record.disabled = Boolean(rec.blocked);
-  rec.ui.status.textContent = IDLE_TEXT;
+  rec.ui.status.textContent = rec.blocked ? "" : IDLE_TEXT;
   setState(rec, "idle");
 }
 

@@ -32,10 +32,10 @@ function uploadView(rec) {
   return { box, why, input, choose };
 }
 
-// The upload in place of the microphone, with the reason (one line).
+// The upload in place of the microphone, with the reason (one line; none when the message above says it).
 function offerUpload(rec, reason) {
-  rec.debug.upload = reason;
-  rec.ui.upload.why.textContent = `${reason} Upload a recording instead (or drop it here).`;
+  rec.debug.upload = reason || "see the message";
+  rec.ui.upload.why.textContent = `${reason ? reason + " " : ""}Upload a recording instead (or drop it here).`;
   rec.ui.upload.box.hidden = false;
   rec.ui.root.dataset.upload = "shown";
 }
