@@ -121,3 +121,24 @@ def test_a_stopped_reply_decodes_nothing_more() -> None:
     playing.close()
     time.sleep(0.1)
     assert len(player.pcm) == before
+
+
+def test_a_decoder_started_before_the_song_plays_it_at_the_songs_layout() -> None:
+    player = Player()
+    playing = PlayerFeed(player, expect="mp3")  # a music model: ready before the song arrives
+    song = song_mp3(3.0)
+    playing.take(AudioDelta(song))
+    playing.take(End(None, True))
+    assert (player.sample_rate, player.channels) == (44100, 2)
+    assert player.seconds == pytest.approx(mp3_layout(song).seconds, abs=0.06)  # type: ignore[union-attr]
+
+
+def test_a_decoder_started_for_a_song_that_comes_as_pcm_is_let_go() -> None:
+    player = Player()
+    playing = PlayerFeed(player, expect="mp3")
+    early = playing._early
+    pcm = b"\x10\x00" * 24000
+    playing.take(AudioDelta(pcm))
+    playing.take(End(None, True))
+    assert bytes(player.pcm) == pcm and playing.kind == "pcm16"
+    assert early is not None and early._proc is not None and early._proc.poll() is not None  # ffmpeg gone

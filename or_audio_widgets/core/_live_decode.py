@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import threading
 from collections.abc import Callable
@@ -21,8 +22,8 @@ _DEMUXERS = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg", "opus": "
              "aac": "aac", "adts": "aac", "webm": "matroska", "m4a": "mov,mp4,m4a,3gp,3g2,mj2"}
 # A container whose layout the header does not tell without decoding is played at this one (live only).
 FALLBACK_LAYOUT = (48000, 2)
-# Decoded audio is handed on in pieces of at least this long (a first piece sooner would only be a message
-# more for the page), except the last.
+# Decoded audio is handed on in pieces of at least this long (shorter ones would only be more messages for
+# the page), except the first (the first sound waits for it) and the last.
 _PIECE_SECONDS = 0.1
 
 
@@ -42,79 +43,94 @@ def live_layout(fmt: str, head: bytes) -> tuple[int, int]:
 
 
 class LiveDecoder:
-    """Decodes ``fmt`` bytes given to :meth:`push` into pcm16 at ``layout``, calling ``on_pcm`` from a
-    thread of its own as the pieces come out. :meth:`close` waits for the last of them.
+    """Decodes ``fmt`` bytes given to :meth:`push` into pcm16, calling ``on_pcm`` from a thread of its own
+    as the pieces come out. :meth:`close` waits for the last of them.
+
+    ``layout`` (sample rate, channels) is what ffmpeg hands out. For an MP3 it may be left out and given
+    with :meth:`set_layout` once the first bytes are there: ffmpeg then decodes at the MP3's own layout,
+    so the decoder can be started before the reply arrives (a music model's song comes after seconds of
+    composing: the process start, tens of milliseconds, is then not on the way to the first sound).
+    Bytes are written to ffmpeg from a thread too, so :meth:`push` never holds up the stream.
 
     ``on_error`` is told, once, why decoding stopped early (ffmpeg missing or refusing the bytes); the
     bytes already pushed are not lost to the reply, which keeps them whatever happens here.
     """
 
-    def __init__(self, fmt: str, layout: tuple[int, int], on_pcm: Callable[[bytes], None],
-                 on_error: Callable[[str], None] | None = None) -> None:
-        if fmt not in _DEMUXERS:
-            raise ValueError(f"no live decoding for {fmt!r} audio")
-        self.sample_rate, self.channels = layout
+    def __init__(self, fmt: str, on_pcm: Callable[[bytes], None],
+                 on_error: Callable[[str], None] | None = None,
+                 layout: tuple[int, int] | None = None) -> None:
+        if fmt not in _DEMUXERS or (layout is None and fmt != "mp3"):
+            raise ValueError(f"no live decoding for {fmt!r} audio" + ("" if layout else " without a layout"))
+        self.sample_rate, self.channels = layout or (0, 0)
         self._on_pcm = on_pcm
         self._on_error = on_error
         self._failed: str | None = None
+        self._layout_known = threading.Event()
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.decoded_bytes = 0
+        self._proc: subprocess.Popen[bytes] | None = None
         ffmpeg = find_ffmpeg()
         if ffmpeg is None:
-            self._proc: subprocess.Popen[bytes] | None = None
             self._fail("live playback of compressed audio needs ffmpeg (apt-get install ffmpeg, or pip "
                        "install imageio-ffmpeg); the saved player below still plays it")
             return
         # Little probing: the format is already known, and probing would hold the first sound back.
         args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-probesize", "32",
-                "-analyzeduration", "0", "-f", _DEMUXERS[fmt].split(",")[0], "-i", "pipe:0",
-                "-f", "s16le", "-ar", str(self.sample_rate), "-ac", str(self.channels), "pipe:1"]
-        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                "-analyzeduration", "0", "-f", _DEMUXERS[fmt].split(",")[0], "-i", "pipe:0", "-f", "s16le"]
+        if layout is not None:
+            args += ["-ar", str(self.sample_rate), "-ac", str(self.channels)]
+            self._layout_known.set()
+        self._proc = subprocess.Popen([*args, "pipe:1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE)
         self._errors = bytearray()
-        self._reader = threading.Thread(target=self._read, name="or-audio-live-decode", daemon=True)
-        self._stderr = threading.Thread(target=self._drain_stderr, daemon=True)
-        self._reader.start()
-        self._stderr.start()
+        works = (self._write, self._read, self._drain_stderr)
+        self._threads = [threading.Thread(target=work, name=f"or-audio-decode{work.__name__}", daemon=True)
+                         for work in works]
+        for thread in self._threads:
+            thread.start()
 
     @property
     def failed(self) -> str | None:
         """Why live decoding stopped early, or None."""
         return self._failed
 
+    def set_layout(self, sample_rate: int, channels: int) -> None:
+        """The layout ffmpeg hands out (an MP3's own: see ``live_layout``), when it was not given at start."""
+        self.sample_rate, self.channels = sample_rate, channels
+        self._layout_known.set()
+
     def push(self, data: bytes) -> None:
-        """Give the decoder the next bytes of the reply (blocks only while ffmpeg takes them in)."""
-        proc = self._proc
-        if proc is None or proc.stdin is None or self._failed or not data:
-            return
-        try:
-            proc.stdin.write(data)
-            proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            self._fail("the audio could not be decoded for live playback")
+        """Give the decoder the next bytes of the reply (returns at once; ffmpeg takes them in its time)."""
+        if self._proc is not None and not self._failed and data:
+            self._queue.put(data)
 
     def close(self, timeout: float = 30.0) -> None:
         """No more bytes: wait (up to ``timeout`` s) for ffmpeg to hand out the rest, then let it go."""
         proc = self._proc
         if proc is None:
             return
-        if proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-        self._reader.join(timeout)
+        self._layout_known.set()  # nothing came at all: let the reader end
+        self._queue.put(None)
+        writer, reader, errors = self._threads
+        writer.join(timeout)
+        reader.join(timeout)
         try:
             proc.wait(timeout=max(0.1, timeout / 10))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        self._stderr.join(1.0)
-        if proc.returncode not in (0, None) and not self.decoded_bytes:
+        errors.join(1.0)
+        if proc.returncode not in (0, None) and not self.decoded_bytes and self._failed is None:
             detail = bytes(self._errors).decode("utf-8", "replace").strip().splitlines()
             self._fail("the audio could not be decoded for live playback"
                        + (f" ({detail[-1][:200]})" if detail else ""))
 
     def abort(self) -> None:
-        """Stop at once (the reply was stopped or interrupted): nothing more is handed on."""
+        """Stop at once (the reply was stopped, or was no compressed audio after all): nothing more is
+        handed on, and ffmpeg is let go."""
         self._failed = self._failed or "stopped"
+        self._layout_known.set()
+        self._queue.put(None)
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.kill()
@@ -122,21 +138,41 @@ class LiveDecoder:
 
     # --- inside --------------------------------------------------------------------------------------------
 
+    def _write(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        stdin = self._proc.stdin
+        while True:
+            data = self._queue.get()
+            if data is None or self._failed:
+                break
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self._fail("the audio could not be decoded for live playback")
+                break
+        with contextlib.suppress(OSError, ValueError):
+            stdin.close()
+
     def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
-        frame = 2 * self.channels
-        piece = max(frame, int(_PIECE_SECONDS * self.sample_rate) * frame)
         pending = bytearray()
+        piece = 0
         while True:
             chunk = os.read(fd, 1 << 16)  # what is there now, not a full buffer: pieces go out as they come
             if not chunk:
                 break
+            if not piece:
+                self._layout_known.wait()
+                frame = 2 * max(1, self.channels)
+                piece = max(frame, int(_PIECE_SECONDS * self.sample_rate) * frame)
             pending += chunk
-            if len(pending) >= piece:
-                self._hand_on(pending, frame)
-        if pending:
-            self._hand_on(pending, frame, last=True)
+            # the first piece goes out as soon as there is one: it is what the first sound waits for
+            if len(pending) >= piece or not self.decoded_bytes:
+                self._hand_on(pending, 2 * self.channels)
+        if pending and piece:
+            self._hand_on(pending, 2 * self.channels, last=True)
 
     def _hand_on(self, pending: bytearray, frame: int, last: bool = False) -> None:
         cut = len(pending) if last else len(pending) - len(pending) % frame

@@ -37,6 +37,7 @@ class LiveDisplay:
         notice: str | None = None,
         player: Any = None,
         clock: Callable[[], float] = time.monotonic,
+        expect: str | None = None,
     ) -> None:
         self.model = model
         self.notice = notice
@@ -45,7 +46,8 @@ class LiveDisplay:
         self._t0 = clock()
         self._last_text = self._last_status = float("-inf")
         self._pending_text: list[str] = []
-        self.audio = PlayerFeed(player, on_note=self._note)  # the one way audio reaches a live player
+        # the one way audio reaches a live player (``expect="mp3"``: a song, its decoder started at once)
+        self.audio = PlayerFeed(player, on_note=self._note, expect=expect)
         self.waiting_note = ""  # what is happening while nothing can play yet (e.g. a music model composing)
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content

@@ -161,7 +161,8 @@ class OrAudioMagics(Magics):
 
     def _live_player(self, request: Any) -> Any:
         """The live widget when audio comes back and a kernel with a front end is there, else None."""
-        if self.live_player == "off" or request.audio is None or getattr(self.shell, "kernel", None) is None:
+        sounds = request.audio is not None or request.surface == "music"  # music has no audio object
+        if self.live_player == "off" or not sounds or getattr(self.shell, "kernel", None) is None:
             return None
         from ._display import front_end_attached  # lazily: the streaming core is not needed to load
 

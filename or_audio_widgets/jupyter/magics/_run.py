@@ -111,8 +111,9 @@ def execute(
     refused = check_voice(connection.client, request.model, request.audio["voice"]) if request.audio else None
     if refused:
         raise CellError("Unknown voice", refused, notice=notice)
-    live = LiveDisplay(request.model, notice=notice, player=player)
-    if request.surface == "music":
+    music = request.surface == "music"
+    live = LiveDisplay(request.model, notice=notice, player=player, expect="mp3" if music else None)
+    if music:
         live.waiting_note = MUSIC_WAIT
     try:
         if request.surface == "transcription":

@@ -23,9 +23,12 @@ class PlayerFeed:
     ``hint``: the format that was asked for ("pcm16" for a chat reply's stream, the speech endpoint's
     wire format); the bytes decide, the hint only settles what they cannot. ``on_note`` is told, once,
     when live playback cannot follow (no ffmpeg, unreadable bytes): the saved player still gets the reply.
+    ``expect``: "mp3" when the reply is known to come as an MP3 (a music model's song), to start the
+    decoder before it arrives.
     """
 
-    def __init__(self, player: Any, hint: str = "pcm16", on_note: Any = None) -> None:
+    def __init__(self, player: Any, hint: str = "pcm16", on_note: Any = None, expect: str | None = None
+                 ) -> None:
         self.player = player
         self.hint = hint
         self.kind: str | None = None  # what the bytes turned out to be
@@ -33,6 +36,9 @@ class PlayerFeed:
         self._on_note = on_note
         self._head = bytearray()  # the first bytes, held until they say what they are
         self._decoder: LiveDecoder | None = None
+        # ``expect="mp3"`` (a music model): the decoder starts now, ready when the song arrives
+        early = expect == "mp3" and player is not None
+        self._early = LiveDecoder("mp3", self._play, self._tell) if early else None
         self.received = 0  # bytes of audio received (compressed or not)
         self.pcm_bytes = 0  # pcm16 given to the player (decoded, for a compressed reply)
 
@@ -76,12 +82,16 @@ class PlayerFeed:
         if self._decoder is not None:
             decoder, self._decoder = self._decoder, None
             decoder.close()
+        if self._early is not None:  # started for a song that did not come
+            early, self._early = self._early, None
+            early.abort()
 
     def abort(self) -> None:
         """The reply was stopped: decode nothing more."""
-        if self._decoder is not None:
-            decoder, self._decoder = self._decoder, None
-            decoder.abort()
+        for decoder in (self._decoder, self._early):
+            if decoder is not None:
+                decoder.abort()
+        self._decoder = self._early = None
 
     def _send(self, data: bytes) -> None:
         if self.kind == "pcm16":
@@ -97,7 +107,7 @@ class PlayerFeed:
     def _begin(self, kind: str, head: bytes) -> None:
         self.kind = "pcm16" if kind in ("pcm16", "pcm") else kind
         if self.kind == "pcm16":
-            return
+            return  # an early decoder, if any, is let go at close
         if self.player is None:
             return  # nothing plays live: the reply keeps the bytes for its saved player
         if not decodable(kind):
@@ -110,7 +120,11 @@ class PlayerFeed:
         except RuntimeError as exc:
             self._tell(str(exc))
             return
-        self._decoder = LiveDecoder(kind, (rate, channels), self._play, self._tell)
+        if kind == "mp3" and self._early is not None:
+            self._decoder, self._early = self._early, None
+            self._decoder.set_layout(rate, channels)
+        else:
+            self._decoder = LiveDecoder(kind, self._play, self._tell, layout=(rate, channels))
 
     def _tell(self, note: str) -> None:
         if self.note is None:
