@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from ..core._redact import mask_secrets, mask_url
 from ..errors import APIError
@@ -54,7 +54,15 @@ class Setting(Generic[_T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
-    def __get__(self, obj: Any, objtype: type | None = None) -> _T:
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Setting[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _T: ...
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Setting[_T] | _T:
+        if obj is None:  # on the class (help(), inspect): the descriptor itself
+            return self
         value: _T = getattr(obj._settings, self._name)
         return value
 
