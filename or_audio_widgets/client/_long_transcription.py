@@ -90,11 +90,10 @@ def transcribe_long(transcribe: Callable[..., AudioReply], source: Any, *, model
     recording = open_recording(source)
     try:
         limit = piece_seconds(model, max_piece_seconds)
-        # short enough that all pieces in flight hold at most IN_FLIGHT_BYTES of audio, and one piece
-        # per worker at least four times over (so that the pool stays busy to the end)
+        # short enough that all pieces in flight hold at most IN_FLIGHT_BYTES of audio: the memory
+        # used stays the same however long the recording is
         per_second = 2 * recording.channels * recording.rate
-        limit = min(limit, max(MIN_PIECE_SECONDS, IN_FLIGHT_BYTES / concurrency / per_second,
-                               recording.seconds / (4 * concurrency)))
+        limit = min(limit, max(MIN_PIECE_SECONDS, IN_FLIGHT_BYTES / concurrency / per_second))
         levels = loudness_windows(recording.samples, recording.channels, recording.rate)
         pieces = plan_pieces(levels, recording.rate, recording.frames, limit, OVERLAP_SECONDS)
         call = {**params, **verbose_params(model, timestamps), "model": model}
