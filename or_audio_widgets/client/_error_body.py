@@ -60,6 +60,8 @@ def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[st
     if not isinstance(error, dict):
         return None, None, {}
     message = error.get("message")
+    if message is None and isinstance(error.get("issues"), list):  # the speech route's validation shape
+        message = _issues(error["issues"])
     code = error.get("code")
     metadata = error.get("metadata")
     return (
@@ -67,6 +69,19 @@ def parse_error_body(body: bytes) -> tuple[str | None, int | str | None, dict[st
         code if isinstance(code, (int, str)) else None,
         metadata if isinstance(metadata, dict) else {},
     )
+
+
+def _issues(issues: list[Any]) -> str | None:
+    """A validation error's issues (``{"success": false, "error": {"name": "ZodError", "issues": [...]}}``)
+    as one line: "response_format: Invalid enum value ...; speed: ..."."""
+    said = []
+    for issue in issues[:5]:
+        if not isinstance(issue, dict):
+            continue
+        path = ".".join(str(part) for part in issue.get("path") or [] if isinstance(part, (str, int)))
+        text = str(issue.get("message") or issue.get("code") or "invalid")
+        said.append(f"{path}: {text}" if path else text)
+    return "; ".join(said) or None
 
 
 def error_for_response(
@@ -92,9 +107,24 @@ def error_for_response(
     raw = metadata.get("raw")
     if isinstance(raw, str) and raw and raw not in message:
         message = f"{message} ({excerpt(raw)})"
-    hint = input_format_hint(status, message, metadata, request)
+    hint = input_format_hint(status, message, metadata, request) or refusal_hint(status, message)
     cls = error_class_for_status(status)
     return cls(message, status=status, code=code, metadata=metadata, hint=hint)
+
+
+_TERMS = re.compile(r"\b(terms|requirement|accept)", re.IGNORECASE)
+_EXPLICIT_VOICE = re.compile(r"explicit voice", re.IGNORECASE)
+
+
+def refusal_hint(status: int, message: str) -> str | None:
+    """What to do about the speech providers' measured refusals, where the status's usual hint misleads:
+    a 403 naming a provider requirement (not moderation), a 400 asking for an explicit voice."""
+    if status == 403 and _TERMS.search(message):
+        return ("This provider asks your account to accept its terms first: accept them in OpenRouter's "
+                "settings (https://openrouter.ai/settings/privacy), or choose another model.")
+    if status == 400 and _EXPLICIT_VOICE.search(message):
+        return "Name a voice (voice=..., --voice); %oraudio_models shows the voices of each model."
+    return None
 
 
 # Words of a refusal about the *output* audio (voice, streamed format), which no input conversion fixes.

@@ -81,3 +81,22 @@ MUSIC_TOTAL_SECONDS = 10.0
 # plus expires_at; delta.content is ""; 19,200-byte pcm16 chunks (0.4 s), each decodable alone; usage
 # with cost on a frame of its own after the last audio; first audio at 0.57 s.
 SPEECH_FRAME_CONTENT = ""
+
+# The speech endpoint (MEASURED, "Speech"; OpenRouter's docs repository, 2026-08): response_format mp3 or
+# pcm only (wav, opus: 400, see SPEECH_FORMATS above). Two error shapes on one route: a request that fails
+# validation gets {"success": false, "error": {"name": "ZodError", ...}}; everything else OpenRouter's
+# {"error": {"message", "code"}}. What "..." holds was not recorded: the emulator writes a zod error as zod
+# serialises one (its "issues", each with code, message and path).
+SPEECH_VALIDATION_SHAPE = "zod"
+# Some providers require an explicit voice (MEASURED: "An explicit voice is required for this TTS
+# provider"), others take a default. Which providers was not recorded: the emulator asks it of Voxtral.
+EXPLICIT_VOICE_MESSAGE = "An explicit voice is required for this TTS provider"
+EXPLICIT_VOICE_MODELS = ("mistralai/voxtral-mini-tts-2603",)
+# Some speech models answer 403, naming a provider requirement, until the account accepts it (MEASURED).
+# The exact wording was not recorded; the emulator refuses so when a request carries
+# "X-Emulator-Provider-Terms: unaccepted" (an account that has not accepted them).
+PROVIDER_TERMS_MESSAGE = ("{provider} requires accepting its terms before use: accept them in your "
+                          "OpenRouter settings (https://openrouter.ai/settings/privacy), then try again")
+# GET /models without output_modalities lists the models that output text only (458 of 628, MEASURED, "The
+# model list"); ?output_modalities=all lists every model.
+MODELS_DEFAULT_OUTPUT = "text"

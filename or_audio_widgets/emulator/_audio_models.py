@@ -89,3 +89,9 @@ def transcription_entry(model: TranscriptionModel) -> dict[str, Any]:
 def speech_models_payload() -> dict[str, Any]:
     """The body of ``GET /audio/speech/models``: each speech model with its voices."""
     return {"data": [{**speech_entry(m), "voices": list(m.voices)} for m in SPEECH_CATALOGUE]}
+
+
+def transcription_models_payload() -> dict[str, Any]:
+    """The body of ``GET /audio/transcriptions/models``: each transcription model (a listing of its own,
+    measured on the live service)."""
+    return {"data": [transcription_entry(m) for m in TRANSCRIPTION_CATALOGUE]}

@@ -49,7 +49,8 @@ def serve_audio_endpoint(handler: Handler, route: str) -> None:
         realtime = header_number(handler.headers, "X-Emulator-Realtime", 0.0, 1e6)
         listen = (handler.headers.get("X-Emulator-Recognise") or "on").strip().lower() not in ("off", "0")
         rate = int(header_number(handler.headers, "X-Emulator-Speech-Rate", 8000, 48000) or SAMPLE_RATE)
-        answer = _speech(body, rate) if route == "speech" else _transcription(body, listen, handler.headers)
+        asked = handler.headers
+        answer = _speech(body, rate, asked) if route == "speech" else _transcription(body, listen, asked)
     except APIFailure as failure:
         handler.send_failure(failure)
         return
@@ -101,26 +102,36 @@ def _model_check(body: dict[str, Any], found: object, refusal: str) -> None:
         raise APIFailure(400, refusal.format(model=model) if known else f"{model} is not a valid model ID")
 
 
-def _speech(body: dict[str, Any], rate: int = SAMPLE_RATE) -> Callable[[Handler, float], None]:
+def _speech(body: dict[str, Any], rate: int = SAMPLE_RATE, asked: Headers | None = None
+            ) -> Callable[[Handler, float], None]:
     model = find_speech_model(body.get("model"))
     _model_check(body, model, rules.NOT_A_SPEECH_MODEL)
     assert model is not None
+    # Validation first, answered in its own error shape (rules.SPEECH_VALIDATION_SHAPE); the provider's
+    # refusals after it, in OpenRouter's usual one.
     text = body.get("input")
     if not isinstance(text, str) or not text.strip():
-        raise APIFailure(400, "Missing required parameter: 'input' (the text to speak).")
+        raise APIFailure(400, "Required: 'input' (the text to speak)", field="input")
     if len(text) > rules.SPEECH_INPUT_LIMIT:
-        raise APIFailure(400, f"'input' is {len(text)} characters; the limit is {rules.SPEECH_INPUT_LIMIT}.")
+        raise APIFailure(400, f"'input' is {len(text)} characters; the limit is {rules.SPEECH_INPUT_LIMIT}.",
+                         field="input")
+    fmt = body.get("response_format") or "pcm"
+    if fmt not in rules.SPEECH_FORMATS:
+        supported = ", ".join(repr(f) for f in rules.SPEECH_FORMATS)
+        raise APIFailure(400, f"Invalid enum value. Expected {supported}, received {fmt!r}",
+                         field="response_format")
+    speed = body.get("speed", 1.0)
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
+        raise APIFailure(400, "'speed' must be a number from 0.25 to 4.0.", field="speed")
+    if asked is not None and (asked.get("X-Emulator-Provider-Terms") or "").strip().lower() == "unaccepted":
+        provider = model.id.split("/", 1)[0]
+        raise APIFailure(403, rules.PROVIDER_TERMS_MESSAGE.format(provider=provider))
+    if not body.get("voice") and model.id in rules.EXPLICIT_VOICE_MODELS:
+        raise APIFailure(400, rules.EXPLICIT_VOICE_MESSAGE)
     voice = body.get("voice") or model.voices[0]
     if voice not in model.voices:
         voices = ", ".join(model.voices)
         raise APIFailure(400, rules.UNKNOWN_VOICE.format(voice=voice, model=model.id, voices=voices))
-    fmt = body.get("response_format") or "pcm"
-    if fmt not in rules.SPEECH_FORMATS:
-        supported = ", ".join(rules.SPEECH_FORMATS)
-        raise APIFailure(400, f"Invalid response_format {fmt!r}; supported: {supported}.")
-    speed = body.get("speed", 1.0)
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
-        raise APIFailure(400, "'speed' must be a number from 0.25 to 4.0.")
     pcm = synthesize(text.strip(), voice).pcm
     remember(text)  # the recogniser expects to hear it back
     seconds = len(pcm) / BYTES_PER_SECOND

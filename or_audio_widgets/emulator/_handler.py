@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from ._audio_models import speech_models_payload
+from ._audio_models import speech_models_payload, transcription_models_payload
 from ._endpoints import serve_audio_endpoint
 from ._faults import STREAM_FAULTS, Fault, FaultSyntaxError, parse_faults
 from ._models import models_payload
@@ -95,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, models_payload(**wanted))
         elif self._path() == f"{PREFIX}/audio/speech/models":
             self.send_json(200, speech_models_payload())
+        elif self._path() == f"{PREFIX}/audio/transcriptions/models":
+            self.send_json(200, transcription_models_payload())
         else:
             self.send_failure(APIFailure(404, f"Not found: GET {self._path()}"))
 

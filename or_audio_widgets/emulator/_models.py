@@ -10,6 +10,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from . import _assumptions as rules
 from ._assumptions import MUSIC_MODELS
 
 # The voices OpenAI's audio models accept (what the live API lists when it refuses an unknown one).
@@ -159,10 +160,13 @@ def models_payload(output_modalities: str | None = None, input_modalities: str |
     """The body of ``GET /api/v1/models`` (a fresh copy each time, so callers may mutate it).
 
     ``output_modalities``/``input_modalities`` (comma-separated, as in the query string) keep the models
-    that list any of them; ``all``, or no filter, keeps everything.
+    that list any of them; ``all`` keeps everything. With no ``output_modalities`` the list holds the models
+    that output text only, as the live service's does (``rules.MODELS_DEFAULT_OUTPUT``): speech and
+    transcription models are left out.
     """
+    outputs = output_modalities if output_modalities is not None else rules.MODELS_DEFAULT_OUTPUT
     kept = [m for m in _CATALOGUE
-            if _matches(m, "output_modalities", output_modalities)
+            if _matches(m, "output_modalities", outputs)
             and _matches(m, "input_modalities", input_modalities)]
     return {"data": copy.deepcopy(kept), "links": {"next": None}, "total_count": len(kept)}
 

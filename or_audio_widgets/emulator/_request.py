@@ -31,15 +31,21 @@ class APIFailure(Exception):
         message: str,
         metadata: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.metadata = dict(metadata) if metadata is not None else None
         self.headers = dict(headers or {})
+        self.field = field  # set: a validation failure of that field, answered in the zod shape
 
     def body(self) -> dict[str, Any]:
-        """The JSON error body."""
+        """The JSON error body: OpenRouter's usual one, or a validation failure's (see ``_assumptions``)."""
+        if self.field is not None:
+            issue = {"code": "custom", "message": self.message, "path": [self.field]}
+            return {"success": False, "error": {"issues": [issue], "name": "ZodError"}}
         return {"error": {"code": self.status, "message": self.message, "metadata": self.metadata}}
 
 
