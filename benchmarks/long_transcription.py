@@ -26,7 +26,8 @@ from pathlib import Path
 from _common import MB, format_table, reset_peak, status_bytes
 
 from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets.core._wav import wav_header
+from or_audio_widgets.core._pauses import loudness_windows, plan_pieces
+from or_audio_widgets.core._wav import pcm_to_wav, wav_header
 
 SPEED = 20.0  # times the speed of speech (ASSUMED, whisper-class): a 30 s piece takes 1.5 s
 LATENCY = 0.5  # seconds each request waits before that (queue and network; ASSUMED)
@@ -71,6 +72,71 @@ def run(client: OpenRouterAudio, path: Path, concurrency: int) -> tuple[float, i
     return seconds, peak, max(0, status_bytes("VmHWM") - base), int(reply.usage["pieces"])
 
 
+TALK = ("Welcome to the lecture on rivers and the sea.", "Rain falls on the hills in the spring.",
+        "The water runs down to the valley.", "Small streams join to make a river.",
+        "The river carries sand and stones.", "Near the coast the river grows wide and slow.",
+        "Birds wait on the banks for fish.", "Boats carry goods from the port to the town.",
+        "In summer the water is low and warm.", "In winter the river may freeze at the edges.",
+        "People have built their homes by rivers for thousands of years.",
+        "Thank you for listening to this short talk.")
+
+
+def wer(reference: str, heard: str) -> float:
+    """Word error rate in percent: word edits (substitutions, insertions, deletions) per reference word."""
+    ref = [w.strip(".,").lower() for w in reference.split()]
+    hyp = [w.strip(".,").lower() for w in heard.replace("[offline emulator]", " ").split()]
+    row = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, other in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (word != other))
+    return 100.0 * row[-1] / max(1, len(ref))
+
+
+def _talk(client: OpenRouterAudio, gap: float) -> tuple[bytes, list[tuple[float, float, str]]]:
+    """The talk at 24 kHz, sentences ``gap`` seconds apart (0: their own silences trimmed too, so the
+    cuts must fall in speech); each sentence's span."""
+    rate = 24000
+    pcm, spans = bytearray(), []
+    for sentence in TALK:
+        spoken = client.say(sentence)
+        assert spoken.sample_rate == rate and spoken.channels == 1
+        samples = memoryview(bytes(spoken.pcm)).cast("h")
+        loud = [i for i in range(0, len(samples), 24) if abs(samples[i]) > 300]
+        body = samples[loud[0] : loud[-1] + 1] if gap == 0 and loud else samples
+        start = len(pcm) / 2 / rate
+        pcm += body.cast("B")
+        spans.append((start, len(pcm) / 2 / rate, sentence))
+        pcm += bytes(2 * round(gap * rate))
+    return bytes(pcm), spans
+
+
+def boundaries(client: OpenRouterAudio, gap: float, model: str, timestamps: str) -> list[object]:
+    """WER of the talk transcribed whole (in pieces of at most 15 s, stitched) and the mean WER of the
+    same pieces transcribed alone (each against the sentences whose middle it holds)."""
+    rate = 24000
+    pcm, spans = _talk(client, gap)
+    whole = client.transcribe(pcm_to_wav(pcm, rate, 1), model=model, max_piece_seconds=15, progress=False,
+                              timestamps=timestamps)
+    samples = memoryview(pcm).cast("h")
+    # the client's own plan for this recording (15 s pieces, 2 s overlaps)
+    pieces = plan_pieces(loudness_windows(samples, 1, rate), rate, len(samples), 15.0, 2.0)
+    alone = []
+    for piece in pieces:
+        a, b = piece.start / rate, piece.end / rate
+        said = " ".join(t for x, y, t in spans if a <= (x + y) / 2 < b)
+        heard = client.transcribe(pcm_to_wav(pcm[piece.start * 2 : piece.end * 2], rate, 1), model=model).text
+        alone.append(wer(said, heard))
+        if "-v" in sys.argv:
+            print(f"{a:.2f}-{b:.2f} said={said!r} heard={heard!r}")
+    if "-v" in sys.argv:
+        print(f"whole: {whole.text!r}")
+    stitched, mean = wer(" ".join(TALK), whole.text), sum(alone) / max(1, len(alone))
+    cuts = "in pauses" if not any(p.overlap for p in pieces) else "forced, overlapping"
+    return [f"{len(pcm) / 2 / rate:.0f} s, {len(pieces)} pieces, cuts {cuts}", f"{model} ({timestamps})",
+            f"{stitched:.1f}", f"{mean:.1f}", f"{stitched - mean:+.1f}"]
+
+
 def main() -> None:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "or_audio_widgets", "emulator", "--port", str(port),
@@ -79,6 +145,11 @@ def main() -> None:
         time.sleep(2.0)
         with tempfile.TemporaryDirectory() as folder, OpenRouterAudio(
                 "sk-or-bench", f"http://127.0.0.1:{port}/api/v1") as client:
+            rows = [boundaries(client, 0.8, "google/chirp-3", "segment"),
+                    boundaries(client, 0.0, "google/chirp-3", "segment"),
+                    boundaries(client, 0.0, "openai/whisper-1", "word")]
+            print(format_table(["talk", "model (times)", "stitched WER %", "pieces alone WER % (mean)",
+                                "difference"], rows))
             sizes = {m: write_recording(Path(folder, f"{m}.wav"), m) for m in (10, 30, 60)}
             hour = Path(folder, "60.wav")
             serial = run(client, hour, 1)
