@@ -53,7 +53,7 @@ def test_embed_limit_nan_is_a_usage_error(ip: Any, rec: Recorded) -> None:
 
 def test_a_model_list_of_odd_shapes_is_cleaned_where_it_enters() -> None:
     body = (b'{"data": [7, "x", {"name": "no id"}, {"id": "a/listens", "architecture": [1]}, '
-            b'{"id": "b/speaks", "architecture": {"input_modalities": "text", '
+            b'{"id": "b/speaks", "architecture": {"input_modalities": "audio", '
             b'"output_modalities": ["audio", {}]}, "pricing": "free", "name": 5}]}')
 
     def handler(conn: socket.socket) -> None:
@@ -62,16 +62,16 @@ def test_a_model_list_of_odd_shapes_is_cleaned_where_it_enters() -> None:
                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     from or_audio_widgets.jupyter.chat._conversation import model_choices as chat_models
-    from or_audio_widgets.jupyter.magics._tables import audio_model_entries, model_rows
+    from or_audio_widgets.jupyter.magics._models_table import kind_rows
 
     with HostileServer(handler) as server:
         client = OpenRouterAudio(KEY, server.base_url, max_retries=0)
         models = client.models()
         assert [m["id"] for m in models] == ["a/listens", "b/speaks"]
-        assert models[1]["architecture"] == {"input_modalities": ["text"], "output_modalities": ["audio"]}
-        speaking = audio_model_entries(client, want_in=False, want_out=True)
-        assert [row[0] for row in model_rows(speaking)] == ["b/speaks"]
-        assert chat_models(client) == [("b/speaks", True)]
+        assert models[1]["architecture"] == {"input_modalities": ["audio"], "output_modalities": ["audio"]}
+        catalogue = client.catalogue()
+        assert [row[0] for row in kind_rows(catalogue, ("chat audio out",))] == ["b/speaks"]
+        assert chat_models(client) == ([("b/speaks", True)], True)
 
 
 def echoing(conn: socket.socket) -> None:

@@ -229,12 +229,14 @@ class _NoModels:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
 
-    def models(self) -> list[dict[str, Any]]:
+    def catalogue(self) -> Any:
         if self.fail:
             from or_audio_widgets.errors import APIConnectionError
 
             raise APIConnectionError("no route to host")
-        return []
+        from or_audio_widgets.core._catalogue import Catalogue
+
+        return Catalogue([])
 
 
 def _descendants(widget: Any) -> list[Any]:

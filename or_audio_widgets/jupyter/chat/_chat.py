@@ -175,10 +175,12 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         from ...errors import OpenRouterAudioError
 
         try:
-            found = model_choices(self._client)
+            found, listed = model_choices(self._client)
         except OpenRouterAudioError as exc:
             self._load_error = f"Could not list models: {exc}"
-            found = []
+            found, listed = [], True
+        if not listed:
+            self._load_error = "The model list could not be read: the picker offers the models known to work"
         self._speaks = dict(found)
         if wanted not in self._speaks:
             found.insert(0, (wanted, True))  # a model the list does not know: trust the caller

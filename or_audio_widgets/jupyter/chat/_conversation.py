@@ -55,18 +55,19 @@ def default_client() -> tuple[Any, bool]:
     return OpenRouterAudio(app_name="or-audio-widgets (AudioChat)"), False
 
 
-def model_choices(client: Any) -> list[tuple[str, bool]]:
-    """(model id, speaks) for every chat model that takes or gives audio; speaking models first.
+def model_choices(client: Any) -> tuple[list[tuple[str, bool]], bool]:
+    """(model id, speaks) for every chat model that takes or gives audio, speaking models first; and
+    whether they come from the model list (False: the known models, when the list could not be read).
 
-    Speech and transcription models have endpoints of their own and cannot chat: they are left out.
+    Read from the client's catalogue, as routing and ``%oraudio_models`` read it: speech, transcription and
+    music models have surfaces of their own and cannot chat, so they are left out.
     """
-    found: list[tuple[str, bool]] = []
-    for info in client.models():
-        arch = info.get("architecture") or {}
-        ins, outs = arch.get("input_modalities") or [], arch.get("output_modalities") or []
-        if ("audio" in ins or "audio" in outs) and not {"speech", "transcription"} & set(outs):
-            found.append((str(info["id"]), "audio" in outs))
-    return sorted(found, key=lambda item: (not item[1], item[0]))
+    from ...core._catalogue import CHAT_IN, CHAT_OUT
+
+    catalogue = client.catalogue()
+    chats = [e for e in catalogue.entries() if e.serves(CHAT_IN) or e.serves(CHAT_OUT)]
+    found = [(e.id, e.serves(CHAT_OUT)) for e in chats]
+    return sorted(found, key=lambda item: (not item[1], item[0])), bool(catalogue.listed)
 
 
 def summary(reply: Any, offline: bool, stopped: bool = False) -> str:

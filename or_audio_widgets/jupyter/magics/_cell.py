@@ -14,12 +14,14 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from ...core._catalogue import MUSIC, SPEECH, TRANSCRIPTION
 from ...errors import UnknownModelError
 from ._prompt import check_cell_options, resolve_sources, substitute
 
 DEFAULT_TRANSCRIBE_PROMPT = "Transcribe this audio."
 DEFAULT_LISTEN_PROMPT = "Listen to this audio and reply."
-CHAT, SPEECH, TRANSCRIPTION, MUSIC = "chat", "speech", "transcription", "music"
+# The surfaces are the catalogue's (core._catalogue); "chat" is either of its two chat surfaces.
+CHAT = "chat"
 
 # What %%oraudio? shows first, before the usage and the options: one example to copy per surface.
 HELP_EXAMPLES = """Examples (the first line of each is the cell's first line):
@@ -81,6 +83,13 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
         prompt = DEFAULT_TRANSCRIBE_PROMPT if args.text else DEFAULT_LISTEN_PROMPT
     params = {k: v for k, v in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
               if v is not None}
+    subtitles = {kind: Path(path).expanduser() for kind in ("srt", "vtt")
+                 if (path := getattr(args, kind, None))}
+    if subtitles:  # times are asked for only when subtitles are
+        if surface != TRANSCRIPTION:
+            raise UsageError("--srt and --vtt write a transcription's timed lines: use them with "
+                             "--transcribe.")
+        params["timestamps"] = "segment"
     spoken = surface == SPEECH or (surface == CHAT and not args.text)  # music takes no voice: no audio object
     audio = {"voice": args.voice or (magics.speech_voice if surface == SPEECH else magics.voice),
              "format": args.format or magics.format} if spoken else None
@@ -89,7 +98,7 @@ def build_request(magics: Any, args: Any, cell: str | None, catalogue: Any = Non
         sources=sources, system=substitute(args.system, ns) if args.system else None, params=params,
         embed=args.embed or magics.embed, embed_limit=magics.embed_limit,
         save=Path(args.save).expanduser() if args.save else None, autoplay=args.autoplay, surface=surface,
-        out=args.out,
+        out=args.out, subtitles=subtitles,
     )
 
 

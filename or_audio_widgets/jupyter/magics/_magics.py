@@ -102,6 +102,8 @@ class OrAudioMagics(Magics):
     @argument("--text", action="store_true", help="a text reply (no audio out)")
     @argument("--say", action="store_true", help="read the cell aloud, word for word (speech model)")
     @argument("--transcribe", action="store_true", help="write -i audio down (transcription model)")
+    @argument("--srt", metavar="PATH", help="with --transcribe: write the timed lines as SubRip subtitles")
+    @argument("--vtt", metavar="PATH", help="with --transcribe: write the timed lines as WebVTT subtitles")
     @argument("--out", metavar="NAME", help="also store the reply in this variable (always in _oraudio)")
     @argument("--save", metavar="PATH", help="write the audio to PATH (format from the suffix)")
     @argument("--embed", choices=EMBED_POLICIES, help="where the saved audio goes (default auto)")
@@ -253,37 +255,30 @@ class OrAudioMagics(Magics):
     @argument("--output", action="store_true", help="only models that speak")
     @line_magic
     def oraudio_models(self, line: str) -> None:
-        """Show the audio models: the four kinds (chat audio out, chat audio in, speech, transcription)
-        with voices and prices, or only the chat models with --input / --output audio."""
+        """Show the audio models by kind (chat audio out, chat audio in, speech, transcription, music) with
+        voices and prices, or only the chat models with --input / --output audio."""
         args = self._parse(self.oraudio_models, line)
         connection = self._connect(None)
         from IPython.display import display
 
+        from ...core._catalogue import CHAT_IN, CHAT_OUT
         from ...errors import OpenRouterAudioError
+        from ._models_table import HEADERS, NOWRAP, NUMERIC, kind_rows
         from ._run import error_from
-        from ._tables import audio_model_entries, bundle, model_rows
+        from ._tables import bundle
 
-        if not (args.input or args.output):
-            from ._models_table import HEADERS, NOWRAP, NUMERIC, kind_rows
-
-            try:
-                rows = kind_rows(connection.client.catalogue(refresh=True))
-            except OpenRouterAudioError as exc:
-                raise error_from(exc, connection.notice) from None
-            caption = f"{len(rows)} audio models" + (f" ({connection.notice})" if connection.notice else "")
-            display(bundle(HEADERS, rows, caption=caption, numeric=NUMERIC, nowrap=NOWRAP), raw=True)
-            return
+        surfaces = (CHAT_IN,) * args.input + (CHAT_OUT,) * args.output
         try:
-            models = audio_model_entries(connection.client, want_in=args.input, want_out=args.output)
+            rows = kind_rows(connection.client.catalogue(refresh=True), surfaces)
         except OpenRouterAudioError as exc:
             raise error_from(exc, connection.notice) from None
-        what = {(True, False): "audio in", (False, True): "audio out", (True, True): "audio in and out"}.get(
-            (args.input, args.output), "audio")
-        caption = f"{len(models)} models with {what}"
-        if connection.notice:
-            caption += f" ({connection.notice})"
-        headers = ["id", "name", "input", "output", "context", "prompt $/1M"]
-        display(bundle(headers, model_rows(models), caption=caption, numeric=(4, 5), nowrap=(0,)), raw=True)
+        if args.input and args.output:  # chat models that take audio in and speak
+            rows = [row for row in rows if row[1] == "chat (audio in and out)"]
+        what = {(True, False): "chat models with audio in", (False, True): "chat models that speak",
+                (True, True): "chat models with audio in and out"}.get((args.input, args.output),
+                                                                        "audio models")
+        caption = f"{len(rows)} {what}" + (f" ({connection.notice})" if connection.notice else "")
+        display(bundle(HEADERS, rows, caption=caption, numeric=NUMERIC, nowrap=NOWRAP), raw=True)
 
 
 plain_help(OrAudioMagics.oraudio, OrAudioMagics.oraudio_config, OrAudioMagics.oraudio_login,

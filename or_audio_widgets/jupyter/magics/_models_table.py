@@ -1,27 +1,32 @@
-"""``%oraudio_models``'s table of the four kinds of audio model: what each serves, its voices, its price."""
+"""``%oraudio_models``'s table of the kinds of audio model: what each serves, its voices, its price.
+
+It reads the client's catalogue (``client.catalogue()``), the one reading of the model list that routing,
+the voices check and AudioChat's model picker use too."""
 
 from __future__ import annotations
 
 from typing import Any
 
-_ORDER = ("chat (audio in and out)", "chat (audio out)", "chat (audio in)", "speech", "transcription")
+_ORDER = ("chat (audio in and out)", "chat (audio out)", "chat (audio in)", "speech", "transcription",
+          "music")
 
 
 HEADERS = ["id", "kind", "price", "per", "voices"]
 NUMERIC, NOWRAP = (2,), (0, 1, 3)  # columns of HEADERS: figures on the right; what never wraps
 
 
-def kind_rows(catalogue: Any) -> list[list[str]]:
-    """Rows of HEADERS (id, kind, price, its unit, voices) for every audio model of ``catalogue``, grouped
-    by kind. The price and its unit are two columns, so the figures line up."""
-    entries = [e for e in catalogue.entries() if e.surfaces]
+def kind_rows(catalogue: Any, surfaces: tuple[str, ...] = ()) -> list[list[str]]:
+    """Rows of HEADERS (id, kind, price, its unit, voices) for every audio model of ``catalogue`` (or those
+    serving one of ``surfaces``), grouped by kind. The price and its unit are two columns, so the figures
+    line up."""
+    entries = [e for e in catalogue.entries() if e.surfaces and (not surfaces or e.surfaces & set(surfaces))]
     entries.sort(key=lambda e: (_ORDER.index(e.kind) if e.kind in _ORDER else len(_ORDER), e.id))
     return [[e.id, _kind_label(e.kind), *price_parts(e.kind, e.pricing), _voices(e.voices)] for e in entries]
 
 
 def _kind_label(kind: str) -> str:
-    return {"speech": "speech (say, --say)", "transcription": "transcription (transcribe, --transcribe)"
-            }.get(kind, kind)
+    return {"speech": "speech (say, --say)", "transcription": "transcription (transcribe, --transcribe)",
+            "music": "music (compose, -m)"}.get(kind, kind)
 
 
 def _voices(voices: tuple[str, ...]) -> str:
@@ -32,6 +37,9 @@ def price_parts(kind: str, pricing: dict[str, str]) -> tuple[str, str]:
     """The price as the list gives it, and its unit: per 1M characters (speech), per minute
     (transcription) or per 1M input tokens; ("", "") when the list gives none."""
     prompt, audio = _number(pricing.get("prompt")), _number(pricing.get("audio"))
+    request = _number(pricing.get("request"))
+    if kind == "music" and request:  # priced per request: a clip or a song
+        return f"${request:.2f}", "request"
     if kind == "speech" and prompt:
         return f"${prompt * 1e6:.2f}", "1M characters"
     if kind == "transcription" and audio:

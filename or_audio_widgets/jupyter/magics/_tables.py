@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
 
 _STYLE = "border-collapse:collapse;font-size:90%"
 _CELL = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid rgba(128,128,128,.3)"
@@ -52,45 +51,3 @@ def bundle(headers: Sequence[str], rows: Sequence[Sequence[object]], caption: st
         text = f"{caption}\n{text}"
     return {"text/html": html_table(headers, rows, caption, numeric=numeric, nowrap=nowrap),
             "text/plain": text}
-
-
-def model_rows(models: Iterable[dict[str, Any]]) -> list[list[str]]:
-    """Rows of (id, name, input modalities, output modalities, context, price per 1M prompt tokens)."""
-    rows = []
-    for model in models:
-        arch = model.get("architecture") or {}
-        pricing = model.get("pricing") or {}
-        rows.append([
-            str(model.get("id", "")),
-            str(model.get("name", "")),
-            ", ".join(map(str, arch.get("input_modalities") or [])),
-            ", ".join(map(str, arch.get("output_modalities") or [])),
-            _thousands(model.get("context_length")),
-            _per_million(pricing.get("prompt")),
-        ])
-    return rows
-
-
-def _thousands(value: object) -> str:
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else ""
-
-
-def _per_million(price: object) -> str:
-    try:
-        value = float(str(price))
-    except ValueError:
-        return ""
-    return f"${value * 1_000_000:.2f}"
-
-
-def audio_model_entries(client: Any, *, want_in: bool, want_out: bool) -> list[dict[str, Any]]:
-    """Models with audio in, out, both (both flags), or either (no flag), sorted by id."""
-    if want_in or want_out:
-        models = client.models(input_modality="audio" if want_in else None,
-                               output_modality="audio" if want_out else None)
-    else:
-        seen: dict[str, dict[str, Any]] = {}
-        for model in [*client.models(input_modality="audio"), *client.models(output_modality="audio")]:
-            seen.setdefault(str(model.get("id")), model)
-        models = list(seen.values())
-    return sorted(models, key=lambda m: str(m.get("id", "")))
