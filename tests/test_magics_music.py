@@ -46,3 +46,12 @@ def test_what_a_music_model_cannot_take_is_refused_before_sending(ip: Any, rec: 
         else:
             ip.run_cell_magic("oraudio", line, cell)
     assert not [r for r in online.requests[before:] if r.path.endswith("/chat/completions")]
+
+
+def test_the_models_table_shows_music_models_with_their_price_per_request(ip: Any, rec: Recorded,
+                                                                           online: Any) -> None:
+    ip.run_line_magic("oraudio_models", "")
+    rows = {line.split()[0]: line for line in rec.displays()[-1]["data"]["text/plain"].splitlines()[2:]}
+    assert "music" in rows[CLIP] and "$0.04" in rows[CLIP] and "request" in rows[CLIP]
+    ip.run_line_magic("oraudio_models", "--output")  # chat models that speak: no music model among them
+    assert CLIP not in rec.displays()[-1]["data"]["text/plain"]
