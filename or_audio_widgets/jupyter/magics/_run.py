@@ -58,6 +58,7 @@ class Request:
     autoplay: bool = False
     surface: str = "chat"  # or "speech" (/audio/speech), "transcription" (/audio/transcriptions), "music"
     out: str | None = None  # the --out variable: also the name of the downloaded file
+    subtitles: dict[str, Path] = field(default_factory=dict)  # --srt/--vtt: {"srt": path, "vtt": path}
 
     def file_stem(self) -> str:
         """A readable name for this reply's file: the ``--out`` name, else the prompt's first words."""
@@ -105,7 +106,9 @@ def execute(
     """
     notice = connection.notice
     try:
-        messages = cell_messages(request)  # bad audio fails here, before any network call
+        # bad audio fails here, before any network call; transcribe() checks its own source (one of any
+        # length, which it reads in place: building chat messages would load it whole, capped at 20 MB)
+        messages = cell_messages(request) if request.surface != "transcription" else []
     except OpenRouterAudioError as exc:
         raise error_from(exc, notice) from None
     refused = check_voice(connection.client, request.model, request.audio["voice"]) if request.audio else None
@@ -176,7 +179,9 @@ def _transcribe(request: Request, connection: ReadyClient, live: LiveDisplay,
         raise error_from(exc, connection.notice) from None
     if store is not None:
         store(reply)
-    finish(live, reply, request, connection.notice)
+    from ._subtitles import write_subtitles
+
+    finish(live, reply, request, write_subtitles(reply, request.subtitles, connection.notice))
     return reply, False
 
 
