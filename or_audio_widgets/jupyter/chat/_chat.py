@@ -1,10 +1,11 @@
 """AudioChat: one panel to talk to an audio model: record or upload, type, send, hear the reply live, or
 just talk (hands-free).
 
-A turn runs as :mod:`._chat_turns` says (from code, the button or hands-free, the same way), feeding a
-LivePlayer. The conversation is kept: each turn's words and audio; later turns carry the earlier ones as
-context (an assistant's spoken turn as its transcript, an earlier recording as what it was heard as). The
-client, and so the key, is a plain attribute: nothing secret is ever a synced trait.
+The panel holds its parts: a turn runs as :class:`._chat_turns.Turns` says (from code, the button or
+hands-free, the same way), feeding a LivePlayer; :class:`._hands_free.HandsFree` listens and barges in.
+The conversation is kept: each turn's words and audio; later turns carry the earlier ones as context (an
+assistant's spoken turn as its transcript, an earlier recording as what it was heard as). The client, and
+so the key, is a plain attribute: nothing secret is ever a synced trait.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ...core._formats import OUTPUT_FORMATS, picker_suffixes
 from ..widgets._player import LivePlayer
 from ..widgets._recorder import Recorder
 from ._chat_record import ChatRecord
-from ._chat_turns import ChatTurns
+from ._chat_turns import Turns
 from ._conversation import Turn, default_client, model_choices
 from ._hands_free import HandsFree
 from ._history import Transcriber
@@ -27,7 +28,7 @@ VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "s
 _ACCEPT = ",".join(["audio/*", *picker_suffixes()])
 
 
-class AudioChat(ChatTurns, HandsFree, w.VBox):
+class AudioChat(w.VBox):
     """A conversation with an audio model in one panel.
 
     ``client``: an :class:`OpenRouterAudio` (default: from ``OPENROUTER_API_KEY``, or the offline emulator
@@ -55,19 +56,19 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         self.keep_audio = keep_audio
         self._transcriber = _transcriber(client, transcription_model)
         self._record = ChatRecord(offline)  # the conversation as static output, for a reopened notebook
-        self._init_turns()
-        self.player: LivePlayer | None = None  # the latest reply's player
+        self._turns = Turns(self)
         self._speaks: dict[str, bool] = {}
         self._load_error: str | None = None
         self._make_pickers(model or DEFAULT_SPEAK_MODEL, voice, format)
         self.recorder = Recorder(end_silence=end_silence)
-        self._init_hands_free()
+        self._hands = HandsFree(self._turns, self.recorder, self.say)
+        self.hands_free = self._hands.toggle
         self.upload = w.FileUpload(accept=_ACCEPT, multiple=False)
         self.prompt = w.Textarea(placeholder="Type a message (optional when you send audio)…")
         self.prompt.layout.width = "100%"
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.stop_button = w.Button(description="Stop reply", icon="stop", disabled=True)
-        self.send_button.on_click(lambda _b: self._send_in_background())
+        self.send_button.on_click(lambda _b: self._turns.in_background())
         self.stop_button.on_click(lambda _b: self.stop())
         notes = ["offline emulator" if offline else "", self._load_error or ""]
         self.status = w.Label(" · ".join(n for n in notes if n))
@@ -75,6 +76,31 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         self.history = w.VBox()
         super().__init__([self.history, *self._rows()])
         self.add_class("ora-chat")
+
+    # --- public --------------------------------------------------------------------------------------------
+
+    @property
+    def player(self) -> LivePlayer | None:
+        """The latest reply's player (None before the first turn)."""
+        return self._turns.player
+
+    def send(self, text: str | None = None, audio: Any = None) -> Any:
+        """Run one turn and return its :class:`AudioReply` once it has ended (complete or not).
+
+        ``text`` defaults to the prompt box; ``audio`` (a file path, bytes, an array, a
+        :class:`PreparedAudio`, or a list of them) defaults to the panel's recording and uploaded file.
+        Returns None, with the reason in the status line, when there is nothing to send or a reply is
+        still arriving.
+        """
+        return self._turns.send(text, audio)
+
+    def stop(self) -> None:
+        """Stop the reply now: the connection closes and what arrived is kept (playable, shown as stopped)."""
+        self._turns.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the reply in progress; True when none is running any more."""
+        return self._turns.wait(timeout)
 
     def _rows(self) -> list[w.Widget]:
         # Rows wrap and buttons keep their words, so a narrow notebook (a side panel open) cuts nothing.
@@ -117,7 +143,7 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
     def close(self) -> None:
         """Stop a reply that streams, let go of the transcription thread, and close the panel with every
         widget in it (players, recorder, pickers); :attr:`turns` keeps the conversation."""
-        if hasattr(self, "_idle"):  # also called on a chat whose construction failed (Widget.__del__)
+        if hasattr(self, "_turns"):  # also called on a chat whose construction failed (Widget.__del__)
             self.stop()
         transcriber = getattr(self, "_transcriber", None)
         if transcriber is not None:
@@ -132,21 +158,26 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         display(self._repr_mimebundle_(), raw=True)
         self._record.show(self.turns)
 
-    # --- the host side of ChatTurns -------------------------------------------------------------------------
+    # --- what a turn reads and changes of the panel (chat_turns.Panel) -------------------------------------
 
-    def _prompt_text(self) -> str:
+    def prompt_text(self) -> str:
+        """The words in the prompt box."""
         return str(self.prompt.value)
 
-    def _model(self) -> str:
+    def picked_model(self) -> str:
+        """The model picked."""
         return str(self.model_picker.value)
 
-    def _voice(self) -> str:
+    def picked_voice(self) -> str:
+        """The voice picked."""
         return str(self.voice_picker.value)
 
-    def _format(self) -> str:
+    def picked_format(self) -> str:
+        """The audio format picked."""
         return str(self.format_picker.value)
 
-    def _clear_inputs(self, prompt: bool, audio: bool) -> None:
+    def clear_inputs(self, prompt: bool, audio: bool) -> None:
+        """Empty the prompt box (``prompt``), the recording and the upload (``audio``) once they are sent."""
         if prompt:
             self.prompt.value = ""
         if audio:
@@ -156,7 +187,9 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
 
     # --- panel state ---------------------------------------------------------------------------------------
 
-    def _audio_inputs(self, audio: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+    def audio_inputs(self, audio: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+        """The audio parts of a turn and their descriptions: ``audio`` given to :meth:`send`, else the
+        panel's recording and uploaded file."""
         from ...core._inputs import PreparedAudio, prepare_audio
 
         prepared = []
@@ -191,13 +224,15 @@ class AudioChat(ChatTurns, HandsFree, w.VBox):
         speaks = self._speaks.get(str(self.model_picker.value), True)
         self.voice_picker.disabled = self.format_picker.disabled = not speaks
 
-    def _busy(self, busy: bool) -> None:
+    def busy(self, busy: bool) -> None:
+        """Show that a reply streams (Send off, Stop on), or that none does."""
         self.send_button.disabled = busy
         self.stop_button.disabled = not busy
         if busy:
-            self._say("Streaming… (Stop keeps what has arrived)")
+            self.say("Streaming… (Stop keeps what has arrived)")
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Put ``text`` on the status line."""
         self.status.value = text  # a Label: shown as text, never HTML
 
 

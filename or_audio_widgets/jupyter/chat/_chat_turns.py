@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import ipywidgets as w
 
@@ -22,39 +22,49 @@ from ._conversation import Turn, summary, user_box_html
 from ._history import Transcriber, history_messages
 
 
-class ChatTurns:
-    """The turn machinery of :class:`AudioChat` (a mixin: the panel's widgets are the host's)."""
+class Panel(Protocol):
+    """What a turn needs of the chat's panel: its inputs, its history and status line, and its state.
+
+    :class:`~._chat.AudioChat` is the one panel; the protocol names everything :class:`Turns` reads or
+    changes of it, so a reader sees a turn's whole dependency here."""
 
     turns: list[Turn]
     offline: bool
     keep_audio: int
-    player: LivePlayer | None
     history: w.VBox
     _client: Any
     _record: Any
     _speaks: dict[str, bool]
     _transcriber: Transcriber | None
-    _interrupting: LivePlayer | None  # the reply a barge-in stopped
-    # the host's: what the panel holds and shows, and what follows a turn (hands-free listens again)
-    _turn_ended: Callable[[Turn], None]
-    _prompt_text: Callable[[], str]
-    _audio_inputs: Callable[[Any], tuple[list[dict[str, Any]], list[str]]]
-    _clear_inputs: Callable[[bool, bool], None]
-    _model: Callable[[], str]
-    _voice: Callable[[], str]
-    _format: Callable[[], str]
-    _busy: Callable[[bool], None]
-    _say: Callable[[str], None]
 
-    def _init_turns(self) -> None:
+    def prompt_text(self) -> str: ...
+    def audio_inputs(self, audio: Any) -> tuple[list[dict[str, Any]], list[str]]: ...
+    def clear_inputs(self, prompt: bool, audio: bool) -> None: ...
+    def picked_model(self) -> str: ...
+    def picked_voice(self) -> str: ...
+    def picked_format(self) -> str: ...
+    def busy(self, busy: bool) -> None: ...
+    def say(self, text: str) -> None: ...
+
+
+class Turns:
+    """Runs the turns of one chat panel, one at a time, from code, the Send button or hands-free.
+
+    ``turn_ended`` is called after each turn (hands-free listens again then).
+    """
+
+    def __init__(self, panel: Panel, turn_ended: Callable[[Turn], None] | None = None) -> None:
+        self._panel = panel
+        self.turn_ended: Callable[[Turn], None] = turn_ended or (lambda _turn: None)
+        self.player: LivePlayer | None = None  # the latest reply's player
+        self.interrupting: LivePlayer | None = None  # the reply a barge-in stopped
         self._lock = threading.Lock()
-        self._idle = threading.Event()
-        self._idle.set()
+        self.idle = threading.Event()
+        self.idle.set()
         self._stream: Any = None
         self._stop_for: LivePlayer | None = None  # the reply whose stop was asked (a late one is stale)
         self._thread: threading.Thread | None = None
         self._boxes: dict[int, w.HTML] = {}  # id(user turn) -> its box in the history
-        self._interrupting = None
 
     # --- public ------------------------------------------------------------------------------------------
 
@@ -66,95 +76,101 @@ class ChatTurns:
         Returns None, with the reason in the status line, when there is nothing to send or a reply is
         still arriving.
         """
-        begun = self._begin(text, audio)
-        return None if begun is None else self._run(*begun)
+        begun = self.begin(text, audio)
+        return None if begun is None else self.run(*begun)
 
     def stop(self) -> None:
         """Stop the reply now: the connection closes and what arrived is kept (playable, shown as stopped)."""
-        if self._idle.is_set() or self.player is None:
+        if self.idle.is_set() or self.player is None:
             return  # nothing streams: a late click must not cancel the next reply
         self.player.request_stop()  # runs _cancel once, unless the reply has just ended
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the reply in progress; True when none is running any more."""
-        return self._idle.wait(timeout)
+        return self.idle.wait(timeout)
 
     # --- a turn --------------------------------------------------------------------------------------------
 
-    def _send_in_background(self, text: str | None = None, audio: Any = None) -> threading.Thread | None:
-        begun = self._begin(text, audio)
+    def in_background(self, text: str | None = None, audio: Any = None) -> threading.Thread | None:
+        """Begin a turn here and run it on a thread of its own (the Send button: the kernel stays free)."""
+        begun = self.begin(text, audio)
         if begun is None:
             return None
-        self._thread = threading.Thread(target=self._run, args=begun, daemon=True)
+        self._thread = threading.Thread(target=self.run, args=begun, daemon=True)
         self._thread.start()
         return self._thread
 
-    def _begin(self, text: str | None, audio: Any, times: dict[str, float] | None = None
-               ) -> tuple[Turn, LivePlayer] | None:
+    def begin(self, text: str | None, audio: Any, times: dict[str, float] | None = None
+              ) -> tuple[Turn, LivePlayer] | None:
+        """Check the inputs and show the question with a new player (on the caller's thread); None, with
+        the reason in the status line, when there is nothing to send or a reply is still arriving."""
         from ...errors import OpenRouterAudioError
 
-        if not self._idle.is_set():
-            self._say("A reply is still arriving: press Stop first.")
+        if not self.idle.is_set():
+            self._panel.say("A reply is still arriving: press Stop first.")
             return None
-        words = (self._prompt_text() if text is None else text).strip()
+        words = (self._panel.prompt_text() if text is None else text).strip()
         try:
-            parts, sources = self._audio_inputs(audio)
+            parts, sources = self._panel.audio_inputs(audio)
         except (OpenRouterAudioError, ValueError) as exc:  # unreadable audio: say why, keep the panel usable
-            self._say(f"That audio cannot be sent: {exc}")
+            self._panel.say(f"That audio cannot be sent: {exc}")
             return None
         if not words and not parts:
-            self._say("Type a message, record or upload audio first.")
+            self._panel.say("Type a message, record or upload audio first.")
             return None
         with self._lock:
-            if not self._idle.is_set():
-                self._say("A reply is still arriving: press Stop first.")
+            if not self.idle.is_set():
+                self._panel.say("A reply is still arriving: press Stop first.")
                 return None
-            self._idle.clear()
+            self.idle.clear()
         turn = Turn("user", words, parts, sources, times=dict(times or {}))
-        self.turns.append(turn)
+        self._panel.turns.append(turn)
         # the panel's Stop reply (beside Send) is the one on screen: the player's own stays hidden
-        player = LivePlayer(file_name=f"turn-{sum(t.role == 'user' for t in self.turns)}", show_stop=False)
+        asked = sum(t.role == "user" for t in self._panel.turns)
+        player = LivePlayer(file_name=f"turn-{asked}", show_stop=False)
         player.on_stop(self._cancel)  # the panel's Stop reply, stop() and barge-in
         self.player = player
         box = turn_box(user_box_html(turn))
         self._boxes[id(turn)] = box
-        self.history.children = (*self.history.children, box, player)
-        self._clear_inputs(text is None, audio is None)
-        self._busy(True)
-        self._record.update(self.turns)
+        self._panel.history.children = (*self._panel.history.children, box, player)
+        self._panel.clear_inputs(text is None, audio is None)
+        self._panel.busy(True)
+        self._panel._record.update(self._panel.turns)
         return turn, player
 
-    def _run(self, turn: Turn, player: LivePlayer) -> Any:
-        # Whatever happens, the panel ends usable and says what happened.
+    def run(self, turn: Turn, player: LivePlayer) -> Any:
+        """Run a begun turn to its end and return the reply (None when it failed before one began).
+        Whatever happens, the panel ends usable and says what happened."""
         reply = None
         try:
             reply = self._exchange(turn, player)
-            message = summary(reply, self.offline, stopped=player.stop_requested)
+            message = summary(reply, self._panel.offline, stopped=player.stop_requested)
         except Exception as exc:
             if not player.finished:
                 player.fail(f"{type(exc).__name__}: {exc}")
             message = f"Error: {exc}"
         with self._lock:
             self._stream = None
-        self._busy(False)
-        self._say(message)
+        self._panel.busy(False)
+        self._panel.say(message)
         try:
-            self._record.update(self.turns)
+            self._panel._record.update(self._panel.turns)
         except Exception as exc:  # the live panel has the reply: a record that fails must not hide it
-            self._say(f"{message} (not kept as static output: {exc})")
-        self._idle.set()
-        self._turn_ended(turn)
+            self._panel.say(f"{message} (not kept as static output: {exc})")
+        self.idle.set()
+        self.turn_ended(turn)
         return reply
 
     def _exchange(self, turn: Turn, player: LivePlayer) -> Any:
-        model = str(self._model())
-        audio = {"voice": self._voice(), "format": self._format()}
+        model = str(self._panel.picked_model())
+        audio = {"voice": self._panel.picked_voice(), "format": self._panel.picked_format()}
         turn.times["begun"] = time.time()
-        messages = history_messages(self.turns, keep_audio=self.keep_audio, transcriber=self._transcriber)
+        panel = self._panel
+        messages = history_messages(panel.turns, keep_audio=panel.keep_audio, transcriber=panel._transcriber)
         turn.times["request"] = time.time()
         try:
-            stream = self._client.open(messages, model=model,
-                                       audio=audio if self._speaks.get(model) else None)
+            stream = self._panel._client.open(messages, model=model,
+                                       audio=audio if self._panel._speaks.get(model) else None)
         finally:
             self._transcribe(turn)  # while the reply streams (or even when it was refused: it is kept)
         turn.times["open"] = time.time()
@@ -168,10 +184,10 @@ class ChatTurns:
             stream.close()
         reply = stream.reply
         player.finish(reply)
-        interrupted = player.stop_requested and self._interrupting is player and not reply.complete
-        self.turns.append(Turn("assistant", reply.words, reply=reply, interrupted=interrupted))
+        interrupted = player.stop_requested and self.interrupting is player and not reply.complete
+        self._panel.turns.append(Turn("assistant", reply.words, reply=reply, interrupted=interrupted))
         if interrupted:
-            self.history.children = (*self.history.children, turn_box(_INTERRUPTED))
+            self._panel.history.children = (*self._panel.history.children, turn_box(_INTERRUPTED))
         if player.first_chunk_time is not None:
             turn.times["first_audio"] = player.first_chunk_time
         return reply
@@ -186,9 +202,9 @@ class ChatTurns:
     # --- transcripts ---------------------------------------------------------------------------------------
 
     def _transcribe(self, turn: Turn) -> None:
-        if self._transcriber is None or not turn.parts:
+        if self._panel._transcriber is None or not turn.parts:
             return
-        future = self._transcriber.start(turn)
+        future = self._panel._transcriber.start(turn)
         if future is not None:
             future.add_done_callback(lambda done: self._heard(turn, done))
 
@@ -202,10 +218,10 @@ class ChatTurns:
         if box is not None:
             box.value = user_box_html(turn)
         if error is not None:
-            self._say(f"The recording could not be transcribed ({turn.heard_error}); it goes again as "
+            self._panel.say(f"The recording could not be transcribed ({turn.heard_error}); it goes again as "
                       "audio with the next turn, so nothing is lost.")
-        if self._idle.is_set():
-            self._record.update(self.turns)
+        if self.idle.is_set():
+            self._panel._record.update(self._panel.turns)
 
 
 def turn_box(markup: str) -> w.HTML:

@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..widgets._player import LivePlayer
+from ._chat_turns import Turns
 
 #: How long a spoken turn waits for the reply it interrupted to wind down before giving up.
 _WIND_DOWN = 30.0
@@ -26,40 +26,36 @@ REPLYING = "Hands-free: replying… speak to interrupt."
 
 
 class HandsFree:
-    """The hands-free part of :class:`AudioChat` (a mixin over :class:`ChatTurns`)."""
+    """The hands-free toggle of a chat panel and what it does: it works through the panel's
+    :class:`~._chat_turns.Turns` (``turns``) and ``recorder``, and speaks on the status line (``say``)."""
 
-    recorder: Any
-    player: LivePlayer | None
-    hands_free: w.ToggleButton
-    _idle: threading.Event
-    _interrupting: LivePlayer | None
-    _begin: Callable[..., Any]  # ChatTurns'
-    _run: Callable[..., Any]
-    _say: Callable[[str], None]  # the panel's
-
-    def _init_hands_free(self) -> None:
-        self.hands_free = w.ToggleButton(
+    def __init__(self, turns: Turns, recorder: Any, say: Callable[[str], None]) -> None:
+        self._turns = turns
+        self._recorder = recorder
+        self._say = say
+        self.toggle = w.ToggleButton(
             value=False, description="Hands-free", icon="microphone",
             tooltip="Listen continuously: a pause after speech sends the turn; speak over a reply to stop it",
         )
-        self.hands_free.observe(lambda change: self._hands_free_changed(bool(change["new"])), names="value")
-        self.recorder.on_speech(self._speech_began)
-        self.recorder.on_turn(self._spoken_turn)
-        self.recorder.on_hands_free_off(self._hands_free_lost)
+        self.toggle.observe(lambda change: self._changed(bool(change["new"])), names="value")
+        recorder.on_speech(self._speech_began)
+        recorder.on_turn(self._spoken_turn)
+        recorder.on_hands_free_off(self._lost)
+        turns.turn_ended = self.turn_ended
 
-    def _hands_free_changed(self, on: bool) -> None:
-        self.recorder.hands_free = on
+    def _changed(self, on: bool) -> None:
+        self._recorder.hands_free = on
         self._say(LISTENING if on else "Hands-free is off: record and press Send.")
 
-    def _hands_free_lost(self, reason: str) -> None:
-        self.hands_free.value = False  # the toggle shows it: the person can turn it on again
+    def _lost(self, reason: str) -> None:
+        self.toggle.value = False  # the toggle shows it: the person can turn it on again
         self._say(f"Hands-free stopped: {reason}")
 
     def _speech_began(self) -> None:
-        player = self.player
-        if self._idle.is_set() or player is None:
+        player = self._turns.player
+        if self._turns.idle.is_set() or player is None:
             return
-        self._interrupting = player
+        self._turns.interrupting = player
         if player.request_stop():
             self._say("Interrupted: listening to you…")
 
@@ -67,15 +63,16 @@ class HandsFree:
         threading.Thread(target=self._run_spoken, args=(prepared, times), daemon=True).start()
 
     def _run_spoken(self, prepared: Any, times: dict[str, float]) -> None:
-        if not self._idle.wait(_WIND_DOWN):
+        if not self._turns.idle.wait(_WIND_DOWN):
             self._say("A spoken turn was dropped: the previous reply did not end.")
             return
-        begun = self._begin("", prepared, times)
+        begun = self._turns.begin("", prepared, times)
         if begun is None:
             return
-        self.recorder.tell(REPLYING)
-        self._run(*begun)
+        self._recorder.tell(REPLYING)
+        self._turns.run(*begun)
 
-    def _turn_ended(self, turn: Any) -> None:
-        if self.recorder.hands_free:
-            self.recorder.tell(LISTENING)
+    def turn_ended(self, turn: Any) -> None:
+        """After each turn: listening again, when hands-free is on."""
+        if self._recorder.hands_free:
+            self._recorder.tell(LISTENING)
