@@ -27,7 +27,9 @@ def test_a_music_model_composes_the_song_the_cell_describes(ip: Any, rec: Record
     assert mime == "audio/mpeg" and data == reply.audio  # the MP3 as it came, not re-encoded
     assert base64.b64encode(reply.audio[:30]).decode()[:30] in rec.final_html()
     # while it composed, the status line said what happens and how long it usually takes
-    assert any(MUSIC_WAIT[:40] in d["data"].get("text/plain", "") for d in rec.displays())
+    shown = [d["data"].get("text/plain", "") for d in rec.displays()]
+    waiting = [text for text in shown if MUSIC_WAIT[:40] in text]
+    assert waiting and "$0.04 a request" in waiting[0]  # and what it costs, from the model list
 
 
 @pytest.mark.parametrize(("line", "cell", "words"), [

@@ -117,7 +117,7 @@ def execute(
     music = request.surface == "music"
     live = LiveDisplay(request.model, notice=notice, player=player, expect="mp3" if music else None)
     if music:
-        live.waiting_note = MUSIC_WAIT
+        live.waiting_note = MUSIC_WAIT + _request_price(connection.client, request.model)
     try:
         if request.surface == "transcription":
             return _transcribe(request, connection, live, store)
@@ -201,6 +201,17 @@ def finish(live: LiveDisplay, reply: Any, request: Request, notice: str | None, 
     placement = place_audio(reply, embed=request.embed, limit=request.embed_limit, save_path=save_path)
     live.finish(saved_bundle(reply, placement, autoplay=request.autoplay, notice=notice,
                              name=request.file_stem(), stopped=stopped))
+
+
+def _request_price(client: Any, model: str) -> str:
+    """" · $0.04 a request" for a model priced per request (a music model), from the cached list; "" when
+    the list gives no such price or cannot be read."""
+    try:
+        entry = client.catalogue().get(model)
+        price = float((entry.pricing if entry is not None else {}).get("request", 0))
+    except (OpenRouterAudioError, ValueError):
+        return ""
+    return f" · ${price:.2f} a request" if price > 0 else ""
 
 
 def _has_output(stream: Any) -> bool:
