@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _client_helpers import wav_seconds
+from _client_helpers import ctrl_c_after, hear_ctrl_c, wav_seconds
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.core._wav import pcm_to_wav
@@ -114,3 +114,39 @@ def test_a_model_without_times_refuses_verbose_json_and_gets_the_pieces_times(
     reply = client.transcribe(wav, model="google/chirp-3", timestamps="segment", headers=OFF)
     assert "response_format" not in _posts(emulator)[-1]
     assert [(s.start, round(s.end, 2)) for s in reply.segments] == [(0.0, 7.0)]
+
+
+def test_ctrl_c_keeps_the_finished_pieces_and_a_rerun_sends_only_the_rest(
+        client: OpenRouterAudio, emulator: Any, tmp_path: Path) -> None:
+    wav, journal = _talk(16), tmp_path / "talk.jsonl"  # 112 s: 8 pieces of at most 20 s
+    slow = {**OFF, "X-Emulator-Upstream-Speed": "20"}  # a 14 s piece takes 0.7 s
+    hear_ctrl_c()
+    timer = ctrl_c_after(1.0)
+    try:
+        with pytest.raises(KeyboardInterrupt, match=r"pieces done; run it again with journal="):
+            client.transcribe(wav, max_piece_seconds=20, headers=slow, journal=journal, concurrency=2,
+                              progress=False)
+    finally:
+        timer.cancel()
+    kept = len(journal.read_text(encoding="utf-8").splitlines()) - 1  # the first line names the recording
+    assert 1 <= kept < 8
+    emulator.clear_requests()
+    reply = client.transcribe(wav, max_piece_seconds=20, headers=OFF, journal=journal, progress=False)
+    assert reply.complete and reply.usage["pieces"] == 8
+    assert len(_posts(emulator)) == 8 - kept  # the pieces kept are not sent again
+    assert reply.segments[-1].end == pytest.approx(112, abs=0.05)
+
+
+def test_transcribe_many_takes_the_long_path_for_each_file(client: OpenRouterAudio, emulator: Any,
+                                                          tmp_path: Path) -> None:
+    from or_audio_widgets import transcribe_many
+
+    files = []
+    for n in (8, 2):
+        files.append(tmp_path / f"talk{n}.wav")
+        files[-1].write_bytes(_talk(n))
+    results = transcribe_many(files, client=client, results=None, progress=False, max_piece_seconds=20,
+                              headers=OFF)
+    assert [r["status"] for r in results] == ["ok", "ok"]
+    sent = [audio_seconds(r) for r in _posts(emulator)]
+    assert len(sent) >= 4 and all(s <= 20 for s in sent)

@@ -83,8 +83,10 @@ def verbose_params(model: str, timestamps: str | None) -> dict[str, Any]:
 def transcribe_long(transcribe: Callable[..., AudioReply], source: Any, *, model: str,
                     max_piece_seconds: float | None = None, concurrency: int = 8, retries: int = 1,
                     journal: str | os.PathLike[str] | None = None, progress: bool = True,
-                    timestamps: str | None = "segment", **params: Any) -> AudioReply:
-    """Transcribe ``source`` piece by piece with ``transcribe(piece_wav, model=..., **params)``."""
+                    timestamps: str | None = "segment", cancel: Callable[[], object] | None = None,
+                    **params: Any) -> AudioReply:
+    """Transcribe ``source`` piece by piece with ``transcribe(piece_wav, model=..., **params)``;
+    ``cancel`` closes the connections in flight on Ctrl-C (they stop billing)."""
     if concurrency < 1 or retries < 0:
         raise OptionError("concurrency must be at least 1 and retries at least 0")
     recording = open_recording(source)
@@ -97,7 +99,7 @@ def transcribe_long(transcribe: Callable[..., AudioReply], source: Any, *, model
         levels = loudness_windows(recording.samples, recording.channels, recording.rate)
         pieces = plan_pieces(levels, recording.rate, recording.frames, limit, OVERLAP_SECONDS)
         call = {**params, **verbose_params(model, timestamps), "model": model}
-        runner = _Runner(transcribe, recording, pieces, call, retries)
+        runner = _Runner(transcribe, recording, pieces, call, retries, cancel)
         done = _load(journal, recording, model, pieces)
         runner.run(done, concurrency, journal, progress)
         return _stitched(recording, pieces, done, model)
@@ -109,10 +111,10 @@ class _Runner:
     """Sends the pieces, at most ``concurrency`` at once, each retried ``retries`` times."""
 
     def __init__(self, transcribe: Callable[..., AudioReply], recording: Recording, pieces: list[Piece],
-                 call: dict[str, Any], retries: int) -> None:
+                 call: dict[str, Any], retries: int, cancel: Callable[[], object] | None) -> None:
         self.transcribe, self.recording, self.pieces = transcribe, recording, pieces
-        self.call, self.retries = call, retries
-        self.lock = threading.Lock()
+        self.call, self.retries, self.cancel = call, retries, cancel
+        self.stopped = threading.Event()  # Ctrl-C: no piece is sent or retried after it
 
     def wav(self, piece: Piece) -> bytes:
         """The piece as a WAV file (the only copy of its samples this makes)."""
@@ -126,6 +128,8 @@ class _Runner:
             return _Done(index, "", [], [], 0.0)
         error = ""
         for _ in range(self.retries + 1):
+            if self.stopped.is_set():
+                return _Done(index, "", [], [], None, "cancelled")
             try:
                 reply = self.transcribe(self.wav(piece), **self.call)
             except (KeyboardInterrupt, SystemExit):
@@ -168,6 +172,9 @@ class _Runner:
                     bar.update(1)
                     bar.set_postfix({"cost": f"${spent:.4g}"}, refresh=False)
         except KeyboardInterrupt:
+            self.stopped.set()
+            if self.cancel is not None:
+                self.cancel()
             where = f"; run it again with journal={os.fspath(journal)!r} to do the rest" if journal else ""
             raise KeyboardInterrupt(f"transcription interrupted: {len(done)} of {len(self.pieces)} pieces "
                                     f"done{where}") from None

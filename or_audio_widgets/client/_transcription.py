@@ -145,7 +145,7 @@ class Transcriptions:
             return self.transcribe(wav, model=call.pop("model"), language=language, temperature=temperature,
                                    provider=provider, prompt=None, via="transcriptions", on_event=None,
                                    params={**params, **call})
-        return transcribe_long(piece, source, model=model, **long)
+        return transcribe_long(piece, source, model=model, cancel=self._requester.transport.abort_all, **long)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
                          on_event: Callable[[Event], object] | None, within: Within,
