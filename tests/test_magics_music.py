@@ -57,3 +57,34 @@ def test_the_models_table_shows_music_models_with_their_price_per_request(ip: An
     assert "music" in rows[CLIP] and "$0.04" in rows[CLIP] and "request" in rows[CLIP]
     ip.run_line_magic("oraudio_models", "--output")  # chat models that speak: no music model among them
     assert CLIP not in rec.displays()[-1]["data"]["text/plain"]
+
+
+def test_the_saved_output_shows_the_lyrics_as_timed_lines_that_follow_the_player(ip: Any, rec: Recorded,
+                                                                                  online: Any) -> None:
+    ip.run_cell_magic("oraudio", f"-m {CLIP}", "Sun <b>shining</b> in the sky, birds singing all day")
+    saved = rec.final_html()
+    lines = ip.user_ns["_oraudio"].lyrics.lines
+    assert 'class="or-audio-follow"' in saved and "<summary" in saved and "lyrics</summary>" in saved
+    assert saved.count("<li data-start=") == len(lines) >= 2
+    assert f'data-start="{lines[0].start:.3f}"' in saved and "[0.5:" not in saved  # no raw stamps
+
+
+def test_lyrics_are_the_models_words_escaped() -> None:
+    from or_audio_widgets import AudioDelta, End, ReplyBuilder, TextDelta
+    from or_audio_widgets.core._html import render_reply
+    from or_audio_widgets.emulator._music import song_mp3
+
+    builder = ReplyBuilder(format="wav", wire_format="pcm16")
+    for event in (TextDelta("[0.0:1.5] <b>LA</b> & <script>x()</script>\n[1.5:3.0] TWO"),
+                  AudioDelta(song_mp3(3.0)), End(None, True)):
+        builder.feed(event)
+    saved = render_reply(builder.build())
+    assert "&lt;b&gt;LA&lt;/b&gt; &amp; &lt;script&gt;" in saved and "<script>" not in saved
+    assert saved.count("<li data-start=") == 2
+
+
+def test_an_instrumental_says_so_in_the_saved_output(ip: Any, rec: Recorded, online: Any) -> None:
+    ip.run_cell_magic("oraudio", f"-m {CLIP}", "An instrumental piece for a rainy afternoon")
+    saved = rec.final_html()
+    assert "instrumental (no lyrics)" in saved and "&lt;instrumental&gt;" not in saved
+    assert "or-audio-follow" not in saved

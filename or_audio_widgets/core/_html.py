@@ -100,13 +100,18 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
     if reasoning:  # the model's thinking, not its answer: there, but folded away
         parts.append(f'<details><summary style="{MUTED}">reasoning</summary>'
                      f'<div style="white-space:pre-wrap;{MUTED}">{_e(reasoning)}</div></details>')
+    song = _song(reply)
     if reply.transcript:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.transcript)}</div>')
-    if reply.text and reply.text != reply.transcript:
+    if reply.text and reply.text != reply.transcript and song is None:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
+    if song is not None and song.instrumental:
+        parts.append(f'<div style="{MUTED}">♪ instrumental (no lyrics)</div>')
     pcm = _pcm(reply)  # once: a compressed reply that cannot be decoded would run ffmpeg again
     parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type, filename))
-    follow = follow_along_html(getattr(reply, "segments", ()))  # an unpickled older reply has none
+    # a transcript's timed segments, or a song's timed lyrics, following the player
+    timed = song.lines if song is not None else getattr(reply, "segments", ())  # an older reply: none
+    follow = follow_along_html(timed, title="lyrics" if song is not None else "transcript")
     if follow:
         parts.append(follow)
     facts = _facts(reply, pcm)
@@ -114,6 +119,12 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
         parts.append(f'<div style="{MUTED}">{" · ".join(_e(f) for f in facts)}</div>')
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def _song(reply: AudioReply) -> Any:
+    """The reply's lyrics when its text reads as a song's (timed lines, or instrumental), else None."""
+    lyrics = getattr(reply, "lyrics", None)  # an unpickled older reply has none
+    return lyrics if lyrics is not None and (lyrics.timed or lyrics.instrumental) else None
 
 
 def _audio_parts(reply: AudioReply, pcm: memoryview | bytes, audio_src: str | None, autoplay: bool,

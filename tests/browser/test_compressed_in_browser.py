@@ -69,6 +69,15 @@ def test_a_song_plays_live_at_its_own_layout_then_stays_as_its_mp3(
     assert saved_audio.get_attribute("src", timeout=10_000).startswith("data:audio/mpeg;base64,SUQz")  # ID3
     assert audio_duration(saved_audio) == pytest.approx(seconds, abs=0.1)
     assert lyrics and lyrics[0] in cell.inner_text()
+    # The lyrics follow the song: a click on a line plays from there, and that line is marked.
+    line = cell.locator(".or-audio-follow li[data-start]").nth(1)
+    start = float(line.get_attribute("data-start") or "nan")
+    line.click()
+    page.wait_for_function("(a) => a.currentTime > 0 && !a.paused", arg=saved_audio.element_handle(),
+                           timeout=10_000)
+    assert saved_audio.evaluate("(a) => a.currentTime") == pytest.approx(start, abs=0.6)
+    expect(line).to_have_attribute("aria-current", "true", timeout=5_000)
+    saved_audio.evaluate("(a) => a.pause()")
     cell.screenshot(path=str(artifacts / "music_done.png"))
     report(
         "music",
