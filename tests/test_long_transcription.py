@@ -45,6 +45,7 @@ def test_a_long_file_goes_in_pieces_cut_in_pauses_with_times_of_the_recording(
     assert len(sent) >= 5 and all(s <= 20 for s in sent)
     assert sum(sent) == pytest.approx(84, abs=0.05)  # cut in pauses: nothing sent twice, nothing left out
     assert reply.complete and reply.usage["pieces"] == len(sent)
+    assert reply.text.startswith("[offline emulator] heard") and reply.text.count("[offline emulator]") == 1
     assert reply.cost == pytest.approx(84 * 0.0001, rel=0.01)
     starts = [s.start for s in reply.segments]
     assert starts == sorted(starts) and starts[0] == 0

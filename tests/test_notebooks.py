@@ -37,6 +37,7 @@ NOTEBOOKS = [
     "05-batch-transcription.ipynb",
     "06-python-api.ipynb",
     "07-speech-and-transcription.ipynb",
+    "08-long-recordings.ipynb",
     "09-music.ipynb",
 ]
 # Committed notebooks stay small: outputs are kept only where they teach, never large audio.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -282,12 +283,13 @@ def _stitched(recording: Recording, pieces: list[Piece], done: dict[int, _Done],
         if text:
             texts.append(text)
         segments.extend(own)
+    text = _note_once(texts)
     cost = sum(d.cost for d in done.values() if d.cost is not None)
     usage = {"seconds": round(recording.seconds, 3), "pieces": len(pieces), "cost": cost}
     outcome = ReplyOutcome(finish_reason="stop") if not failed else ReplyOutcome(
         complete=False, error=f"{len(failed)} of {len(pieces)} pieces not transcribed (marked in the text)",
         error_kind="api")
-    return AudioReply(text=" ".join(t for t in texts if t), origin=ReplyOrigin(model=model, usage=usage,
+    return AudioReply(text=text, origin=ReplyOrigin(model=model, usage=usage,
                       cost=cost), outcome=outcome, segments=tuple(segments))
 
 
@@ -327,3 +329,14 @@ def one_piece_times(reply: AudioReply, seconds: float, timestamps: str | None) -
         return reply
     reply.segments = (Segment(0.0, seconds, reply.text.strip()),)
     return reply
+
+
+def _note_once(texts: list[str]) -> str:
+    """The pieces' texts joined; a bracketed note that begins every piece (the offline emulator's
+    "[offline emulator]") is kept once, at the start."""
+    match = re.match(r"\[(?!\.\.\. )[^\]]{1,40}\] ", texts[0]) if texts else None
+    if match is None or not all(t.startswith((match.group(0), "[... ")) for t in texts):
+        return " ".join(t for t in texts if t)
+    note = match.group(0)
+    rest = [t[len(note):] if t.startswith(note) else t for t in texts]
+    return note + " ".join(t for t in rest if t)
