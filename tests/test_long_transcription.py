@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,31 @@ def test_transcribe_many_takes_the_long_path_for_each_file(client: OpenRouterAud
     assert [r["status"] for r in results] == ["ok", "ok"]
     sent = [audio_seconds(r) for r in _posts(emulator)]
     assert len(sent) >= 4 and all(s <= 20 for s in sent)
+
+
+def test_a_compressed_recording_is_decoded_once_and_cut(client: OpenRouterAudio, emulator: Any,
+                                                         tmp_path: Path) -> None:
+    from or_audio_widgets.core._ffmpeg import run_ffmpeg
+
+    source = tmp_path / "talk.wav"
+    source.write_bytes(_talk(6))  # 42 s
+    mp3 = tmp_path / "talk.mp3"
+    run_ffmpeg(["-i", str(source), "-c:a", "libmp3lame", "-b:a", "64k", str(mp3)], purpose="the test")
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("or-audio-long-*"))
+    reply = client.transcribe(mp3, max_piece_seconds=20, headers=OFF, progress=False)
+    sent = [audio_seconds(r) for r in _posts(emulator)]
+    assert len(sent) >= 3 and sum(sent) == pytest.approx(42, abs=0.1)
+    assert reply.complete and set(temp.glob("or-audio-long-*")) == before  # the decoded copy is gone
+
+
+def test_the_emulator_plays_the_upstream_budget_and_verbose_json_rules(client: OpenRouterAudio) -> None:
+    from or_audio_widgets.errors import APIError
+
+    clip = _talk(1)  # 7 s
+    with pytest.raises(APIError, match="timed out after 60 s transcribing 7 s") as refused:
+        client.transcribe(clip, headers={**OFF, "X-Emulator-Upstream-Budget": "5"})
+    assert refused.value.status == 408
+    with pytest.raises(APIError, match="verbose_json") as refused:
+        client.transcribe(clip, model="google/chirp-3", response_format="verbose_json", headers=OFF)
+    assert refused.value.status == 400

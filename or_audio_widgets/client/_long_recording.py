@@ -19,7 +19,7 @@ from ..core._ffmpeg import run_ffmpeg
 from ..core._wav import is_placeholder_size, looks_like_wav, read_wav_info
 from ..errors import AudioInputError
 
-RATE = 16000  # what a decoded recording is made: speech models hear 16 kHz
+DECODE_RATE = 16000  # what a decoded recording is made: speech models hear 16 kHz
 
 
 @dataclass
@@ -110,7 +110,7 @@ def _decoded(data: bytes | None, path: Path | None) -> Recording:
             fd, src = tempfile.mkstemp(prefix="or-audio-long-in-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data or b"")
-        run_ffmpeg(["-i", src, "-vn", "-ac", "1", "-ar", str(RATE), "-c:a", "pcm_s16le", "-y", out],
+        run_ffmpeg(["-i", src, "-vn", "-ac", "1", "-ar", str(DECODE_RATE), "-c:a", "pcm_s16le", "-y", out],
                    purpose="splitting a long recording", name=path.name if path else "audio")
     except BaseException:
         os.unlink(out)

@@ -41,7 +41,7 @@ from ._long_recording import Recording, open_recording, wav_seconds
 MAX_PIECE_SECONDS: Mapping[str, float] = {"openai/whisper-1": 600.0, "openai/gpt-4o-mini-transcribe": 600.0,
                                           "google/chirp-3": 300.0}
 DEFAULT_PIECE_SECONDS = 240.0
-VERBOSE_MODELS = ("openai/whisper-1", "openai/gpt-4o-mini-transcribe")  # verbose_json: OpenAI-compatible
+TIMED_MODELS = ("openai/whisper-1", "openai/gpt-4o-mini-transcribe")  # verbose_json: OpenAI-compatible
 IN_FLIGHT_BYTES = 8_000_000  # raw audio of all pieces in flight at most: memory stays flat with length
 MIN_PIECE_SECONDS = 15.0
 OVERLAP_SECONDS = 2.0
@@ -76,7 +76,7 @@ def verbose_params(model: str, timestamps: str | None) -> dict[str, Any]:
         return {}
     if timestamps not in TIMESTAMPS:
         raise OptionError(f"timestamps must be 'segment' or 'word' (or None), not {timestamps!r}")
-    if model not in VERBOSE_MODELS:
+    if model not in TIMED_MODELS:
         return {}
     return {"response_format": "verbose_json", "timestamp_granularities": [timestamps]}
 
