@@ -61,8 +61,11 @@ def chromiums(playwright: Any) -> Iterator[dict[str, Any]]:
             browser.close()
 
 
-def sent(frame: Any, recorder_id: str) -> dict[str, Any]:
-    """What the recorder sent to the kernel: its messages and the sizes of their buffers."""
+def sent(frame: Any, recorder_id: str, at_least: int = 0) -> dict[str, Any]:
+    """What the recorder sent to the kernel (once it has sent ``at_least`` messages: a take goes after its
+    bytes are read, a moment after the page says "sending"): its messages and their buffers' sizes."""
+    enough = "([id, n]) => window.__shown[id].model.sent.length >= n"
+    frame.wait_for_function(enough, arg=[recorder_id, at_least])
     return dict(frame.evaluate(
         """(id) => {
             const r = window.__shown[id];
@@ -98,7 +101,7 @@ def test_in_a_frame_without_the_microphone_the_turn_comes_from_a_file(
         wav.write_bytes(tone_wav())
         root.locator("input[type=file]").set_input_files(str(wav))
         expect(root).to_have_attribute("data-state", "sending")
-        out = sent(frame, "framed")
+        out = sent(frame, "framed", 1)
         assert out["msgs"] == [{"t": "recording", "mime": "audio/wav", "ms": 0, "name": "hello.wav"}]
         assert out["sizes"] == [[wav.stat().st_size]]
         # the kernel takes it as it takes a recording (the real Python side, fed the same bytes)
@@ -145,7 +148,7 @@ def test_a_file_that_is_not_audio_is_refused_before_anything_is_sent_and_a_drop_
             list(tone_wav(0.5)),
         )
         assert dropped == {"over": "over", "taken": True}  # the browser does not open the file itself
-        out = sent(frame, "files")
+        out = sent(frame, "files", 1)
         assert out["msgs"] == [{"t": "recording", "mime": "audio/wav", "ms": 0, "name": "dropped.wav"}]
         assert out["sizes"] == [[len(tone_wav(0.5))]]
     finally:
@@ -189,7 +192,7 @@ def test_a_browser_that_denies_the_prompt_gets_the_reason_and_the_upload(
         wav.write_bytes(tone_wav())
         root.locator("input[type=file]").set_input_files(str(wav))
         expect(root).to_have_attribute("data-state", "sending")
-        assert sent(page, "denied")["msgs"][0]["name"] == "turn.wav"
+        assert sent(page, "denied", 1)["msgs"][0]["name"] == "turn.wav"
     finally:
         page.context.close()
 
@@ -255,7 +258,7 @@ def test_a_microphone_lost_mid_take_keeps_the_take_and_says_so(chromiums: dict[s
         }""")
         expect(root).to_have_attribute("data-state", "sending")
         expect(root.locator(".ora-message")).to_contain_text("what was recorded until then is kept")
-        out = sent(page, "lost")
+        out = sent(page, "lost", 1)
         assert out["msgs"][0]["t"] == "recording" and out["msgs"][0]["ms"] >= 1000 and out["sizes"][0][0] > 0
         assert page.evaluate("() => window.__orAudio.recorders.lost.micOpen") is False
     finally:
@@ -328,6 +331,7 @@ def recorded(page: Any, recorder_id: str) -> dict[str, Any]:
     page.wait_for_timeout(1200)  # the length of the take, not a synchronisation
     root.locator(".ora-stop").click()
     expect(root).to_have_attribute("data-state", "sending")
+    sent(page, recorder_id, 1)
     return dict(page.evaluate(
         """async (id) => {
             const r = window.__shown[id];
