@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from _browser_pages import audio_duration, new_player, players
+from _contrast import contrasts
 from _lab_server import Lab
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Notebook
 from playwright.sync_api import expect
@@ -207,6 +208,8 @@ def test_a_newcomer_completes_the_quickstart_and_an_audio_chat_turn(
         if host == "ipykernel6":
             expect(live.locator(".ora-stop-reply")).to_be_disabled()
             expect(live.locator(".ora-stop-note")).to_have_text(STOP_NEEDS_7)
+            note = [c for c in contrasts(live) if c["text"].startswith("Stop needs")]
+            assert len(note) == 1 and note[0]["ratio"] >= 4.5, note
         else:
             expect(live.locator(".ora-stop-reply")).to_be_enabled()
         book.top.screenshot(path=str(artifacts / f"hosts_lab_{host}_click_to_listen_light.png"))
@@ -229,6 +232,8 @@ def test_a_newcomer_completes_the_quickstart_and_an_audio_chat_turn(
             recorder.locator(".ora-record").click()
             expect(recorder.locator(".ora-message")).to_contain_text("permission was refused")
         expect(recorder.locator(".ora-upload")).to_be_visible()
+        low = [c for c in contrasts(recorder) if c["ratio"] < 4.5]
+        assert not low, low  # the reason and the upload read well in the dark theme
         chat_cell.screenshot(path=str(artifacts / f"hosts_lab_{host}_chat_upload_dark.png"))
         take = tmp_path / "question.wav"
         take.write_bytes(speech_wav())
