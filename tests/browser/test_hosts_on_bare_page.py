@@ -374,3 +374,31 @@ def test_where_webm_is_not_the_answer_the_take_is_mp4_and_converts(
         assert prepared.duration == pytest.approx(taken["msg"]["ms"] / 1000, abs=0.3)  # as the page timed it
     finally:
         page.context.close()
+
+
+def test_hands_free_whose_prompt_never_appears_hints_and_asks_again_from_a_click(
+    chromiums: dict[str, Any]
+) -> None:
+    page = open_widget_page(chromiums["asks"].new_context(), RECORDER, script=STAND_IN + HANDS_FREE_AT_LOAD)
+    try:
+        root = page.locator("#auto")
+        start = root.locator(".ora-record")
+        expect(start).to_have_text("● Start listening")
+        start.click()
+        expect(root).to_have_attribute("data-state", "opening")
+        expect(start).to_be_disabled()
+        # no prompt, no answer: the hint, and Start listening asks again
+        expect(root.locator(".ora-status")).to_contain_text("No permission prompt?", timeout=15_000)
+        expect(root.locator(".ora-status")).to_contain_text("Press Start listening again")
+        start.click()
+        page.evaluate("() => window.answer(1)")
+        expect(root).to_have_attribute("data-state", "listening")
+        page.evaluate("() => window.answer(0)")  # the first request's late answer is closed at once
+        page.wait_for_function("() => window.tracks(0).every((s) => s === 'ended')")
+        assert page.evaluate("() => window.tracks(1)") == ["live"]
+        # hands-free off: the microphone is closed
+        page.evaluate("() => window.__shown.auto.model.set('hands_free', false)")
+        page.wait_for_function("() => window.tracks(1).every((s) => s === 'ended')")
+        expect(start).to_have_text("● Record")
+    finally:
+        page.context.close()
