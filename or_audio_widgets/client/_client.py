@@ -291,6 +291,13 @@ class OpenRouterAudio:
         models that take audio in get the audio with ``prompt`` on chat completions, where a list of
         sources goes in one message. ``via`` forces "transcriptions" or "chat". ``language`` is an
         ISO-639-1 code; ``temperature`` is 0 to 1.
+
+        A file or bytes longer than one request carries (over 25 MB, or longer than the model's piece,
+        ``max_piece_seconds=``) is cut at its pauses and sent in pieces, ``concurrency=8`` at once, each
+        retried ``retries=1`` time, then stitched in order; a piece that still fails is marked in the text.
+        ``journal=PATH`` keeps finished pieces so that a rerun sends only the rest; ``progress=False``
+        hides the bar. ``timestamps="segment"`` or ``"word"`` fills ``reply.segments`` (times of the
+        whole recording; ``reply.to_srt()``, ``reply.to_vtt()``).
         """
         if model is None:  # a prompt asks for a model that follows one: the listening chat model, as before
             model = self.transcription_model if prompt is None else DEFAULT_LISTEN_MODEL
