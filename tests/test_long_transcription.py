@@ -180,3 +180,14 @@ def test_the_emulator_plays_the_upstream_budget_and_verbose_json_rules(client: O
     with pytest.raises(APIError, match="verbose_json") as refused:
         client.transcribe(clip, model="google/chirp-3", response_format="verbose_json", headers=OFF)
     assert refused.value.status == 400
+
+
+@pytest.mark.parametrize("name", ["missing.wav", "empty.wav"])
+def test_a_missing_or_empty_file_is_refused_before_anything_is_sent(client: OpenRouterAudio, emulator: Any,
+                                                                     tmp_path: Path, name: str) -> None:
+    from or_audio_widgets.errors import AudioInputError
+
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(AudioInputError, match=r"not found|is empty"):
+        client.transcribe(tmp_path / name)
+    assert emulator.requests == []  # not even the model list

@@ -121,3 +121,18 @@ def _decoded(data: bytes | None, path: Path | None) -> Recording:
     recording = open_recording(out)
     recording._closers.insert(0, lambda: os.unlink(out))
     return recording
+
+
+def check_local(source: Any) -> None:
+    """Refuse, before anything is sent (the model list included), a path that names no file or an empty
+    one: a recording of any length is read only later, piece by piece."""
+    if not isinstance(source, (str, os.PathLike)):
+        return
+    text = os.fspath(source)
+    if text[:8].lower().startswith(("http://", "https://", "data:", "file://")):
+        return
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise AudioInputError(f"audio file not found: {text} (looked in {Path.cwd()}). Check the path.")
+    if path.is_file() and path.stat().st_size == 0:
+        raise AudioInputError(f"{path.name} is empty (0 bytes). Check that the recording or export worked.")

@@ -24,6 +24,7 @@ from ..core._timed import segments_from_verbose
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
 from ._chat import ChatRequests
+from ._long_recording import check_local
 from ._long_transcription import one_piece_times, pop_long_options, too_long, transcribe_long, verbose_params
 from ._models_api import ModelLists, explain_refusal
 from ._options import check_finite, check_options
@@ -103,6 +104,7 @@ class Transcriptions:
                    provider: Mapping[str, Any] | None, prompt: str | None, via: str | None,
                    on_event: Callable[[Event], object] | None, params: dict[str, Any]) -> AudioReply:
         """Write down what is said in ``audio`` (see :meth:`OpenRouterAudio.transcribe`)."""
+        check_local(audio)  # a missing or empty file is refused before the model list is read
         check_language(language)
         check_options(deadline=params.get("deadline"))
         check_finite({"temperature": temperature, **params})
