@@ -7,7 +7,8 @@ OpenAI-style multipart upload, and answers ``{text, usage}``. Both name the gene
 the answer back, like a provider's queue; ``X-Emulator-Recognise: off`` describes the audio instead of
 recognising its words (so that a benchmark measures the client, not this machine's recogniser);
 ``X-Emulator-Speech-Rate`` (Hz) answers speech pcm at that rate, as a provider with another native rate
-would, its ``Content-Type`` saying so.
+would, its ``Content-Type`` saying so. Transcription keeps the upstream time budget and answers
+``verbose_json`` as the live service does (``X-Emulator-Upstream-Budget`` and ``-Speed``, see ``_stt_time``).
 """
 
 from __future__ import annotations
