@@ -78,3 +78,15 @@ def test_the_saved_transcript_follows_the_audio_and_seeks(page: Any) -> None:
     assert marked == ["0:01Second line"]
     page.locator("li[data-start='3.000']").click()
     assert page.evaluate("() => document.querySelector('audio').currentTime") == 3.0
+
+
+def test_the_view_ties_itself_when_inserted_as_a_notebook_inserts_outputs(page: Any) -> None:
+    """JupyterLab places a trusted output's HTML with innerHTML, not by parsing a page: the open
+    <details> still fires its toggle and ties the lines to the player."""
+    page.goto(f"{ORIGIN}/")
+    html = render_reply(_reply())
+    page.evaluate("""(html) => { const box = document.createElement("div"); box.innerHTML = html;
+                                 document.body.append(box); }""", html)
+    page.wait_for_function("() => document.querySelectorAll('audio')[1].orAudioFollow === 1")
+    page.locator("li[data-start='1.500']").click()
+    assert page.evaluate("() => document.querySelectorAll('audio')[1].currentTime") == 1.5
