@@ -31,13 +31,23 @@ CLIP = "google/lyria-3-clip-preview"
 SECONDS = 30  # a clip, as the live service makes them
 
 
-def compose(notebook: Any, run: int) -> tuple[str, int]:
-    """Run a music cell; the live player's id and the cell's index, once the cell has ended."""
+def compose(notebook: Any, run: int, artifacts: Path) -> tuple[str, int]:
+    """Run a music cell, wait for the whole song to be scheduled live, and Stop it (the cell would run on
+    while the song plays); the live player's id and the cell's index, once the cell has ended."""
     page = notebook.page
     before = players(page)
     index = notebook.run(f"%%oraudio -m {CLIP}\nRun {run}: a bright pop song about the sun")
     player_id = new_player(page, before, timeout=60)
-    notebook.wait(index)
+    page.wait_for_function(
+        "([id, s]) => window.__orAudio.players[id].schedule.reduce((t, e) => t + e.duration, 0) > s - 0.1",
+        arg=[player_id, SECONDS], timeout=30_000)
+    cell = notebook.cell(index)
+    if run == 0:  # all of it has arrived, and the cell goes on while it plays: the song is not cut short
+        page.wait_for_timeout(1500)
+        expect(cell.locator(".ora-player")).to_have_count(1)
+        cell.screenshot(path=str(artifacts / "music_live.png"))
+    cell.locator(".ora-stop-reply").click()
+    notebook.wait(index, timeout=20)
     return player_id, index
 
 
@@ -51,7 +61,7 @@ def test_a_song_plays_live_at_its_own_layout_then_stays_as_its_mp3(
     notebook.execute(f"%load_ext or_audio_widgets\n%config OrAudioMagics.headers = {headers}")
     latencies: list[float] = []
     for run in range(RUNS):
-        player_id, index = compose(notebook, run)
+        player_id, index = compose(notebook, run, artifacts)
         info = debug(page, player_id)
         arrived = float(notebook_value(notebook, "first_audio_at[-1]"))
         latencies.append(info["firstScheduled"] - arrived)

@@ -49,6 +49,7 @@ class LiveDisplay:
         # the one way audio reaches a live player (``expect="mp3"``: a song, its decoder started at once)
         self.audio = PlayerFeed(player, on_note=self._note, expect=expect)
         self.waiting_note = ""  # what is happening while nothing can play yet (e.g. a music model composing)
+        self.playing_out = False  # all of it has arrived, and it plays on
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content
         self._status_shown = ""
@@ -76,9 +77,13 @@ class LiveDisplay:
             # Audio goes to the player at once, never held for the text throttle: a chunk is already
             # 400 ms of sound, and a held chunk would wait for the next event, which a provider sending
             # in bursts may not send for seconds (the page would run dry).
+            first = not self.audio.received
             self.audio.audio(event.data)
             self.updates += self.player is not None
             self._content, self._waiting = True, False
+            if first:  # "waiting" gives way at once, not at the next tick (a song may be the only event)
+                self._last_status = self._clock()
+                self._send_status()
         elif isinstance(event, KeepAlive):
             self._waiting = True
         elif isinstance(event, Started) and event.model:
@@ -113,6 +118,24 @@ class LiveDisplay:
         clear_output(wait=True)
         self.updates += 1
 
+    def play_out(self, margin: float = 0.5, poll: float = 0.05) -> None:
+        """Wait while the live player still has audio to play: the cell ends when its sound has played
+        (Stop or Ctrl-C end it sooner), not when the last byte arrived. A reply paced at the speed of
+        speech is already played out when its stream ends; a song that comes in one event, or a provider
+        faster than speech, would otherwise be cut when the saved output takes the live player's place.
+        ``margin`` covers the page's lead, which the kernel does not know exactly."""
+        player = self.player
+        started = getattr(player, "first_chunk_time", None)
+        if player is None or started is None:
+            return
+        self.audio.close()  # a compressed reply: all of it decoded and sent, so its length is known
+        end = started + self.audio_seconds + margin
+        if end - time.time() > 1.0:  # worth saying: the words and a status line that says what happens
+            self.playing_out = True
+            self.flush()
+        while time.time() < end and not player.stop_requested:
+            time.sleep(poll)
+
     def stop_audio(self) -> None:
         """The reply was stopped or interrupted: decode nothing more for the live player."""
         self.audio.abort()
@@ -130,7 +153,9 @@ class LiveDisplay:
             parts.append(f"{self.audio_seconds:.1f} s of audio received")
         elif self.audio.received:
             parts.append(f"{self.audio.received / 1e6:.1f} MB of {self.audio.kind or 'audio'} received")
-        if self._waiting:
+        if self.playing_out:
+            parts.append("all of it has arrived; playing (Stop ends it, the saved player follows)")
+        elif self._waiting:
             parts.append(self.waiting_note or "waiting for the provider")
         if self.audio.note:
             parts.append(self.audio.note)

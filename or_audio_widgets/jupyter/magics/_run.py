@@ -141,6 +141,7 @@ def _stream(
         with hearing_stop(live.player, stream.cancel):
             for event in stream:
                 live.feed(event)
+            live.play_out()  # a song that came whole plays to its end before the saved player takes over
     except KeyboardInterrupt:
         interrupted = True
         live.stop_audio()
