@@ -4,6 +4,7 @@ it came with its lyrics; what a music model cannot take is refused before anythi
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,3 +89,16 @@ def test_an_instrumental_says_so_in_the_saved_output(ip: Any, rec: Recorded, onl
     saved = rec.final_html()
     assert "instrumental (no lyrics)" in saved and "&lt;instrumental&gt;" not in saved
     assert "or-audio-follow" not in saved
+
+
+def test_a_song_saved_from_the_magic_keeps_its_rate_and_channels(ip: Any, rec: Recorded, online: Any,
+                                                                  tmp_path: Path) -> None:
+    import wave
+
+    ip.run_cell_magic("oraudio", f"-m {CLIP} --out song --save {tmp_path / 'song.wav'}", "A short tune")
+    song = ip.user_ns["song"]
+    with wave.open(str(tmp_path / "song.wav")) as saved:
+        assert (saved.getframerate(), saved.getnchannels()) == (44100, 2)
+        assert saved.getnframes() / 44100 == pytest.approx(song.duration, abs=0.05)
+    song.save(tmp_path / "again.mp3")
+    assert (tmp_path / "again.mp3").read_bytes() == song.audio  # the MP3 as it came
