@@ -143,6 +143,7 @@ class LiveEncoder:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+        self._let_go()
         if self._sent_frames < self.pushed_frames:
             self._fail("the encoder ended before its input")
 
@@ -152,6 +153,17 @@ class LiveEncoder:
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
+        reader = self._threads[0]  # it ends at the pipe's end, now (the other may wait for the caller)
+        if reader is not threading.current_thread():
+            reader.join(1.0)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        with self._stdin_lock:
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                with contextlib.suppress(OSError, ValueError):
+                    if pipe is not None:
+                        pipe.close()
 
     def _read(self) -> None:
         assert self._proc.stdout is not None

@@ -6,6 +6,10 @@ units as the page counts them. The player keeps what it sent, so a view that loa
 reloaded while the kernel runs) asks for what it lacks and gets it replayed. The page assembles the final
 WAV from the PCM it already has, so nothing is sent twice.
 
+Where the page's connection is slow and the page decodes Opus, the chunks go compressed (``compress``;
+``_player_link``): about 1/12 of the bytes; the page decodes them into the same pcm16 chunks, and the reply
+itself keeps its exact pcm.
+
 The page's Stop button comes back as a message: :meth:`LivePlayer.on_stop` callbacks run (they cancel the
 stream), and the end of the reply is then shown as stopped, not as an error.
 """
@@ -23,6 +27,7 @@ import anywidget
 import traitlets
 
 from .._js import CSS, PLAYER, module_source
+from ._player_link import MODES, PageLink, default_mode
 
 
 def _json_size(content: dict[str, Any]) -> int:
@@ -67,6 +72,9 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True)
     stop_note = traitlets.Unicode("", help="Why Stop cannot be offered here (shown beside it, disabled)").tag(
         sync=True)
+    compress = traitlets.Enum(MODES, default_value="auto", help=(
+        "Send the audio as Opus: 'auto' (when the page can decode it and raw pcm16 would take over a quarter "
+        "of its measured throughput), 'always' (when it can) or 'never'; default OR_AUDIO_LIVE_COMPRESS"))
 
     def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
         _check_layout(sample_rate, channels)
@@ -76,7 +84,9 @@ class LivePlayer(anywidget.AnyWidget):
             kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
         super().__init__(sample_rate=sample_rate, channels=channels, player_id=uuid.uuid4().hex, **kwargs)
         self._lock = threading.RLock()
-        self._chunks: list[bytes] = []
+        self._chunks: list[bytes] = []  # the pcm each audio message carried, by sequence number
+        self._pcm: list[bytes] = []  # every chunk appended (a compressed message may still be on its way)
+        self._link = PageLink(self._lock, self._post_audio)
         self._carry = b""  # a trailing part of a frame waits for the rest of it
         self._transcript: list[str] = []
         self._transcript_len = 0
@@ -87,6 +97,10 @@ class LivePlayer(anywidget.AnyWidget):
         self.json_bytes = 0  # JSON content sent to the front end
         self.first_chunk_time: float | None = None  # time.time() when the first PCM reached this player
         self.on_msg(self._on_front_end)
+
+    @traitlets.default("compress")
+    def _default_compress(self) -> str:
+        return default_mode()
 
     # --- feeding ---------------------------------------------------------------------------------------
 
@@ -99,9 +113,10 @@ class LivePlayer(anywidget.AnyWidget):
         with self._lock:
             if (sample_rate, channels) == (self.sample_rate, self.channels):
                 return
-            if self._chunks or self._carry:
+            if self._pcm or self._carry:
                 raise RuntimeError(f"this LivePlayer already plays {self.sample_rate} Hz audio; "
                                    "call use_layout before the first append_pcm")
+            self._link.abort()  # an encoder started early for the old layout
             self.sample_rate, self.channels = sample_rate, channels  # reaches the page before any chunk
 
     def append_pcm(self, data: bytes) -> None:
@@ -117,10 +132,15 @@ class LivePlayer(anywidget.AnyWidget):
                 return
             if self.first_chunk_time is None:
                 self.first_chunk_time = now
-            seq = len(self._chunks)
-            self._chunks.append(data)
+            self._pcm.append(data)
             # ts: when the chunk reached the kernel (ms since the epoch), for the page's latency figure
-            self._post({"t": "pcm", "seq": seq, "ts": round(now * 1000, 1)}, [data])
+            ts = round(now * 1000, 1)
+            link = self._link
+            if link.wants_opus(self.compress, self.sample_rate, self.channels) and link.start(
+                    self.sample_rate, self.channels):
+                link.push(data, ts)
+            else:
+                self._post_audio({"t": "pcm", "seq": 0, "ts": ts}, [data], data)
 
     def append_transcript(self, text: str) -> None:
         """Add ``text`` to the transcript shown beside the player (as text, never HTML)."""
@@ -140,6 +160,7 @@ class LivePlayer(anywidget.AnyWidget):
         The page then offers a normal ``<audio controls>`` of the assembled WAV (seek, download); an
         incomplete reply also shows its reason.
         """
+        self._link.drain()  # the compressed messages still on their way go first
         with self._lock:
             pcm = bytes(getattr(reply, "pcm", b"") or b"")
             sent = b"".join(self._chunks)
@@ -150,6 +171,7 @@ class LivePlayer(anywidget.AnyWidget):
                 # rate than the reply's): the file is made from the reply's, sent once.
                 self.sample_rate, self.channels = layout
                 self._chunks = [pcm[: len(pcm) - len(pcm) % (2 * self.channels)]]
+                self._pcm = list(self._chunks)
                 self._post({"t": "replace"}, list(self._chunks))
             end: dict[str, Any] = {
                 "t": "finish",
@@ -166,6 +188,7 @@ class LivePlayer(anywidget.AnyWidget):
 
     def fail(self, reason: str) -> None:
         """Mark the reply incomplete with ``reason``; what arrived stays playable."""
+        self._link.drain()
         with self._lock:
             chunks = len(self._chunks)
             self._end_with({"t": "fail", "chunks": chunks, "complete": False, "reason": str(reason)})
@@ -246,7 +269,7 @@ class LivePlayer(anywidget.AnyWidget):
     def pcm(self) -> bytes:
         """All PCM received so far."""
         with self._lock:
-            return b"".join(self._chunks)
+            return b"".join(self._pcm)
 
     @property
     def finished(self) -> bool:
@@ -257,8 +280,20 @@ class LivePlayer(anywidget.AnyWidget):
     def traffic(self) -> dict[str, int]:
         """Bytes this player sent to the front end (binary and JSON) and the PCM they carried."""
         with self._lock:
-            pcm = sum(len(c) for c in self._chunks)
+            pcm = sum(len(c) for c in self._pcm)
             return {"pcm": pcm, "buffers": self.buffer_bytes, "json": self.json_bytes}
+
+    @property
+    def compressed(self) -> bool:
+        """Whether this reply's audio goes to the page as Opus (see :attr:`compress`)."""
+        return self._link.compressing
+
+    def close(self) -> None:
+        """Close the widget (and the encoder of a reply that never finished)."""
+        link = getattr(self, "_link", None)  # None: __init__ failed before it (the widget closes in __del__)
+        if link is not None:
+            link.abort()
+        super().close()
 
     def __repr__(self) -> str:
         state = "finished" if self._end else "streaming"
@@ -272,11 +307,21 @@ class LivePlayer(anywidget.AnyWidget):
         self.buffer_bytes += sum(len(b) for b in buffers or ())
         self.send(content, buffers=buffers)
 
+    def _post_audio(self, content: dict[str, Any], buffers: list[bytes], pcm: bytes) -> None:
+        """Send one audio message (raw or compressed) under the next sequence number, keeping its pcm for
+        a replay. Called with the lock held."""
+        content["seq"] = len(self._chunks)
+        self._chunks.append(pcm)
+        self._post(content, buffers)
+
     def _on_front_end(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
             return
         kind = content.get("t")
         with self._lock:
+            if kind in ("ready", "link"):
+                self._link.hear(content)
+                self._start_early()
             if kind == "ready":
                 # Everything sent before this answer reaches the page first (messages keep their
                 # order), so the page can tell from these counts whether anything was lost.
@@ -292,6 +337,13 @@ class LivePlayer(anywidget.AnyWidget):
                 self._replay(_int(content.get("from")), _int(content.get("text_from")))
         if kind == "stop":
             self.request_stop()  # outside the lock: the callbacks may wait for the streaming thread
+
+    def _start_early(self) -> None:
+        """A reply that will go compressed starts its encoder before its first chunk (ffmpeg's start, tens
+        of milliseconds, is then not on the way to the first sound)."""
+        if not self._pcm and self._end is None and self._link.wants_opus(self.compress, self.sample_rate,
+                                                                        self.channels):
+            self._link.start(self.sample_rate, self.channels)
 
     def _replay(self, first: int, text_from: int) -> None:
         if first < len(self._chunks):
