@@ -17,21 +17,18 @@ Screenshots (light and dark) go to test-artifacts/hosts_lab_*.png.
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import re
-import struct
 import subprocess
 import sys
 import sysconfig
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _browser_pages import audio_duration, new_player, players
+from _client_helpers import make_wav
 from _contrast import contrasts
 from _lab_server import Lab
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, Notebook
@@ -76,17 +73,6 @@ class FramedNotebook(Notebook):
         self.page = target
         self.top = page
         self.ws_received = 0
-
-
-def speech_wav(seconds: float = 1.5, rate: int = 16000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        samples = range(int(seconds * rate))
-        w.writeframes(b"".join(struct.pack("<h", int(7000 * math.sin(i / 9))) for i in samples))
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +222,7 @@ def test_a_newcomer_completes_the_quickstart_and_an_audio_chat_turn(
         assert not low, low  # the reason and the upload read well in the dark theme
         chat_cell.screenshot(path=str(artifacts / f"hosts_lab_{host}_chat_upload_dark.png"))
         take = tmp_path / "question.wav"
-        take.write_bytes(speech_wav())
+        take.write_bytes(make_wav())
         recorder.locator("input[type=file]").set_input_files(str(take))
         expect(recorder).to_have_attribute("data-state", "ready", timeout=30_000)
         expect(recorder.locator(".ora-status")).to_contain_text("Uploaded 1.5 s")

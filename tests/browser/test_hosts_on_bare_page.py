@@ -9,15 +9,12 @@ Screenshots (light and dark) go to test-artifacts/hosts_*.png.
 
 from __future__ import annotations
 
-import io
-import math
-import struct
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _client_helpers import make_wav
 from _host_pages import open_framed, open_widget_page
 from conftest import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import expect
@@ -31,17 +28,6 @@ pytestmark = pytest.mark.browser
 FAKE_DEVICE = ["--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"]
 # What a frame in VS Code's notebook output is lent: not the microphone.
 NO_MICROPHONE = "autoplay; clipboard-read; clipboard-write"
-
-
-def tone_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        samples = range(int(seconds * rate))
-        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 6))) for i in samples))
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +84,7 @@ def test_in_a_frame_without_the_microphone_the_turn_comes_from_a_file(
         page.locator("#output").screenshot(path=str(artifacts / f"hosts_frame_no_microphone_{theme}.png"))
 
         wav = tmp_path / "hello.wav"
-        wav.write_bytes(tone_wav())
+        wav.write_bytes(make_wav())
         root.locator("input[type=file]").set_input_files(str(wav))
         expect(root).to_have_attribute("data-state", "sending")
         out = sent(frame, "framed", 1)
@@ -145,12 +131,12 @@ def test_a_file_that_is_not_audio_is_refused_before_anything_is_sent_and_a_drop_
                 await window.tick(100);
                 return { over, taken: event.defaultPrevented };
             }""",
-            list(tone_wav(0.5)),
+            list(make_wav(0.5)),
         )
         assert dropped == {"over": "over", "taken": True}  # the browser does not open the file itself
         out = sent(frame, "files", 1)
         assert out["msgs"] == [{"t": "recording", "mime": "audio/wav", "ms": 0, "name": "dropped.wav"}]
-        assert out["sizes"] == [[len(tone_wav(0.5))]]
+        assert out["sizes"] == [[len(make_wav(0.5))]]
     finally:
         page.context.close()
 
@@ -189,7 +175,7 @@ def test_a_browser_that_denies_the_prompt_gets_the_reason_and_the_upload(
         expect(root.locator(".ora-record")).to_be_enabled()  # the person may allow it and try again
         root.screenshot(path=str(artifacts / f"hosts_denied_{theme}.png"))
         wav = tmp_path / "turn.wav"
-        wav.write_bytes(tone_wav())
+        wav.write_bytes(make_wav())
         root.locator("input[type=file]").set_input_files(str(wav))
         expect(root).to_have_attribute("data-state", "sending")
         assert sent(page, "denied", 1)["msgs"][0]["name"] == "turn.wav"
