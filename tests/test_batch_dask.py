@@ -1,9 +1,11 @@
 """transcribe_many over the transcription endpoint on a real dask.distributed cluster of 2 worker processes,
-with the JSON Lines journal and resume, against the emulator."""
+with the JSON Lines journal and resume, and long recordings cut into pieces and stitched on a worker,
+against the emulator."""
 
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from _client_helpers import KEY, make_wav
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.client._batch import transcribe_many
+from or_audio_widgets.core._wav import pcm_to_wav
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +67,28 @@ def test_a_two_worker_cluster_transcribes_records_and_resumes(dask_client: Any, 
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert sorted(r["key"] for r in lines) == sorted(str(s) for s in sources)
     assert len(dask_client.scheduler_info()["workers"]) == 2
+
+
+def _talk(stretches: int, rate: int = 16000) -> bytes:
+    buzz = struct.pack(f"<{6 * rate}h", *((5000 if (i // 20) % 2 else -5000) for i in range(6 * rate)))
+    return pcm_to_wav((buzz + bytes(2 * rate)) * stretches, rate, 1)
+
+
+@pytest.mark.slow
+def test_long_files_go_in_pieces_on_a_dask_worker(dask_client: Any, emulator: Any, tmp_path: Path) -> None:
+    sources = []
+    for n in (8, 6):  # 56 s and 42 s
+        sources.append(tmp_path / f"talk{n}.wav")
+        sources[-1].write_bytes(_talk(n))
+    emulator.clear_requests()
+    client = OpenRouterAudio(KEY, emulator.base_url)
+    with distributed.get_task_stream(client=dask_client) as tasks:
+        results = transcribe_many(sources, client=client, executor=dask_client.get_executor(), concurrency=2,
+                                  results=None, progress=False, max_piece_seconds=20,
+                                  headers={"X-Emulator-Recognise": "off"})
+    assert [r["status"] for r in results] == ["ok", "ok"]
+    assert len([t for t in tasks.data if t["key"].startswith("transcribe_one")]) == 2  # on the worker
+    posts = [r for r in emulator.requests if r.path.endswith("/audio/transcriptions")]
+    assert len(posts) >= 6  # each file in pieces of at most 20 s
+    assert all(r["usage"]["pieces"] >= 3 for r in results)
+    assert all(r["text"].count("[offline emulator]") == 1 for r in results)
