@@ -19,6 +19,7 @@ from or_audio_widgets import (
     ReplyOrigin,
     ReplyOutcome,
     Started,
+    TextDelta,
     TranscriptDelta,
 )
 from or_audio_widgets.jupyter import _saved
@@ -124,6 +125,20 @@ def test_a_live_player_gets_the_words_and_audio_in_batches(shell_rec: Recorded, 
     live.flush()
     assert "".join(player.text) == "a" * 100 and len(player.text) <= 12
     assert bytes(player.pcm) == b"\1\0" * 100 and capsys.readouterr().out == ""
+
+
+def test_a_songs_lyrics_reach_the_live_player_as_timed_lines_not_raw_stamps(shell_rec: Recorded) -> None:
+    clock, player = FakeClock(), FakePlayer()
+    live = _display.LiveDisplay("google/lyria-3-clip-preview", clock=clock, player=player, expect=None)
+    live._lyrics = True  # what expect="mp3" (a music model) sets, without starting a decoder here
+    live.start()
+    clock.now = 1.0
+    live.feed(TextDelta("[0.5:2.5] SUN <b>IS</b> SHINING\n[62.0:64.0] IN THE SKY"))
+    assert player.text == []  # held until the end: stamps are read whole
+    live.feed(End(None, True))
+    assert player.text == ["0:00  SUN <b>IS</b> SHINING\n1:02  IN THE SKY\n"]  # text nodes in the page
+    assert _display._timed_lines("<instrumental>") == "♪ instrumental (no lyrics)"
+    assert _display._timed_lines("no stamps here") == "no stamps here"
 
 
 def test_audio_reaches_the_player_without_waiting_for_the_text_throttle(shell_rec: Recorded) -> None:

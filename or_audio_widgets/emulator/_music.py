@@ -98,15 +98,19 @@ def music_frames(ctx: Context, prompt: str, seconds: float | None, prompt_tokens
     lyrics, the usage with the price per request, then ``[DONE]``."""
     length = seconds or rules.MUSIC_CLIP_SECONDS
     yield Frame(COMMENT)
-    for _ in range(3):  # "composing": the first frame comes about 2 s in, the song about 10 s in
+    # "composing": the first frame comes about 2 s in, the song about 10 s in, and the end right after it
+    # (a frame's pace is the time that passes after it is sent)
+    for _ in range(3):
         yield Frame(COMMENT, "think", rules.MUSIC_FIRST_FRAME_SECONDS / 3)
+    rest = rules.MUSIC_TOTAL_SECONDS - rules.MUSIC_FIRST_FRAME_SECONDS
+    for _ in range(int(rest)):
+        yield Frame(COMMENT, "think", rest / int(rest))
     data = base64.b64encode(song_mp3(length))
     delta = {"role": "assistant", "content": lyrics_for(prompt, length), "audio": {"data": "@"}}
     event = chunk(ctx, delta)
     # the base64 goes in as bytes: the whole song, never decoded to text and encoded again
     head, _, tail = event.partition(b'"@"')
-    pace = rules.MUSIC_TOTAL_SECONDS - rules.MUSIC_FIRST_FRAME_SECONDS
-    yield Frame(head + b'"' + data + b'"' + tail, "audio", pace)
+    yield Frame(head + b'"' + data + b'"' + tail, "audio")
     stop = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": "stop",
             "native_finish_reason": "STOP"}
     yield Frame(sse({**ctx.head(), "choices": [stop]}), "end")

@@ -39,7 +39,7 @@ def compose(notebook: Any, run: int, artifacts: Path) -> tuple[str, int]:
     index = notebook.run(f"%%oraudio -m {CLIP}\nRun {run}: a bright pop song about the sun")
     player_id = new_player(page, before, timeout=60)
     page.wait_for_function(
-        "([id, s]) => window.__orAudio.players[id].schedule.reduce((t, e) => t + e.duration, 0) > s - 0.1",
+        "([id, s]) => window.__orAudio.players[id].schedule.reduce((t, e) => t + e.duration, 0) > s - 0.02",
         arg=[player_id, SECONDS], timeout=30_000)
     cell = notebook.cell(index)
     if run == 0:  # all of it has arrived, and the cell goes on while it plays: the song is not cut short

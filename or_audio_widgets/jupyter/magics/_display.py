@@ -50,6 +50,8 @@ class LiveDisplay:
         self.audio = PlayerFeed(player, on_note=self._note, expect=expect)
         self.waiting_note = ""  # what is happening while nothing can play yet (e.g. a music model composing)
         self.playing_out = False  # all of it has arrived, and it plays on
+        # a song's words are lyrics with stamps ("[4.0:6.0] SUN IS SHINING"): shown whole, as timed lines
+        self._lyrics = expect == "mp3"
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content
         self._status_shown = ""
@@ -96,7 +98,7 @@ class LiveDisplay:
 
     def flush(self) -> None:
         """Send whatever is pending now, regardless of the rate limits."""
-        self._send_text()
+        self._send_text(final=True)
         self._send_status()
 
     def finish(self, bundle: dict[str, str]) -> None:
@@ -180,10 +182,14 @@ class LiveDisplay:
             self._last_status = now
             self._send_status()
 
-    def _send_text(self) -> None:
+    def _send_text(self, final: bool = False) -> None:
         if not self._pending_text:
             return
         text = "".join(self._pending_text)
+        if self._lyrics:  # held until the end, then shown as "0:04  SUN IS SHINING", not as raw stamps
+            if not final:
+                return
+            text = _timed_lines(text)
         self._pending_text.clear()
         if self.player is not None:
             self.player.append_transcript(text)
@@ -205,6 +211,21 @@ class LiveDisplay:
 
     def _note(self, _note: str) -> None:
         self._send_status()
+
+
+def _timed_lines(text: str) -> str:
+    """A song's lyrics as lines with their start ("0:04  SUN IS SHINING"); the text as it came when it has
+    no timed line (``<instrumental>`` reads "instrumental")."""
+    from ...core._lyrics import parse_lyrics
+    from ...core._timed import clock
+
+    lyrics = parse_lyrics(text)
+    if lyrics.instrumental:
+        return "♪ instrumental (no lyrics)"
+    if not lyrics.timed:
+        return text
+    return "\n".join(f"{clock(line.start)}  {line.text}" if line.start is not None else line.text
+                     for line in lyrics.lines) + "\n"
 
 
 def front_end_attached(shell: Any) -> bool:
