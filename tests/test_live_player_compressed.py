@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,9 +14,18 @@ from _widget_helpers import Sent, front_end, tone
 
 from or_audio_widgets import AudioReply, ReplyAudio
 from or_audio_widgets.jupyter._widgets import LivePlayer
+from or_audio_widgets.jupyter.widgets import _player_link
 
 OPUS_PAGE = {"t": "ready", "have": 0, "text_len": 0, "codecs": ["opus"]}
 RAW_RATE = 48000  # bytes per second of pcm16 at 24 kHz mono
+
+
+@pytest.fixture(autouse=True)
+def _no_page_heard_before() -> Iterator[None]:
+    """Players start with what the kernel's last page said: each test starts with no page heard."""
+    _player_link._LAST_PAGE.clear()
+    yield
+    _player_link._LAST_PAGE.clear()
 
 
 def _audio(sent: Sent) -> list[tuple[dict[str, Any], list[bytes]]]:
@@ -154,3 +164,15 @@ def test_feeding_from_another_thread_while_compressed_keeps_the_order() -> None:
     audio = _audio(sent)
     assert [c["seq"] for c, _ in audio] == list(range(len(audio)))
     assert audio[-1][0]["upto"] == 20 * 2400
+
+
+def test_a_new_player_starts_with_what_the_last_page_said() -> None:
+    first = LivePlayer(compress="always")
+    Sent(first)
+    front_end(first, OPUS_PAGE)
+    first.close()
+    player = LivePlayer(compress="always")
+    sent = Sent(player)
+    player.append_pcm(tone(0.4))  # before its own page has answered
+    player.finish(_reply(tone(0.4)))
+    assert {c["t"] for c, _ in _audio(sent)} == {"opus"}

@@ -11,7 +11,7 @@ import pathlib
 
 FOLDER = pathlib.Path(__file__).parent / "js"
 CSS = FOLDER / "widgets.css"
-PLAYER = ("shared.js", "player_audio.js", "player_state.js", "player_view.js", "player.js")
+PLAYER = ("shared.js", "player_audio.js", "player_codec.js", "player_state.js", "player_view.js", "player.js")
 RECORDER = (
     "shared.js", "recorder_mic.js", "recorder_vad.js", "recorder_hands.js", "recorder_upload.js",
     "recorder.js",

@@ -1,10 +1,11 @@
 // LivePlayer, what the page holds: the chunks by sequence number, the transcript by offset, the end of
 // the reply, and letting go of all of it when the model or its last view goes away.
 //
-// Protocol (Python -> JS): {t:"pcm", seq, ts?, replay?} + buffers, {t:"text", at, text},
+// Protocol (Python -> JS): {t:"pcm", seq, ts?, replay?} + buffers, {t:"opus", ...} + [packets] (see
+// player_codec.js), {t:"text", at, text},
 // {t:"finish"|"fail", chunks, complete, reason, stopped?, transcript?}, {t:"replace"} + [pcm],
 // {t:"state", chunks, text_len, finished}. JS -> Python: {t:"ready", have, text_len},
-// {t:"need", from, text_from}, {t:"stop"}.
+// {t:"link", codecs?, bps?}, {t:"need", from, text_from}, {t:"stop"}.
 // Transcript offsets and lengths count UTF-16 code units on both sides (a JavaScript string's length;
 // Python counts the same units, not code points), so an emoji cannot shift the text.
 
@@ -16,6 +17,7 @@ function newDebug(id) {
     lead: null, jitter: 0, stretched: 0,
     firstChunkKernelTs: null, firstChunkArrived: null, firstScheduled: null, firstLead: null,
     bytesReceived: 0, jsonBytes: 0, messages: 0, textUpdates: [], endedAt: null, replayedChunks: 0,
+    codec: "pcm", codecs: null, linkBps: null, decodedChunks: 0, codecErrors: 0,
   };
 }
 
@@ -32,6 +34,7 @@ function createState(model) {
     nextSeq: 0,         // first chunk not yet scheduled
     // until: when the audio scheduled so far ends (the context's clock)
     ctx: null, gain: null, until: null, sources: [], lastDelay: null,
+    opus: null, opusFailed: false, codecs: null, toldBps: null, // the compressed path (player_codec.js)
     volume: 1, muted: false,
     url: null, urlChunks: -1, urlBytes: 0,
     views: new Set(),
@@ -52,6 +55,7 @@ function createState(model) {
     if (state.sources.length || !state.end) { stopLive(state); refresh(state); }
   };
   document.addEventListener(BARGE_IN, state.onBargeIn);
+  announceCodecs(state);
   return state;
 }
 
@@ -87,6 +91,8 @@ function addPcm(state, msg, buffers) {
 
 function replaceAudio(state, buffers) {
   stopLive(state);
+  if (state.opus) closeOpus(state.opus);
+  state.opus = null;
   dropUrl(state); // the same number of chunks may hold other audio: the file is made again
   hold(state.debug, -state.stored);
   state.chunks = [];
@@ -124,25 +130,29 @@ function handle(state, msg, buffers) {
   if (!msg.replay) noteDelay(state, msg.ts); // a replay was held back on purpose: not the connection's delay
   d.messages += 1;
   d.jsonBytes += JSON.stringify(msg).length;
-  for (const b of buffers) d.bytesReceived += b.byteLength;
+  let size = 0;
+  for (const b of buffers) size += b.byteLength;
+  d.bytesReceived += size;
+  if (!msg.replay && !state.released) noteThroughput(state, size);
   if (state.released) return; // no view: a new one asks for everything again
   let inSync = true;
   if (msg.t === "pcm") addPcm(state, msg, buffers);
+  else if (msg.t === "opus") addOpus(state, msg, buffers);
   else if (msg.t === "text") inSync = addText(state, msg.at, msg.text);
   else if (msg.t === "replace") replaceAudio(state, buffers);
   else if (msg.t === "finish" || msg.t === "fail") {
     state.end = msg;
     if (typeof msg.transcript === "string") setText(state, msg.transcript);
-    if (state.have < msg.chunks) inSync = false;
+    if (arrived(state) < msg.chunks) inSync = false; // compressed chunks still decoding have arrived
     if (!d.endedAt) d.endedAt = nowMs();
   } else if (msg.t === "state") {
     state.answered = true;
     state.orphan = false;
     clearTimeout(state.orphanTimer);
     if (msg.finished && !state.end) state.live = false;
-    inSync = state.have >= msg.chunks && state.text.length >= msg.text_len;
+    inSync = arrived(state) >= msg.chunks && state.text.length >= msg.text_len;
   }
-  if (!inSync) state.model.send({ t: "need", from: state.have, text_from: state.text.length });
+  if (!inSync) state.model.send({ t: "need", from: arrived(state), text_from: state.text.length });
   refresh(state);
 }
 
@@ -186,6 +196,8 @@ function release(state) {
   hold(state.debug, -state.stored);
   state.chunks = [];
   state.stored = 0;
+  if (state.opus) closeOpus(state.opus);
+  state.opus = null;
   releaseAudio(state);
   refresh(state);
 }
@@ -195,7 +207,7 @@ function release(state) {
 function revive(state) {
   Object.assign(state, {
     released: false, chunks: [], stored: 0, have: 0, bytes: 0, end: null, live: false, nextSeq: 0,
-    stopping: false,
+    stopping: false, opus: null,
   });
   setText(state, "");
   state.debug.released = false;

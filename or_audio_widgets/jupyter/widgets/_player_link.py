@@ -7,6 +7,10 @@ of the pcm since the last one, with the frames they complete (``first``, ``upto`
 encoder's start), the 48 kHz sample the first packet decodes first (``g0``) and the encoder's warm-up
 (``skip``), so the page keeps exactly the frames that were sent.
 
+A new player starts with what the kernel's page last said (the players of a kernel are mostly shown in one
+page): the first chunk of a reply can then go compressed, before its own page had time to answer. A page that
+cannot decode what came says so, and gets it again raw.
+
 Each message's pcm is kept by sequence number like a raw chunk's: a replay (a late view, a reconnect) sends
 raw pcm16, and so does a page that can no longer decode (its decoder failed).
 """
@@ -22,6 +26,8 @@ from typing import Any
 from ...core._live_encode import LiveEncoder, OpusBatch, can_encode, should_compress
 
 MODES = ("auto", "always", "never")
+# What the last page said of itself ("codecs", "bps"), kernel-wide.
+_LAST_PAGE: dict[str, Any] = {}
 
 
 def default_mode() -> str:
@@ -41,8 +47,8 @@ class PageLink:
                  ) -> None:
         self._lock = lock
         self._post = post
-        self.codecs: frozenset[str] = frozenset()
-        self.bps: float | None = None
+        self.codecs: frozenset[str] = _LAST_PAGE.get("codecs", frozenset())
+        self.bps: float | None = _LAST_PAGE.get("bps")
         self._encoder: LiveEncoder | None = None
         self._unsent = bytearray()  # pcm given to the encoder whose packets have not gone yet
         self._marks: deque[tuple[int, float]] = deque()  # (encoder frames through a chunk, its ts)
@@ -57,14 +63,14 @@ class PageLink:
         """What the page said of itself in a "ready" or "link" message."""
         codecs = content.get("codecs")
         if isinstance(codecs, list):
-            self.codecs = frozenset(c for c in codecs if isinstance(c, str))
+            self.codecs = _LAST_PAGE["codecs"] = frozenset(c for c in codecs if isinstance(c, str))
             if "opus" not in self.codecs and self._encoder is not None:
                 self._encoder.abort()  # the page cannot decode any more: what the encoder holds goes raw
                 self._encoder = None
                 self._flush_raw()
         bps = content.get("bps")
         if isinstance(bps, (int, float)) and bps > 0:
-            self.bps = float(bps)
+            self.bps = _LAST_PAGE["bps"] = float(bps)
 
     def wants_opus(self, mode: str, sample_rate: int, channels: int) -> bool:
         """Whether the chunks to come should go compressed (see ``should_compress``)."""
