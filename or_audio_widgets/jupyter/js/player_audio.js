@@ -106,8 +106,9 @@ function rateFor(slack, wanted) {
   return slack < wanted - DEADBAND_SECONDS ? STRETCH_RATE : 1;
 }
 
-function schedule(state) {
-  if (!state.live || state.end || state.stopping) {
+// live: chunks that came live and were decoded after the end arrived (a compressed reply's last ones)
+function schedule(state, live = false) {
+  if (!state.live || (state.end && !live) || state.stopping) {
     state.nextSeq = state.have;
     return;
   }

@@ -107,6 +107,7 @@ function addOpus(state, msg, buffers) {
     opus.base48 = msg.g0;
   }
   opus.pending.push({ seq: msg.seq, first: msg.first, upto: msg.upto, skip: msg.skip });
+  d.decoding = opus.pending.length;
   const bytes = buffers[0] ? toBytes(buffers[0]) : new Uint8Array(0);
   let at = 0;
   let ts = msg.g0;
@@ -121,7 +122,8 @@ function addOpus(state, msg, buffers) {
 // Decoded samples are held (float, per channel) until they complete the oldest message waiting.
 function decoded(state, opus, data) {
   try {
-    if (state.released || state.opus !== opus) return;
+    // a released player's last messages still play out (playOutTail); a revived one starts again
+    if (opus.tail ? !state.released : state.opus !== opus) return;
     opus.outRate = data.sampleRate;
     const frames = data.numberOfFrames;
     for (let ch = 0; ch < state.channels; ch++) {
@@ -164,6 +166,7 @@ function completeMessages(state, opus) {
       }
     }
     opus.pending.shift();
+    state.debug.decoding = opus.pending.length;
     const drop = Math.max(0, Math.min(opus.heldLength, end + 1 - opus.heldStart));
     for (let ch = 0; ch < state.channels; ch++) opus.held[ch] = opus.held[ch].slice(drop, opus.heldLength);
     opus.heldStart += drop;
@@ -176,8 +179,34 @@ function completeMessages(state, opus) {
   }
   if (!stored) return;
   while (state.chunks[state.have]) state.have += 1;
-  schedule(state);
+  schedule(state, true); // they came live: they play even when the end came while they were decoding
   refresh(state);
+}
+
+// The view went away while the last messages were decoding (the magics close the live player as the
+// reply ends): they still play, on a running context, then the decoder and their chunks go and
+// `then` lets go of the audio. False when there is nothing to play out.
+function playOutTail(state, then) {
+  const opus = state.opus;
+  state.opus = null;
+  if (!opus) return false;
+  const running = state.ctx !== null && state.ctx.state === "running";
+  if (!opus.pending.length || !running || state.stopping || !state.live) {
+    closeOpus(opus);
+    return false;
+  }
+  opus.tail = true;
+  const done = () => {
+    closeOpus(opus);
+    state.debug.decoding = 0;
+    if (!state.released) return; // revived meanwhile: its chunks are new ones
+    hold(state.debug, -state.stored);
+    state.chunks = [];
+    state.stored = 0;
+    then();
+  };
+  opus.decoder.flush().then(done, done);
+  return true;
 }
 
 // The decoder refused the packets: the kernel sends raw from now on, and what was waiting comes again.

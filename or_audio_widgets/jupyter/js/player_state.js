@@ -17,7 +17,7 @@ function newDebug(id) {
     lead: null, jitter: 0, stretched: 0,
     firstChunkKernelTs: null, firstChunkArrived: null, firstScheduled: null, firstLead: null,
     bytesReceived: 0, jsonBytes: 0, messages: 0, textUpdates: [], endedAt: null, replayedChunks: 0,
-    codec: "pcm", codecs: null, linkBps: null, decodedChunks: 0, codecErrors: 0,
+    codec: "pcm", codecs: null, linkBps: null, decodedChunks: 0, decoding: 0, codecErrors: 0,
   };
 }
 
@@ -196,9 +196,7 @@ function release(state) {
   hold(state.debug, -state.stored);
   state.chunks = [];
   state.stored = 0;
-  if (state.opus) closeOpus(state.opus);
-  state.opus = null;
-  releaseAudio(state);
+  if (!playOutTail(state, () => releaseAudio(state))) releaseAudio(state);
   refresh(state);
 }
 

@@ -289,9 +289,12 @@ class LivePlayer(anywidget.AnyWidget):
         return self._link.compressing
 
     def close(self) -> None:
-        """Close the widget (and the encoder of a reply that never finished)."""
+        """Close the widget. Compressed audio still in the encoder goes first (the magics close the live
+        player as the reply ends, without :meth:`finish`: the page plays it out)."""
         link = getattr(self, "_link", None)  # None: __init__ failed before it (the widget closes in __del__)
         if link is not None:
+            if self.comm is not None:
+                link.drain()
             link.abort()
         super().close()
 
