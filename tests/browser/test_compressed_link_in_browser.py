@@ -48,11 +48,15 @@ def decoding(lab: Any, browser: Any) -> Iterator[Notebook]:
 @pytest.fixture(scope="module")
 def without_webcodecs(lab: Any, browser: Any) -> Iterator[Notebook]:
     """A notebook whose page has no WebCodecs: ``AudioDecoder`` is gone before any script of the page runs."""
-    book = open_notebook(lab, browser, "raw-link.ipynb", "lab/tree/raw-link.ipynb?reset")
-    page = book.page
+    first = open_notebook(lab, browser, "raw-link.ipynb", "lab/tree/raw-link.ipynb?reset")  # kernel set up
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    page.add_init_script("delete window.AudioDecoder;")
+    book = Notebook(page)
     try:
-        page.add_init_script("delete window.AudioDecoder;")
-        page.reload(wait_until="domcontentloaded")
+        first.page.close()
+        page.goto(lab.url("lab/tree/raw-link.ipynb"), wait_until="domcontentloaded")  # the same kernel
         page.wait_for_function(
             """() => {
                 const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
