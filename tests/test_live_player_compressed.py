@@ -110,7 +110,7 @@ def test_the_page_and_the_mode_choose_the_path(mode: str, page: dict[str, Any], 
 
 
 def test_a_slow_link_measured_mid_reply_turns_the_rest_compressed() -> None:
-    player = LivePlayer()  # auto
+    player = LivePlayer(compress="auto")
     sent = Sent(player)
     front_end(player, OPUS_PAGE)
     player.append_pcm(tone(0.4))
@@ -176,3 +176,10 @@ def test_a_new_player_starts_with_what_the_last_page_said() -> None:
     player.append_pcm(tone(0.4))  # before its own page has answered
     player.finish(_reply(tone(0.4)))
     assert {c["t"] for c, _ in _audio(sent)} == {"opus"}
+
+
+def test_compression_is_asked_for_not_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OR_AUDIO_LIVE_COMPRESS", raising=False)
+    assert LivePlayer().compress == "never"
+    monkeypatch.setenv("OR_AUDIO_LIVE_COMPRESS", "auto")
+    assert LivePlayer().compress == "auto"

@@ -72,9 +72,9 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True)
     stop_note = traitlets.Unicode("", help="Why Stop cannot be offered here (shown beside it, disabled)").tag(
         sync=True)
-    compress = traitlets.Enum(MODES, default_value="auto", help=(
+    compress = traitlets.Enum(MODES, default_value="never", help=(
         "Send the audio as Opus: 'auto' (when the page can decode it and raw pcm16 would take over a quarter "
-        "of its measured throughput), 'always' (when it can) or 'never'; default OR_AUDIO_LIVE_COMPRESS"))
+        "of its measured throughput), 'always' (when it can) or 'never' (default; OR_AUDIO_LIVE_COMPRESS)"))
 
     def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
         _check_layout(sample_rate, channels)
