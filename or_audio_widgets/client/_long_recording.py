@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core._ffmpeg import run_ffmpeg
+from ..core._formats import encoder_of
 from ..core._wav import is_placeholder_size, looks_like_wav, read_wav_info
 from ..errors import AudioInputError
 
@@ -110,7 +111,8 @@ def _decoded(data: bytes | None, path: Path | None) -> Recording:
             fd, src = tempfile.mkstemp(prefix="or-audio-long-in-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data or b"")
-        run_ffmpeg(["-i", src, "-vn", "-ac", "1", "-ar", str(DECODE_RATE), "-c:a", "pcm_s16le", "-y", out],
+        as_wav = encoder_of("wav").args()
+        run_ffmpeg(["-i", src, "-vn", "-ac", "1", "-ar", str(DECODE_RATE), *as_wav, "-y", out],
                    purpose="splitting a long recording", name=path.name if path else "audio")
     except BaseException:
         os.unlink(out)

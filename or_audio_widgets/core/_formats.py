@@ -136,6 +136,12 @@ WIRE_FORMATS = frozenset(name for name, fmt in FORMATS.items() if fmt.wire)
 RAW_FORMATS = tuple(name for name, fmt in FORMATS.items() if fmt.sample_width)
 
 
+# ffmpeg's demuxer for each compressed format the sniffing names, for decoding while bytes arrive
+# (``_live_decode``): read from a pipe, so only the formats a stream can carry.
+LIVE_DEMUXERS = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg", "opus": "ogg", "vorbis": "ogg",
+                 "aac": "aac", "adts": "aac", "webm": "matroska", "m4a": "mov"}
+
+
 def audio_format(name: str) -> AudioFormat | None:
     """The format called ``name`` (any case; also ``aif``, ``wave``, ``.oga``, ``s16le``...), else None."""
     key = name.strip().lower()

@@ -15,11 +15,9 @@ import threading
 from collections.abc import Callable
 
 from ._ffmpeg import find_ffmpeg
+from ._formats import LIVE_DEMUXERS, encoder_of
 from ._mp3 import mp3_layout
 
-# ffmpeg's demuxer for each compressed format the sniffing names (``_audio_kind.classify``).
-_DEMUXERS = {"mp3": "mp3", "wav": "wav", "flac": "flac", "ogg": "ogg", "opus": "ogg", "vorbis": "ogg",
-             "aac": "aac", "adts": "aac", "webm": "matroska", "m4a": "mov,mp4,m4a,3gp,3g2,mj2"}
 # A container whose layout the header does not tell without decoding is played at this one (live only).
 FALLBACK_LAYOUT = (48000, 2)
 # Decoded audio is handed on in pieces of at least this long (shorter ones would only be more messages for
@@ -29,7 +27,7 @@ _PIECE_SECONDS = 0.1
 
 def decodable(fmt: str) -> bool:
     """Whether :class:`LiveDecoder` can play ``fmt`` (a compressed format ffmpeg reads from a pipe)."""
-    return fmt in _DEMUXERS
+    return fmt in LIVE_DEMUXERS
 
 
 def live_layout(fmt: str, head: bytes) -> tuple[int, int]:
@@ -59,7 +57,7 @@ class LiveDecoder:
     def __init__(self, fmt: str, on_pcm: Callable[[bytes], None],
                  on_error: Callable[[str], None] | None = None,
                  layout: tuple[int, int] | None = None) -> None:
-        if fmt not in _DEMUXERS or (layout is None and fmt != "mp3"):
+        if fmt not in LIVE_DEMUXERS or (layout is None and fmt != "mp3"):
             raise ValueError(f"no live decoding for {fmt!r} audio" + ("" if layout else " without a layout"))
         self.sample_rate, self.channels = layout or (0, 0)
         self._on_pcm = on_pcm
@@ -76,7 +74,8 @@ class LiveDecoder:
             return
         # Little probing: the format is already known, and probing would hold the first sound back.
         args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-probesize", "32",
-                "-analyzeduration", "0", "-f", _DEMUXERS[fmt].split(",")[0], "-i", "pipe:0", "-f", "s16le"]
+                "-analyzeduration", "0", "-f", LIVE_DEMUXERS[fmt], "-i", "pipe:0",
+                *encoder_of("pcm16").args()]
         if layout is not None:
             args += ["-ar", str(self.sample_rate), "-ac", str(self.channels)]
             self._layout_known.set()

@@ -20,7 +20,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._ffmpeg import find_ffmpeg
+from ._ffmpeg import find_ffmpeg, raw_input_args
+from ._formats import encoder_of
 from ._ogg import NO_GRANULE, OggError, OggPage, OggReader
 
 # Opus takes these input rates as they are; another would need resampling, and the page could then no
@@ -103,8 +104,10 @@ class LiveEncoder:
         # No probing: the format is known, and probing would hold the first packets back.
         args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-probesize", "32",
                 "-analyzeduration", "0",
-                "-f", "s16le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-                "-c:a", "libopus", "-b:a", str(BITRATE_PER_CHANNEL * channels), "-application", "lowdelay",
+                *raw_input_args("pcm16", sample_rate, channels), "-i", "pipe:0",
+                # Ogg pages of one packet each, not the registry's muxer default: read as they come
+                *encoder_of("opus").args(channels, bitrate=BITRATE_PER_CHANNEL * channels)[:-2],
+                "-application", "lowdelay",
                 "-frame_duration", "20", "-page_duration", "20000", "-flush_packets", "1",
                 "-avioflags", "direct", "-f", "ogg", "pipe:1"]
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

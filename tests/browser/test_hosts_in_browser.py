@@ -222,7 +222,7 @@ def test_a_newcomer_completes_the_quickstart_and_an_audio_chat_turn(
         assert not low, low  # the reason and the upload read well in the dark theme
         chat_cell.screenshot(path=str(artifacts / f"hosts_lab_{host}_chat_upload_dark.png"))
         take = tmp_path / "question.wav"
-        take.write_bytes(make_wav())
+        take.write_bytes(make_wav(1.5))
         recorder.locator("input[type=file]").set_input_files(str(take))
         expect(recorder).to_have_attribute("data-state", "ready", timeout=30_000)
         expect(recorder.locator(".ora-status")).to_contain_text("Uploaded 1.5 s")
