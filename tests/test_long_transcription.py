@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
+import io
 import struct
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +196,78 @@ def test_a_missing_or_empty_file_is_refused_before_anything_is_sent(client: Open
     with pytest.raises(AudioInputError, match=r"not found|is empty"):
         client.transcribe(tmp_path / name)
     assert emulator.requests == []  # not even the model list
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A folder and the URL of a plain HTTP server on 127.0.0.1 serving it (URL sources come from there)."""
+    folder = tmp_path_factory.mktemp("served")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _as(kind: str, wav: bytes, served: tuple[Path, str]) -> Any:
+    """The 16 kHz talk ``wav`` as the source ``kind`` names, each one transcribe() takes."""
+    import numpy as np
+
+    pcm = wav[44:]
+    if kind == "url":
+        (served[0] / "talk.wav").write_bytes(wav)
+        return f"{served[1]}/talk.wav?token=secret"
+    if kind == "array":
+        return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768, 16000
+    if kind == "file object":
+        return io.BytesIO(wav)
+    if kind == "pcm16 part":  # headerless pcm16 is 24 kHz to the API: the same talk, resampled
+        at_24k = np.repeat(np.frombuffer(pcm, dtype="<i2"), 3)[::2].astype("<i2").tobytes()
+        return {"type": "input_audio", "input_audio": {"data": base64.b64encode(at_24k).decode(),
+                                                       "format": "pcm16"}}
+    return wav
+
+
+@pytest.mark.parametrize("kind", ["url", "array", "file object", "pcm16 part", "bytes"])
+def test_every_kind_of_source_goes_in_pieces_with_journal_and_marks(
+        client: OpenRouterAudio, emulator: Any, tmp_path: Path, served: tuple[Path, str], kind: str) -> None:
+    wav, journal = _talk(8), tmp_path / "talk.jsonl"  # 56 s
+    budget = {**OFF, "X-Emulator-Upstream-Budget": "30"}
+    reply = client.transcribe(_as(kind, wav, served), max_piece_seconds=20, headers=budget,
+                              journal=journal, progress=False)
+    sent = [audio_seconds(r) for r in _posts(emulator)]
+    assert len(sent) >= 3 and all(s <= 20 for s in sent)
+    assert sum(sent) == pytest.approx(56, abs=0.05)
+    assert reply.complete and reply.usage["pieces"] == len(sent)
+    assert reply.segments[-1].end == pytest.approx(56, abs=0.05)
+    emulator.clear_requests()
+    again = client.transcribe(_as(kind, wav, served), max_piece_seconds=20, headers=budget, journal=journal,
+                              progress=False)
+    assert _posts(emulator) == [] and again.text == reply.text  # the journal knows the same recording
+    refused = client.transcribe(_as(kind, wav, served), max_piece_seconds=20, progress=False,
+                                headers={**OFF, "X-Emulator-Upstream-Budget": "12"}, retries=0)
+    assert not refused.complete and refused.text.count("not transcribed:") >= 1  # marked, not dropped
+
+
+def test_a_short_source_of_any_kind_still_goes_whole(client: OpenRouterAudio, emulator: Any,
+                                                     served: tuple[Path, str]) -> None:
+    for kind in ("url", "array", "file object", "pcm16 part"):
+        emulator.clear_requests()
+        reply = client.transcribe(_as(kind, _talk(2), served), max_piece_seconds=20, headers=OFF)
+        assert [round(audio_seconds(r)) for r in _posts(emulator)] == [14] and reply.complete
+
+
+def test_a_url_is_downloaded_within_the_limit(client: OpenRouterAudio, emulator: Any, served: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from or_audio_widgets.client import _long_recording
+    from or_audio_widgets.errors import AudioInputError
+
+    monkeypatch.setattr(_long_recording, "DOWNLOAD_LIMIT", 500_000)
+    url = _as("url", _talk(8), served)  # 1.8 MB
+    with pytest.raises(AudioInputError, match="larger than the limit of 500,000 bytes") as refused:
+        client.transcribe(url, max_piece_seconds=20, progress=False)
+    assert "secret" not in str(refused.value) and _posts(emulator) == []

@@ -292,8 +292,9 @@ class OpenRouterAudio:
         sources goes in one message. ``via`` forces "transcriptions" or "chat". ``language`` is an
         ISO-639-1 code; ``temperature`` is 0 to 1.
 
-        A file or bytes longer than one request carries (over 25 MB, or longer than the model's piece,
-        ``max_piece_seconds=``) is cut at its pauses and sent in pieces, ``concurrency=8`` at once, each
+        Audio longer than one request carries (over 25 MB, or longer than the model's piece,
+        ``max_piece_seconds=``), from any source (a URL is downloaded first, an array or a file object read
+        once), is cut at its pauses and sent in pieces, ``concurrency=8`` at once, each
         retried ``retries=1`` time, then stitched in order; a piece that still fails is marked in the text.
         ``journal=PATH`` keeps finished pieces so that a rerun sends only the rest; ``progress=False``
         hides the bar. ``timestamps="segment"`` or ``"word"`` fills ``reply.segments`` (times of the

@@ -3,24 +3,75 @@
 A 16-bit PCM WAV file is memory-mapped (an hour of it costs no heap); anything else is decoded once by
 ffmpeg into a temporary 16 kHz mono WAV that is mapped the same way. A WAV header that lies about its
 length (a placeholder size, or more data than the file holds) is read for what the file really holds.
+
+Every kind of source ``transcribe()`` takes is first read once (:func:`read_source`): a URL is
+downloaded within the download limit, a file object read, an array or a segment made a WAV, a ready
+``input_audio`` part decoded (headerless pcm given its header), so that a long one is cut like a file and a
+short one is prepared from the same bytes, never downloaded or read twice.
 """
 
 from __future__ import annotations
 
+import binascii
+import io
 import mmap
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core._defaults import TRANSCRIPTION_MAX_BYTES
 from ..core._ffmpeg import run_ffmpeg
-from ..core._formats import encoder_of
-from ..core._wav import is_placeholder_size, looks_like_wav, read_wav_info
+from ..core._formats import FORMATS, RAW_SAMPLE_RATE, encoder_of
+from ..core._inputs import PreparedAudio
+from ..core._sources import Fetch, load_source
+from ..core._wav import is_placeholder_size, looks_like_wav, read_wav_info, wav_header
 from ..errors import AudioInputError
 
 DECODE_RATE = 16000  # what a decoded recording is made: speech models hear 16 kHz
+# A URL is downloaded up to what prepare_audio allows a 25 MB request (8 times it: a WAV converted to MP3
+# shrinks that much), long or short.
+DOWNLOAD_LIMIT = 8 * TRANSCRIPTION_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Source:
+    """A transcription source read once: ``whole`` is what a long recording is cut from (a file path or
+    bytes), ``short`` what one request prepares when it is short: the source itself where reading it
+    again costs nothing (a path), else its bytes under the source's name (for the messages)."""
+
+    whole: Path | bytes | bytearray | memoryview
+    short: Any
+
+
+def read_source(source: Any, fetch: Fetch) -> Source:
+    """``source`` (anything ``transcribe()`` takes) read once; ``fetch(url, max_bytes=N)`` downloads."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return Source(source, source)
+    if isinstance(source, PreparedAudio):
+        data = part_audio(source.part["input_audio"], source.sample_rate, source.channels)
+        return Source(data, source)
+    if isinstance(source, Mapping) and isinstance(source.get("input_audio"), Mapping):
+        data = part_audio(source["input_audio"], RAW_SAMPLE_RATE, 1)  # what the API assumes of pcm
+        return Source(data, data)
+    media = load_source(source, sample_rate=None, fetch=fetch, fetch_limit=DOWNLOAD_LIMIT)
+    if media.path is not None:
+        return Source(media.path, source)
+    data = media.data or b""
+    held = io.BytesIO(data)  # shares the bytes (no copy); read as a file object, named as the source
+    held.name = media.name
+    return Source(data, held)
+
+
+def part_audio(part: Mapping[str, Any], rate: int, channels: int) -> bytes:
+    """The audio of an ``input_audio`` part; headerless pcm16/pcm24 given a WAV header of ``rate``."""
+    data = binascii.a2b_base64(str(part.get("data", "")))
+    fmt = FORMATS.get(str(part.get("format")))
+    if fmt is None or not fmt.sample_width:
+        return data
+    return wav_header(len(data), rate, channels, fmt.sample_width) + data
 
 
 @dataclass

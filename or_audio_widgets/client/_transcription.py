@@ -24,11 +24,11 @@ from ..core._timed import segments_from_verbose
 from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionError
 from ._audio_args import audio_sources
 from ._chat import ChatRequests
-from ._long_recording import check_local
+from ._long_recording import check_local, read_source
 from ._long_transcription import one_piece_times, pop_long_options, too_long, transcribe_long, verbose_params
 from ._models_api import ModelLists, explain_refusal
 from ._options import check_finite, check_options
-from ._parts import audio_part, prepare_audio, prepare_for_model
+from ._parts import audio_part, download_source, prepare_audio, prepare_for_model
 from ._requester import JSON, Requester, Within
 
 DEFAULT_PROMPT = "Transcribe this audio."
@@ -49,18 +49,8 @@ def transcription_body(model: str, prepared: PreparedAudio, language: str | None
 
 
 def for_endpoint(source: Any, model: str) -> PreparedAudio:
-    """``source`` as one of the endpoint's formats, within its size limit (refused before sending).
-
-    A ready ``input_audio`` part (a dict) is read back as audio and checked like any other source.
-    """
-    if isinstance(source, Mapping) and isinstance(source.get("input_audio"), Mapping):
-        ready = source["input_audio"]
-        raw = {"format": ready.get("format"), "sample_rate": 24000} if str(ready.get("format")).startswith(
-            "pcm") else {}
-        source = binascii.a2b_base64(str(ready.get("data", "")))
-        prepared = prepare_audio(source, max_bytes=TRANSCRIPTION_MAX_BYTES, **raw)
-    else:
-        prepared = prepare_for_model(source, model, max_bytes=TRANSCRIPTION_MAX_BYTES)
+    """``source`` as one of the endpoint's formats, within its size limit (refused before sending)."""
+    prepared = prepare_for_model(source, model, max_bytes=TRANSCRIPTION_MAX_BYTES)
     if prepared.format in TRANSCRIPTION_FORMATS:
         return prepared
     fits = wav_fits(prepared.duration, prepared.sample_rate, prepared.channels, TRANSCRIPTION_MAX_BYTES)
@@ -127,13 +117,15 @@ class Transcriptions:
         if len(sources) != 1:
             raise AudioInputError(f"the transcription endpoint takes one audio source per request, not "
                              f"{len(sources)}; use transcribe_many() for several")
+        # read once, whatever it is: a URL downloaded, a file object read, an array made a WAV
+        source = read_source(sources[0], download_source)
         # longer than one request carries: in pieces, each sent through this method (_long_transcription)
         long = pop_long_options(params)
-        if too_long(sources[0], model, long):
-            return self._in_pieces(sources[0], model, language, temperature, provider, params, long)
-        prepared = for_endpoint(sources[0], model)  # bad or oversized audio fails here, before sending
-        if too_long(sources[0], model, long, prepared.duration):
-            return self._in_pieces(sources[0], model, language, temperature, provider, params, long)
+        if too_long(source.whole, model, long):
+            return self._in_pieces(source.whole, model, language, temperature, provider, params, long)
+        prepared = for_endpoint(source.short, model)  # bad or oversized audio fails here, before sending
+        if too_long(source.whole, model, long, prepared.duration):
+            return self._in_pieces(source.whole, model, language, temperature, provider, params, long)
         params.update(verbose_params(model, long.get("timestamps")))
         headers = params.pop("headers", None)
         body = transcription_body(model, prepared, language, temperature, provider, params)
