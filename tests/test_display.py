@@ -129,8 +129,7 @@ def test_a_live_player_gets_the_words_and_audio_in_batches(shell_rec: Recorded, 
 
 def test_a_songs_lyrics_reach_the_live_player_as_timed_lines_not_raw_stamps(shell_rec: Recorded) -> None:
     clock, player = FakeClock(), FakePlayer()
-    live = _display.LiveDisplay("google/lyria-3-clip-preview", clock=clock, player=player, expect=None)
-    live._lyrics = True  # what expect="mp3" (a music model) sets, without starting a decoder here
+    live = _display.LiveDisplay("google/lyria-3-clip-preview", clock=clock, player=player, music=True)
     live.start()
     clock.now = 1.0
     live.feed(TextDelta("[0.5:2.5] SUN <b>IS</b> SHINING\n[62.0:64.0] IN THE SKY"))

@@ -183,3 +183,39 @@ def test_compression_is_asked_for_not_the_default(monkeypatch: pytest.MonkeyPatc
     assert LivePlayer().compress == "never"
     monkeypatch.setenv("OR_AUDIO_LIVE_COMPRESS", "auto")
     assert LivePlayer().compress == "auto"
+
+
+@pytest.mark.parametrize("ending", ["end", "cut", "interrupted"])
+def test_the_encoders_tail_reaches_the_page_before_the_saved_output_takes_the_players_place(
+    ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The magic's cell end: the reply ends (its End event; a stream cut by an error; Ctrl-C), then the saved
+    output replaces the live one and the page lets go of the player's view. Every frame must be on its way by
+    then: what reaches a view that has gone is not played."""
+    import IPython.display
+
+    from or_audio_widgets.core._events import AudioDelta, End, TranscriptDelta
+    from or_audio_widgets.jupyter.magics._display import LiveDisplay
+
+    player = LivePlayer(compress="always")
+    sent = Sent(player)
+    front_end(player, OPUS_PAGE)
+    at_clear: list[int] = []
+
+    def sent_frames() -> int:
+        return max((c["upto"] for c, _ in _audio(sent) if c["t"] == "opus"), default=0)
+
+    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: at_clear.append(sent_frames()))
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: None)
+    live = LiveDisplay("openai/gpt-audio-mini", player=player)
+    chunks = [tone(0.4) for _ in range(3)]
+    live.feed(TranscriptDelta("Hello there."))
+    for chunk in chunks:
+        live.feed(AudioDelta(chunk))
+    if ending == "end":
+        live.feed(End("stop", done=True))
+    elif ending == "interrupted":
+        live.stop_audio()
+    live.finish({"text/plain": "the saved reply"})
+    assert at_clear == [3 * 9600]  # the last ~22 ms the encoder held included
+    assert b"".join(player._chunks) == b"".join(chunks)

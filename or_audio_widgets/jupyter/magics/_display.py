@@ -27,7 +27,8 @@ class LiveDisplay:
     """Shows one streaming reply; call :meth:`start`, :meth:`feed` per event, then :meth:`finish`.
 
     ``player`` is an optional live widget (``append_transcript`` / ``append_pcm``): when given, the words
-    and the audio go to it instead of the text stream.
+    and the audio go to it instead of the text stream. ``music``: the reply is a music model's song (an MP3
+    in one event, lyrics with timestamps): its decoder starts at once, and its words show as timed lines.
     """
 
     def __init__(
@@ -37,7 +38,7 @@ class LiveDisplay:
         notice: str | None = None,
         player: Any = None,
         clock: Callable[[], float] = time.monotonic,
-        expect: str | None = None,
+        music: bool = False,
     ) -> None:
         self.model = model
         self.notice = notice
@@ -46,12 +47,12 @@ class LiveDisplay:
         self._t0 = clock()
         self._last_text = self._last_status = float("-inf")
         self._pending_text: list[str] = []
-        # the one way audio reaches a live player (``expect="mp3"``: a song, its decoder started at once)
-        self.audio = PlayerFeed(player, on_note=self._note, expect=expect)
+        # the one way audio reaches a live player (a song: its decoder started at once)
+        self.audio = PlayerFeed(player, on_note=self._note, expect="mp3" if music else None)
         self.waiting_note = ""  # what is happening while nothing can play yet (e.g. a music model composing)
         self.playing_out = False  # all of it has arrived, and it plays on
         # a song's words are lyrics with stamps ("[4.0:6.0] SUN IS SHINING"): shown whole, as timed lines
-        self._lyrics = expect == "mp3"
+        self._lyrics = music
         self._content = False  # any transcript, text or audio yet
         self._waiting = True  # only keep-alive comments since the last content
         self._status_shown = ""

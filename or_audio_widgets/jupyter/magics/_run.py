@@ -115,7 +115,7 @@ def execute(
     if refused:
         raise CellError("Unknown voice", refused, notice=notice)
     music = request.surface == "music"
-    live = LiveDisplay(request.model, notice=notice, player=player, expect="mp3" if music else None)
+    live = LiveDisplay(request.model, notice=notice, player=player, music=music)
     if music:
         live.waiting_note = MUSIC_WAIT + _request_price(connection.client, request.model)
     try:

@@ -15,22 +15,23 @@ from ...core._audio_kind import UNREADABLE, classify
 from ...core._events import AudioDelta, End, ErrorEvent, TextDelta, TranscriptDelta
 from ...core._live_decode import LiveDecoder, decodable, live_layout
 
+# What a reply's audio is taken for when its first bytes name no container: the chat stream's wire format
+# (and the speech endpoint's, as the client asks for it); the bytes decide everything else.
+WIRE = "pcm16"
+
 
 class PlayerFeed:
     """Routes audio (and, with :meth:`take`, words) of one reply to ``player`` (a LivePlayer, or None to
     only count what arrives).
 
-    ``hint``: the format that was asked for ("pcm16" for a chat reply's stream, the speech endpoint's
-    wire format); the bytes decide, the hint only settles what they cannot. ``on_note`` is told, once,
+    The bytes decide what the audio is (headerless bytes are :data:`WIRE`). ``on_note`` is told, once,
     when live playback cannot follow (no ffmpeg, unreadable bytes): the saved player still gets the reply.
     ``expect``: "mp3" when the reply is known to come as an MP3 (a music model's song), to start the
     decoder before it arrives.
     """
 
-    def __init__(self, player: Any, hint: str = "pcm16", on_note: Any = None, expect: str | None = None
-                 ) -> None:
+    def __init__(self, player: Any, on_note: Any = None, expect: str | None = None) -> None:
         self.player = player
-        self.hint = hint
         self.kind: str | None = None  # what the bytes turned out to be
         self.note: str | None = None
         self._on_note = on_note
@@ -64,7 +65,7 @@ class PlayerFeed:
         self.received += len(data)
         if self.kind is None:
             self._head += data
-            kind = classify(bytes(self._head[:8192]), self.hint)
+            kind = classify(bytes(self._head[:8192]), WIRE)
             if kind is None:
                 return
             data = bytes(self._head)
@@ -73,11 +74,13 @@ class PlayerFeed:
         self._send(data)
 
     def close(self) -> None:
-        """The reply has ended: play what is still held, and wait for the decoder's last pcm."""
+        """The reply has ended: play what is still held, wait for the decoder's last pcm, and let the
+        player send what its encoder holds (before whoever ends the cell or the turn lets go of the view,
+        so the reply's last ~40 ms still play live on the compressed path)."""
         if self.kind is None and self._head:
             data = bytes(self._head)
             self._head = bytearray()
-            self._begin(classify(data[:8192], self.hint, final=True) or UNREADABLE, data)
+            self._begin(classify(data[:8192], WIRE, final=True) or UNREADABLE, data)
             self._send(data)
         if self._decoder is not None:
             decoder, self._decoder = self._decoder, None
@@ -85,6 +88,9 @@ class PlayerFeed:
         if self._early is not None:  # started for a song that did not come
             early, self._early = self._early, None
             early.abort()
+        end_audio = getattr(self.player, "end_audio", None)
+        if end_audio is not None:
+            end_audio()
 
     def abort(self) -> None:
         """The reply was stopped: decode nothing more."""
@@ -133,9 +139,9 @@ class PlayerFeed:
                 self._on_note(note)
 
 
-def feed(stream: Iterable[object], player: Any, hint: str = "pcm16") -> PlayerFeed:
+def feed(stream: Iterable[object], player: Any) -> PlayerFeed:
     """Play a reply's ``stream`` of events in ``player`` as it arrives; return the feed (what it played)."""
-    playing = PlayerFeed(player, hint)
+    playing = PlayerFeed(player)
     try:
         for event in stream:
             playing.take(event)

@@ -142,6 +142,13 @@ class LivePlayer(anywidget.AnyWidget):
             else:
                 self._post_audio({"t": "pcm", "seq": 0, "ts": ts}, [data], data)
 
+    def end_audio(self) -> None:
+        """No more audio comes for this reply: what the encoder still holds (the compressed path's last
+        ~40 ms) goes to the page now. Call it before the page can let go of the view (a saved output
+        taking the live player's place): a page without a view of the player drops what arrives after.
+        :meth:`finish`, :meth:`fail` and :meth:`close` do it too; audio appended later goes raw."""
+        self._link.drain()
+
     def append_transcript(self, text: str) -> None:
         """Add ``text`` to the transcript shown beside the player (as text, never HTML)."""
         if not text:
@@ -289,8 +296,8 @@ class LivePlayer(anywidget.AnyWidget):
         return self._link.compressing
 
     def close(self) -> None:
-        """Close the widget. Compressed audio still in the encoder goes first (the magics close the live
-        player as the reply ends, without :meth:`finish`: the page plays it out)."""
+        """Close the widget. Compressed audio still in the encoder goes first (too late to play when the
+        page has already let go of the view: :meth:`end_audio` is for that)."""
         link = getattr(self, "_link", None)  # None: __init__ failed before it (the widget closes in __del__)
         if link is not None:
             if self.comm is not None:

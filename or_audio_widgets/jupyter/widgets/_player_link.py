@@ -56,11 +56,13 @@ class PageLink:
         self._unsent = bytearray()  # pcm given to the encoder whose packets have not gone yet
         self._marks: deque[tuple[int, float]] = deque()  # (encoder frames through a chunk, its ts)
         self._frame = 2
+        self._ended = False  # drained: the reply's audio has all gone, anything later goes raw
+        self._sent_opus = False
 
     @property
     def compressing(self) -> bool:
-        """Whether the pcm now goes to the encoder."""
-        return self._encoder is not None
+        """Whether the pcm now goes to the encoder, or went to it until the reply's audio ended."""
+        return self._encoder is not None or self._sent_opus
 
     def hear(self, content: dict[str, Any]) -> None:
         """What the page said of itself in a "ready" or "link" message."""
@@ -70,6 +72,7 @@ class PageLink:
             if "opus" not in self.codecs and self._encoder is not None:
                 self._encoder.abort()  # the page cannot decode any more: what the encoder holds goes raw
                 self._encoder = None
+                self._sent_opus = False  # the page gets what it lacks again, raw
                 self._flush_raw()
         bps = content.get("bps")
         if isinstance(bps, (int, float)) and bps > 0:
@@ -79,6 +82,8 @@ class PageLink:
         """Whether the chunks to come should go compressed (see ``should_compress``)."""
         if self._encoder is not None:
             return True
+        if self._ended:
+            return False
         can = "opus" in self.codecs and can_encode(sample_rate, channels)
         return should_compress(mode, can, 2.0 * sample_rate * channels, self.bps)
 
@@ -101,12 +106,16 @@ class PageLink:
         self._encoder.push(pcm)
 
     def drain(self) -> None:
-        """The reply has ended: wait for the last packets (without the player's lock: they need it)."""
+        """The reply's audio has ended: wait for the last packets (without the player's lock: they need
+        it), then let the encoder go. Pcm that comes later goes raw."""
         encoder = self._encoder
         if encoder is not None:
             encoder.close()
         with self._lock:
+            self._ended = True
             self._flush_raw()  # what an encoder that failed or ended early left
+            if self._encoder is encoder:
+                self._encoder = None
 
     def abort(self) -> None:
         """The player has gone: let ffmpeg go."""
@@ -127,6 +136,7 @@ class PageLink:
             content = {"t": "opus", "seq": 0, "ts": ts, "first": batch.first, "upto": batch.upto,
                        "g0": batch.start48, "skip": batch.pre_skip, "sizes": [len(p) for p in batch.packets]}
             self._post(content, [b"".join(batch.packets)], pcm)
+            self._sent_opus = True
 
     def _ts_of(self, frame: int) -> float | None:
         """When the chunk holding ``frame`` reached the kernel: the page's delays count the encoding too."""
