@@ -135,3 +135,21 @@ def test_content_types_that_play(header: str | None, expected: tuple[str, int, i
 def test_content_types_that_do_not_play(header: str) -> None:
     with pytest.raises(AudioFormatError, match="cannot play"):
         layout_from_content_type(header)
+
+
+def test_a_transcription_model_carries_what_the_list_says_else_the_table() -> None:
+    from or_audio_widgets.core._catalogue import transcription_seconds
+
+    catalogue = Catalogue([listed("openai/whisper-1", ["audio"], ["transcription"], max_audio_seconds=90,
+                                  max_audio_bytes=4_000_000)])
+    entry = catalogue.get("openai/whisper-1")
+    assert entry is not None and (entry.audio_seconds, entry.audio_bytes) == (90.0, 4_000_000)
+    assert transcription_seconds("openai/whisper-1", entry) == 90.0
+    assert transcription_seconds("openai/whisper-1") == 600.0  # the table, when the list says nothing
+    assert transcription_seconds("acme/unknown") == 240.0
+    for bad in (True, -5, 0, float("inf"), float("nan"), "90", None):
+        odd = entry_from({"id": "x", "max_audio_seconds": bad, "max_audio_bytes": bad})
+        assert (odd.audio_seconds, odd.audio_bytes) == (None, None)
+    assert entry_from({"id": "x", "max_audio_bytes": 2.5}).audio_bytes is None  # bytes are whole
+    catalogue.add(entry_from(listed("openai/whisper-1", ["audio"], ["transcription"])))  # a second listing
+    assert catalogue.get("openai/whisper-1").audio_seconds == 90.0  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _client_helpers import ctrl_c_after, hear_ctrl_c, wav_seconds
+from _client_helpers import KEY, ctrl_c_after, hear_ctrl_c, wav_seconds
 
 from or_audio_widgets import OpenRouterAudio
 from or_audio_widgets.core._wav import pcm_to_wav
@@ -205,6 +205,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a download given up half way
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield folder, f"http://127.0.0.1:{server.server_address[1]}"
@@ -271,3 +272,26 @@ def test_a_url_is_downloaded_within_the_limit(client: OpenRouterAudio, emulator:
     with pytest.raises(AudioInputError, match="larger than the limit of 500,000 bytes") as refused:
         client.transcribe(url, max_piece_seconds=20, progress=False)
     assert "secret" not in str(refused.value) and _posts(emulator) == []
+
+
+def test_the_piece_comes_from_the_model_list_then_the_table_and_max_piece_seconds_wins(
+        client: OpenRouterAudio, emulator: Any) -> None:
+    from or_audio_widgets.client._long_transcription import Limits, piece_limits, too_long
+    from or_audio_widgets.core._catalogue import entry_from
+
+    # the emulator lists google/chirp-3 at 600 s a request (its provider's 60 s budget); the table says 300
+    listing = client.catalogue().get("google/chirp-3")
+    assert listing is not None and listing.audio_seconds == 600 and listing.audio_bytes == 25_000_000
+    wav = _talk(50, rate=8000)  # 350 s, 5.6 MB
+    reply = client.transcribe(wav, model="google/chirp-3", headers=OFF, progress=False)
+    assert len(_posts(emulator)) == 1 and reply.complete  # whole: the list says it fits
+    emulator.clear_requests()
+    with OpenRouterAudio(KEY, emulator.base_url, check_models=False) as unlisted:
+        unlisted.transcribe(wav, model="google/chirp-3", headers=OFF, progress=False)
+    assert len(_posts(emulator)) > 1  # no list: the table's 300 s, so in pieces
+    emulator.clear_requests()
+    client.transcribe(wav, model="google/chirp-3", headers=OFF, progress=False, max_piece_seconds=100)
+    assert max(audio_seconds(r) for r in _posts(emulator)) <= 100
+    small = entry_from({"id": "acme/stt", "max_audio_seconds": 500, "max_audio_bytes": 1_000_000})
+    assert piece_limits("acme/stt", small, None) == Limits(500.0, 1_000_000)
+    assert too_long(_talk(5), piece_limits("acme/stt", small, None))  # 35 s of 16 kHz: 1.1 MB, over

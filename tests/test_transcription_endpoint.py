@@ -13,8 +13,8 @@ import pytest
 from _client_helpers import KEY, make_wav
 
 from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets.client import _transcription
-from or_audio_widgets.errors import AudioInputError, ModelCapabilityError, OptionError
+from or_audio_widgets.client import _long_transcription
+from or_audio_widgets.errors import ModelCapabilityError, OptionError
 
 
 @pytest.fixture
@@ -95,13 +95,15 @@ def test_models_that_cannot_transcribe_are_refused_before_sending(client: OpenRo
     assert not [r for r in emulator.requests[before:] if r.method == "POST"]
 
 
-def test_audio_over_the_size_limit_is_refused_before_sending_with_advice(
-        client: OpenRouterAudio, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_transcription, "TRANSCRIPTION_MAX_BYTES", 4000)
+def test_audio_over_the_size_limit_goes_in_pieces_each_within_it(
+        emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no model list (so no size of its own for the model): the 25 MB cap, made 200 kB here
+    monkeypatch.setattr(_long_transcription, "TRANSCRIPTION_MAX_BYTES", 200_000)
     before = len(posts(emulator))
-    with pytest.raises(AudioInputError, match=r"target='mp3', mono=True.*trim"):
-        client.transcribe(make_wav(3.0))
-    assert len(posts(emulator)) == before
+    with OpenRouterAudio(KEY, emulator.base_url, check_models=False) as unlisted:
+        reply = unlisted.transcribe(make_wav(20.0), progress=False)  # 640 kB
+    sizes = [len(base64.b64decode(r.json["input_audio"]["data"])) for r in posts(emulator)[before:]]
+    assert len(sizes) >= 4 and max(sizes) <= 200_000 and reply.complete
 
 
 def test_a_prompt_or_several_sources_are_for_chat_models(client: OpenRouterAudio) -> None:

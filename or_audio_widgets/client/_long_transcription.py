@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core._catalogue import ModelEntry, transcription_seconds
 from ..core._defaults import TRANSCRIPTION_MAX_BYTES
 from ..core._pauses import Piece, loudness_windows, plan_pieces
 from ..core._redact import mask_secrets
@@ -31,16 +32,11 @@ from ..core._reply import AudioReply
 from ..core._reply_parts import ReplyOrigin, ReplyOutcome
 from ..core._stitch import drop_repeated
 from ..core._timed import Segment, clock
-from ..core._wav import wav_header
+from ..core._wav import WAV_HEADER_SIZE, wav_header
 from ..errors import OptionError
 from ._journal import append_record, open_journal
 from ._long_recording import Recording, open_recording, wav_seconds
 
-# Seconds of audio one request may carry, per model: what its provider transcribes well within the 60 s
-# upstream budget, with room to spare (ASSUMED speeds; max_piece_seconds= overrides).
-MAX_PIECE_SECONDS: Mapping[str, float] = {"openai/whisper-1": 600.0, "openai/gpt-4o-mini-transcribe": 600.0,
-                                          "google/chirp-3": 300.0}
-DEFAULT_PIECE_SECONDS = 240.0
 TIMED_MODELS = ("openai/whisper-1", "openai/gpt-4o-mini-transcribe")  # verbose_json: OpenAI-compatible
 IN_FLIGHT_BYTES = 8_000_000  # raw audio of all pieces in flight at most: memory stays flat with length
 MIN_PIECE_SECONDS = 15.0
@@ -60,13 +56,23 @@ class _Done:
     error: str | None = None
 
 
-def piece_seconds(model: str, max_piece_seconds: float | None) -> float:
-    """The longest piece one request of ``model`` carries."""
-    if max_piece_seconds is not None:
-        if not max_piece_seconds >= 2 * MIN_PIECE_SECONDS / 3:
-            raise OptionError(f"max_piece_seconds must be at least 10 seconds, not {max_piece_seconds!r}")
-        return float(max_piece_seconds)
-    return MAX_PIECE_SECONDS.get(model, DEFAULT_PIECE_SECONDS)
+@dataclass(frozen=True)
+class Limits:
+    """The most audio one transcription request of a model may carry: ``seconds`` and ``bytes``."""
+
+    seconds: float
+    bytes: int
+
+
+def piece_limits(model: str, entry: ModelEntry | None, max_piece_seconds: float | None) -> Limits:
+    """What one request of ``model`` carries: ``max_piece_seconds`` when given, else the model list's
+    figures (``entry``) where it has them, else the table (``core._catalogue``) and the 25 MB cap."""
+    size = entry.audio_bytes if entry is not None and entry.audio_bytes else TRANSCRIPTION_MAX_BYTES
+    if max_piece_seconds is None:
+        return Limits(transcription_seconds(model, entry), size)
+    if not max_piece_seconds >= 2 * MIN_PIECE_SECONDS / 3:
+        raise OptionError(f"max_piece_seconds must be at least 10 seconds, not {max_piece_seconds!r}")
+    return Limits(float(max_piece_seconds), size)
 
 
 def verbose_params(model: str, timestamps: str | None) -> dict[str, Any]:
@@ -81,22 +87,23 @@ def verbose_params(model: str, timestamps: str | None) -> dict[str, Any]:
     return {"response_format": "verbose_json", "timestamp_granularities": [timestamps]}
 
 
-def transcribe_long(transcribe: Callable[..., AudioReply], source: Any, *, model: str,
-                    max_piece_seconds: float | None = None, concurrency: int = 8, retries: int = 1,
+def transcribe_long(transcribe: Callable[..., AudioReply], source: Any, *, model: str, limits: Limits,
+                    concurrency: int = 8, retries: int = 1,
                     journal: str | os.PathLike[str] | None = None, progress: bool = True,
                     timestamps: str | None = "segment", cancel: Callable[[], object] | None = None,
                     **params: Any) -> AudioReply:
-    """Transcribe ``source`` piece by piece with ``transcribe(piece_wav, model=..., **params)``;
-    ``cancel`` closes the connections in flight on Ctrl-C (they stop billing)."""
+    """Transcribe ``source`` piece by piece with ``transcribe(piece_wav, model=..., **params)``, each
+    piece within ``limits``; ``cancel`` closes the connections
+    in flight on Ctrl-C (they stop billing)."""
     if concurrency < 1 or retries < 0:
         raise OptionError("concurrency must be at least 1 and retries at least 0")
     recording = open_recording(source)
     try:
-        limit = piece_seconds(model, max_piece_seconds)
-        # short enough that all pieces in flight hold at most IN_FLIGHT_BYTES of audio: the memory
-        # used stays the same however long the recording is
         per_second = 2 * recording.channels * recording.rate
-        limit = min(limit, max(MIN_PIECE_SECONDS, IN_FLIGHT_BYTES / concurrency / per_second))
+        # within the request's size, and short enough that all pieces in flight hold at most
+        # IN_FLIGHT_BYTES of audio: the memory used stays the same however long the recording is
+        limit = min(limits.seconds, (limits.bytes - WAV_HEADER_SIZE) / per_second,
+                    max(MIN_PIECE_SECONDS, IN_FLIGHT_BYTES / concurrency / per_second))
         levels = loudness_windows(recording.samples, recording.channels, recording.rate)
         pieces = plan_pieces(levels, recording.rate, recording.frames, limit, OVERLAP_SECONDS)
         call = {**params, **verbose_params(model, timestamps), "model": model}
@@ -301,16 +308,17 @@ def pop_long_options(params: dict[str, Any]) -> dict[str, Any]:
     return {name: params.pop(name) for name in LONG_OPTIONS if name in params}
 
 
-def too_long(source: Any, model: str, options: Mapping[str, Any], seconds: float | None = None) -> bool:
-    """Whether ``source`` (a file path or bytes) holds more than one request carries: over 25 MB, or
-    longer than ``model``'s piece (``seconds`` when known, else a WAV's header says)."""
+def too_long(source: Any, limits: Limits, seconds: float | None = None) -> bool:
+    """Whether ``source`` (a file path or bytes) holds more than one request carries: over
+    ``limits.bytes``, or longer than ``limits.seconds`` (``seconds`` when known, else a WAV's header
+    says)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         size, data = len(source), source
     elif isinstance(source, (str, os.PathLike)) and Path(source).is_file():
         size, data = os.path.getsize(source), None
     else:
         return False
-    if size > TRANSCRIPTION_MAX_BYTES:
+    if size > limits.bytes:
         return True
     if seconds is None:
         if data is None:
@@ -319,7 +327,7 @@ def too_long(source: Any, model: str, options: Mapping[str, Any], seconds: float
             seconds = wav_seconds(data, size) if data[:4] == b"RIFF" else None
         else:
             seconds = wav_seconds(memoryview(data).cast("B"), size)
-    return seconds is not None and seconds > piece_seconds(model, options.get("max_piece_seconds"))
+    return seconds is not None and seconds > limits.seconds
 
 
 def one_piece_times(reply: AudioReply, seconds: float, timestamps: str | None) -> AudioReply:

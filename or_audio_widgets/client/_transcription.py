@@ -25,7 +25,14 @@ from ..errors import APIError, AudioInputError, ModelCapabilityError, OptionErro
 from ._audio_args import audio_sources
 from ._chat import ChatRequests
 from ._long_recording import check_local, read_source
-from ._long_transcription import one_piece_times, pop_long_options, too_long, transcribe_long, verbose_params
+from ._long_transcription import (
+    one_piece_times,
+    piece_limits,
+    pop_long_options,
+    too_long,
+    transcribe_long,
+    verbose_params,
+)
 from ._models_api import ModelLists, explain_refusal
 from ._options import check_finite, check_options
 from ._parts import audio_part, download_source, prepare_audio, prepare_for_model
@@ -48,16 +55,16 @@ def transcription_body(model: str, prepared: PreparedAudio, language: str | None
     return body
 
 
-def for_endpoint(source: Any, model: str) -> PreparedAudio:
+def for_endpoint(source: Any, model: str, max_bytes: int = TRANSCRIPTION_MAX_BYTES) -> PreparedAudio:
     """``source`` as one of the endpoint's formats, within its size limit (refused before sending)."""
-    prepared = prepare_for_model(source, model, max_bytes=TRANSCRIPTION_MAX_BYTES)
+    prepared = prepare_for_model(source, model, max_bytes=max_bytes)
     if prepared.format in TRANSCRIPTION_FORMATS:
         return prepared
-    fits = wav_fits(prepared.duration, prepared.sample_rate, prepared.channels, TRANSCRIPTION_MAX_BYTES)
+    fits = wav_fits(prepared.duration, prepared.sample_rate, prepared.channels, max_bytes)
     data = binascii.a2b_base64(prepared.part["input_audio"]["data"])
     raw = {"format": prepared.format, "sample_rate": prepared.sample_rate} if prepared.format.startswith(
         "pcm") else {}
-    return prepare_audio(data, target="wav" if fits else "mp3", max_bytes=TRANSCRIPTION_MAX_BYTES, **raw)
+    return prepare_audio(data, target="wav" if fits else "mp3", max_bytes=max_bytes, **raw)
 
 
 def route(model: str, catalogue: Catalogue, via: str | None) -> str:
@@ -119,27 +126,33 @@ class Transcriptions:
                              f"{len(sources)}; use transcribe_many() for several")
         # read once, whatever it is: a URL downloaded, a file object read, an array made a WAV
         source = read_source(sources[0], download_source)
-        # longer than one request carries: in pieces, each sent through this method (_long_transcription)
+        # longer than one request carries (the model list says how much, else a table): in pieces
         long = pop_long_options(params)
-        if too_long(source.whole, model, long):
-            return self._in_pieces(source.whole, model, language, temperature, provider, params, long)
-        prepared = for_endpoint(source.short, model)  # bad or oversized audio fails here, before sending
-        if too_long(source.whole, model, long, prepared.duration):
-            return self._in_pieces(source.whole, model, language, temperature, provider, params, long)
-        params.update(verbose_params(model, long.get("timestamps")))
-        headers = params.pop("headers", None)
-        body = transcription_body(model, prepared, language, temperature, provider, params)
-        return one_piece_times(self._post(body, headers, within, model, catalogue), prepared.duration,
-                               long.get("timestamps"))
+        limits = piece_limits(model, catalogue.get(model), long.pop("max_piece_seconds", None))
 
-    def _in_pieces(self, source: Any, model: str, language: str | None, temperature: float | None,
-                   provider: Mapping[str, Any] | None, params: dict[str, Any],
-                   long: dict[str, Any]) -> AudioReply:
+        def send(prepared: PreparedAudio, extra: Mapping[str, Any], timestamps: str | None,
+                 within: Within) -> AudioReply:
+            call = {**params, **extra, **verbose_params(model, timestamps)}
+            headers = call.pop("headers", None)
+            body = transcription_body(model, prepared, language, temperature, provider, call)
+            return one_piece_times(self._post(body, headers, within, model, catalogue), prepared.duration,
+                                   timestamps)
+
         def piece(wav: bytes, **call: Any) -> AudioReply:
-            return self.transcribe(wav, model=call.pop("model"), language=language, temperature=temperature,
-                                   provider=provider, prompt=None, via="transcriptions", on_event=None,
-                                   params={**params, **call})
-        return transcribe_long(piece, source, model=model, cancel=self._requester.transport.abort_all, **long)
+            """One piece of a long recording: it fits one request by construction; its own deadline."""
+            call.pop("model")
+            return send(for_endpoint(wav, model, limits.bytes), call, None, self._requester.within(None))
+
+        def in_pieces() -> AudioReply:
+            return transcribe_long(piece, source.whole, model=model, limits=limits,
+                                   cancel=self._requester.transport.abort_all, **long)
+
+        if too_long(source.whole, limits):
+            return in_pieces()
+        prepared = for_endpoint(source.short, model, limits.bytes)  # bad audio fails here, before sending
+        if too_long(source.whole, limits, prepared.duration):
+            return in_pieces()
+        return send(prepared, {}, long.get("timestamps"), within)
 
     def _transcribe_chat(self, audio: Any, model: str, prompt: str, temperature: float | None,
                          on_event: Callable[[Event], object] | None, within: Within,

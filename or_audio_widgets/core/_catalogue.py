@@ -11,6 +11,7 @@ and to explain a refusal the server sends.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,14 @@ NEEDS_AUDIO = ("openai/gpt-audio", "openai/gpt-audio-mini")
 SPEECH_INPUT_LIMITS: tuple[tuple[str, int], ...] = (("openai/", 4096),)
 DEFAULT_SPEECH_INPUT_LIMIT = 4096
 
+# Seconds of audio one transcription request may carry, per model: what its provider transcribes well
+# within OpenRouter's 60 s upstream budget (measured), with room to spare (the speeds are ASSUMED). A
+# catalogue entry's own ``max_audio_seconds`` wins; ``max_piece_seconds=`` wins over both.
+TRANSCRIPTION_SECONDS: Mapping[str, float] = {"openai/whisper-1": 600.0,
+                                              "openai/gpt-4o-mini-transcribe": 600.0,
+                                              "google/chirp-3": 300.0}
+DEFAULT_TRANSCRIPTION_SECONDS = 240.0
+
 
 @dataclass(frozen=True)
 class ModelEntry:
@@ -60,6 +69,9 @@ class ModelEntry:
     voices: tuple[str, ...] = ()
     pricing: dict[str, str] = field(default_factory=dict)
     input_limit: int | None = None
+    # the most audio one transcription request may carry, where the list says it (seconds, bytes)
+    audio_seconds: float | None = None
+    audio_bytes: int | None = None
     # False when the list said nothing of the model's modalities (no architecture, or nulls): it then
     # tells nothing about what the model serves, and refuses nothing
     described: bool = True
@@ -104,16 +116,25 @@ def entry_from(model: Mapping[str, Any]) -> ModelEntry:
             music = (not voices and "audio" not in inputs) or looks_like_music_model(model_id)
             surfaces.add(MUSIC if music else CHAT_OUT)
     pricing = model.get("pricing")
-    limit = model.get("max_input_characters")
+    seconds = _positive(model.get("max_audio_seconds"))
     return ModelEntry(
         id=model_id,
         name=str(model.get("name") or ""),
         surfaces=frozenset(surfaces),
         voices=voices,
         pricing={str(k): str(v) for k, v in pricing.items()} if isinstance(pricing, Mapping) else {},
-        input_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None,
+        input_limit=_positive(model.get("max_input_characters"), whole=True),
+        audio_seconds=float(seconds) if seconds is not None else None,
+        audio_bytes=_positive(model.get("max_audio_bytes"), whole=True),
         described=bool(inputs or outputs),
     )
+
+
+def _positive(value: Any, whole: bool = False) -> Any:
+    """A limit the list gives: a positive finite number (an int when ``whole``; never a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return None
+    return value if 0 < value < math.inf else None
 
 
 def voice_names(voices: Any) -> tuple[str, ...]:
@@ -163,6 +184,7 @@ class Catalogue:
             voices = old.voices + tuple(v for v in entry.voices if v not in old.voices)
             entry = ModelEntry(entry.id, entry.name or old.name, old.surfaces | entry.surfaces, voices,
                                {**old.pricing, **entry.pricing}, entry.input_limit or old.input_limit,
+                               entry.audio_seconds or old.audio_seconds, entry.audio_bytes or old.audio_bytes,
                                old.described or entry.described)
         self._entries[entry.id] = entry
 
@@ -261,6 +283,14 @@ def speech_input_limit(model: str, entry: ModelEntry | None = None) -> int:
         if model.startswith(prefix):
             return limit
     return DEFAULT_SPEECH_INPUT_LIMIT
+
+
+def transcription_seconds(model: str, entry: ModelEntry | None = None) -> float:
+    """Seconds of audio one transcription request of ``model`` may carry: the catalogue's figure, else
+    the table."""
+    if entry is not None and entry.audio_seconds:
+        return entry.audio_seconds
+    return TRANSCRIPTION_SECONDS.get(model.split(":", 1)[0], DEFAULT_TRANSCRIPTION_SECONDS)
 
 
 def looks_like_transcription_model(model: str) -> bool:

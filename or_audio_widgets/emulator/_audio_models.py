@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._assumptions import SPEECH_INPUT_LIMIT, SPEECH_MODELS, TRANSCRIPTION_MODELS
+from ._assumptions import (
+    SPEECH_INPUT_LIMIT,
+    SPEECH_MODELS,
+    STT_MAX_BYTES,
+    TRANSCRIPTION_LIMIT_FIELDS,
+    TRANSCRIPTION_MODELS,
+)
+from ._stt_time import budget
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ def transcription_entry(model: TranscriptionModel) -> dict[str, Any]:
     else:
         entry["pricing"] = {"prompt": _price(model.price), "completion": _price(4 * model.price)}
     entry["supported_parameters"] = ["language", "temperature"]
+    seconds_field, bytes_field = TRANSCRIPTION_LIMIT_FIELDS  # ASSUMED field names (see _assumptions)
+    entry[seconds_field] = budget(model.id, {})  # what the provider transcribes in its 60 s
+    entry[bytes_field] = STT_MAX_BYTES
     return entry
 
 
