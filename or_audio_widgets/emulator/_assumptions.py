@@ -35,11 +35,21 @@ AUDIO_REQUIRED_MODELS = ("openai/gpt-audio", "openai/gpt-audio-mini")
 AUDIO_REQUIRED_MESSAGE = "This model requires that either input content or output modality contain audio"
 SPEECH_INPUT_LIMIT = 4096  # characters per speech request (OpenAI's limit for its speech models)
 STT_MAX_BYTES = 25 * 1000 * 1000  # whisper-1's file limit
+# Upstream providers stop at 60 s per transcription request (MEASURED, see _stt_time); the speed at which
+# each model's provider transcribes, in times the speed of speech, is ASSUMED (whisper-class models are
+# commonly reported at 10 to 30 times).
+UPSTREAM_TIMEOUT = 60.0
+TRANSCRIBE_SPEED = {"openai/whisper-1": 20.0, "openai/gpt-4o-mini-transcribe": 20.0, "google/chirp-3": 10.0}
 # The most audio one transcription request may carry, in the model list: the live list's field for it is
 # not known (no capture shows one). The emulator lists each transcription model with max_audio_seconds
-# (what its provider transcribes within the 60 s upstream budget, _stt_time.budget) and max_audio_bytes
+# (what its provider transcribes within the 60 s upstream budget: listed_seconds) and max_audio_bytes
 # (STT_MAX_BYTES), named like a speech model's max_input_characters; the client reads them when there.
 TRANSCRIPTION_LIMIT_FIELDS = ("max_audio_seconds", "max_audio_bytes")
+
+
+def listed_seconds(model: str) -> float:
+    """Seconds of audio ``model``'s provider transcribes within the upstream budget."""
+    return UPSTREAM_TIMEOUT * TRANSCRIBE_SPEED.get(model, 10.0)
 STT_FORMATS = _formats.TRANSCRIPTION_FORMATS  # from the guide; what each provider reads varies
 SPEECH_FORMATS = ("mp3", "pcm")  # response_format; pcm is the default
 SPEECH_PCM_TYPE = f"{_formats.PCM_CONTENT_TYPE};rate=24000;channels=1"  # the Content-Type of a pcm answer

@@ -11,8 +11,8 @@ from ._assumptions import (
     STT_MAX_BYTES,
     TRANSCRIPTION_LIMIT_FIELDS,
     TRANSCRIPTION_MODELS,
+    listed_seconds,
 )
-from ._stt_time import budget
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def transcription_entry(model: TranscriptionModel) -> dict[str, Any]:
         entry["pricing"] = {"prompt": _price(model.price), "completion": _price(4 * model.price)}
     entry["supported_parameters"] = ["language", "temperature"]
     seconds_field, bytes_field = TRANSCRIPTION_LIMIT_FIELDS  # ASSUMED field names (see _assumptions)
-    entry[seconds_field] = budget(model.id, {})  # what the provider transcribes in its 60 s
+    entry[seconds_field] = listed_seconds(model.id)  # what the provider transcribes in its 60 s
     entry[bytes_field] = STT_MAX_BYTES
     return entry
 

@@ -6,21 +6,19 @@ request, so a request carrying more audio than a provider transcribes in 60 s fa
 ``response_format`` is ``json`` or ``verbose_json`` (segments and words, OpenAI-compatible providers
 only; others answer 400), with ``timestamp_granularities[]`` word and/or segment. ASSUMED (no capture of
 the refusal's body): the failure is OpenRouter's 408 timeout error. The speed of each provider is an
-assumption too (``TRANSCRIBE_SPEED``); ``X-Emulator-Upstream-Budget`` (seconds of audio) sets the budget
-for one request, and ``X-Emulator-Upstream-Speed`` (times the speed of speech) makes the emulator take
-the time a provider would, so that a benchmark of concurrent requests measures something real.
+assumption too (``_assumptions.TRANSCRIBE_SPEED``); ``X-Emulator-Upstream-Budget`` (seconds of audio)
+sets the budget for one request, and ``X-Emulator-Upstream-Speed`` (times the speed of speech) makes the
+emulator take the time a provider would, so that a benchmark of concurrent requests measures something
+real.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ._assumptions import UPSTREAM_TIMEOUT, listed_seconds
 from ._request import APIFailure, Headers, header_number
 
-UPSTREAM_TIMEOUT = 60.0  # seconds a provider gets per request (measured)
-# times the speed of speech at which each model's provider transcribes (ASSUMED; whisper-class models
-# are commonly reported at 10 to 30 times)
-TRANSCRIBE_SPEED = {"openai/whisper-1": 20.0, "openai/gpt-4o-mini-transcribe": 20.0, "google/chirp-3": 10.0}
 VERBOSE_MODELS = ("openai/whisper-1", "openai/gpt-4o-mini-transcribe")  # OpenAI-compatible providers
 TIMEOUT_MESSAGE = ("Upstream provider timed out after {limit:.0f} s transcribing {seconds:.0f} s of audio; "
                    "send shorter audio (split it at pauses)")
@@ -31,7 +29,7 @@ _SEGMENT_WORDS = 16  # words in a segment at most
 def budget(model: str, headers: Headers) -> float:
     """Seconds of audio one request may carry before the provider runs out of time."""
     told = header_number(headers, "X-Emulator-Upstream-Budget", 0.1, 1e6)
-    return told if told is not None else UPSTREAM_TIMEOUT * TRANSCRIBE_SPEED.get(model, 10.0)
+    return told if told is not None else listed_seconds(model)
 
 
 def processing_seconds(model: str, seconds: float, headers: Headers, realtime: float) -> float:
