@@ -3,7 +3,9 @@
 The first bytes of the audio decide what it is (``_audio_kind``; the wire format asked for is a hint):
 pcm16 goes straight into one buffer with room for a WAV header in front (see ``PcmAssembler``); a
 compressed file (an MP3 where pcm16 was asked, say) is kept as it came, never re-encoded, and decoded at
-its own rate and channel count only when its samples are needed. It knows nothing of
+its own rate and channel count only when its samples are needed. For each transcript delta it notes how
+much audio had arrived (one pair of numbers, merged with the last while no audio comes between), from
+which the reply's timed lines are estimated (``_timed.lines_by_arrival``). It knows nothing of
 :class:`~._reply.AudioReply`: :meth:`ReplyAccumulator.assemble` hands the parts to whatever builds the
 reply (``ReplyBuilder`` and ``AudioReply.from_events`` give ``AudioReply``).
 """
@@ -11,6 +13,7 @@ reply (``ReplyBuilder`` and ``AudioReply.from_events`` give ``AudioReply``).
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +34,7 @@ from ._events import (
 from ._formats import RAW_FORMATS, REPLY_FORMATS, WIRE_FORMATS
 from ._mp3 import mp3_layout
 from ._reply_parts import ReplyAudio, ReplyOrigin, ReplyOutcome
+from ._timed import lines_by_arrival
 from ._wav import WAV_HEADER_SIZE
 
 R = TypeVar("R")
@@ -59,6 +63,8 @@ class ReplyAccumulator:
         self._sample_rate, self._channels = sample_rate, channels
         self._lock = threading.Lock()
         self._transcript: list[str] = []
+        # when the transcript arrived: its length and the seconds of audio received at that moment
+        self._heard_chars, self._heard_at = array("q"), array("d")
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._origin: dict[str, Any] = {"model": model, "id": None, "provider": None, "usage": None,
@@ -76,6 +82,7 @@ class ReplyAccumulator:
             self._audio(event.data)
         elif isinstance(event, TranscriptDelta):
             self._transcript.append(event.text)
+            self._heard(len(event.text))
         elif isinstance(event, TextDelta):
             self._text.append(event.text)
         elif isinstance(event, ReasoningDelta):
@@ -90,6 +97,15 @@ class ReplyAccumulator:
         elif isinstance(event, End):
             self._ended, self._done = True, event.done
             self._finish_reason = event.finish_reason
+
+    def _heard(self, count: int) -> None:
+        """Note that ``count`` more letters of transcript came with the audio received so far."""
+        at = self.audio_seconds
+        if self._heard_at and self._heard_at[-1] == at:  # no audio since the last delta: one record
+            self._heard_chars[-1] += count
+        else:
+            self._heard_chars.append((self._heard_chars[-1] if self._heard_chars else 0) + count)
+            self._heard_at.append(at)
 
     def _audio(self, data: bytes) -> None:
         # Called from inside stream generators: audio that cannot be read ends the audio, it raises nothing.
@@ -163,10 +179,11 @@ class ReplyAccumulator:
         return self._pcm.pcm_bytes / (2 * self._pcm.channels * self._pcm.sample_rate)
 
     def assemble(self, make: Callable[..., R], *, final: bool) -> R:
-        """``make(sound=, transcript=, text=, reasoning=, origin=, outcome=)`` with the parts so far: a copy
-        of the audio while the stream goes on, or (``final``) the audio buffer itself, handed over without
-        a copy. After the final parts, the accumulator takes no more events and every call returns what
-        the final ``make`` returned."""
+        """``make(sound=, transcript=, text=, reasoning=, origin=, outcome=, segments=)`` with the parts so
+        far: a copy of the audio while the stream goes on, or (``final``) the audio buffer itself, handed
+        over without a copy; ``segments`` the transcript's sentences with times estimated from when they
+        arrived (none without pcm audio). After the final parts, the accumulator takes no more events and
+        every call returns what the final ``make`` returned."""
         with self._lock:
             if self.final:
                 product: R = self._product
@@ -177,11 +194,13 @@ class ReplyAccumulator:
                     self._record_error("the stream stopped before its end", None, "protocol")
                 elif not self._done:
                     self._record_error("the stream ended without 'data: [DONE]'", None, "protocol")
+            transcript = self.transcript
+            segments = lines_by_arrival(transcript, self._heard_chars, self._heard_at, self.audio_seconds)
             message, code, kind = self._error or (None, None, None)
             outcome = ReplyOutcome(complete=final and self._error is None and self._done, error=message,
                                    error_code=code, error_kind=kind, finish_reason=self._finish_reason)
-            made = make(sound=sound, transcript=self.transcript, text=self.text,
-                        reasoning=self.reasoning, origin=ReplyOrigin(**self._origin), outcome=outcome)
+            made = make(sound=sound, transcript=transcript, text=self.text, reasoning=self.reasoning,
+                        origin=ReplyOrigin(**self._origin), outcome=outcome, segments=tuple(segments))
             if final:
                 self.final, self._product = True, made
             return made

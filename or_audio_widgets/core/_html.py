@@ -101,7 +101,11 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
         parts.append(f'<details><summary style="{MUTED}">reasoning</summary>'
                      f'<div style="white-space:pre-wrap;{MUTED}">{_e(reasoning)}</div></details>')
     song = _song(reply)
-    if reply.transcript:
+    # a transcript's timed segments (a spoken reply's sentences, timed as they arrived), or a song's
+    # timed lyrics, follow the player
+    timed = song.lines if song is not None else getattr(reply, "segments", ())  # an older reply: none
+    follow = follow_along_html(timed, title="lyrics" if song is not None else "transcript")
+    if reply.transcript and not follow:  # else its timed lines, under the player, hold the same words
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.transcript)}</div>')
     if reply.text and reply.text != reply.transcript and song is None:
         parts.append(f'<div style="white-space:pre-wrap">{_e(reply.text)}</div>')
@@ -109,9 +113,6 @@ def render_reply(reply: AudioReply, *, audio_src: str | None = None, autoplay: b
         parts.append(f'<div style="{MUTED}">♪ instrumental (no lyrics)</div>')
     pcm = _pcm(reply)  # once: a compressed reply that cannot be decoded would run ffmpeg again
     parts.extend(_audio_parts(reply, pcm, audio_src, autoplay, download, mime_type, filename))
-    # a transcript's timed segments, or a song's timed lyrics, following the player
-    timed = song.lines if song is not None else getattr(reply, "segments", ())  # an older reply: none
-    follow = follow_along_html(timed, title="lyrics" if song is not None else "transcript")
     if follow:
         parts.append(follow)
     facts = _facts(reply, pcm)

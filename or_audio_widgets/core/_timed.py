@@ -1,5 +1,8 @@
 """Timed lines of a transcript: ``Segment`` (start, end, text), and subtitles written from them.
 
+A spoken chat reply has no times of its own: :func:`lines_by_arrival` estimates them, a sentence a line,
+from how far the audio had come when each part of its transcript arrived.
+
 SubRip (``.srt``) and WebVTT (``.vtt``) are written by hand: both are a few lines of rules. The text is a
 model's, so it is made safe for each format: a blank line would end a cue early in both, ``-->`` would
 read as a timing line, and WebVTT reads ``<`` and ``&`` as markup (its spec's escapes ``&lt;``,
@@ -8,15 +11,20 @@ read as a timing line, and WebVTT reads ``<`` and ``&`` as markup (its spec's es
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Segment", "clock", "segments_from_verbose", "to_srt", "to_vtt", "valid_segments"]
+__all__ = ["Segment", "clock", "lines_by_arrival", "segments_from_verbose", "to_srt", "to_vtt",
+           "valid_segments"]
 
 _BLANKS = re.compile(r"\s*\n\s*")
+# a sentence: up to the end of a line, or to a full stop, question or exclamation mark (with any closing
+# quote or bracket) followed by a space
+_SENTENCE = re.compile(r"[^\n]*?(?:[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*(?=\s)|$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -106,3 +114,34 @@ def segments_from_verbose(payload: Mapping[str, Any], key: str = "segments") -> 
         out.append(Segment(entry.get("start"), entry.get("end"),  # type: ignore[arg-type]
                            text.strip() if isinstance(text, str) else ""))
     return valid_segments(out)
+
+
+def lines_by_arrival(transcript: str, chars: Sequence[int], seconds: Sequence[float],
+                     duration: float) -> list[Segment]:
+    """The sentences of a spoken reply's ``transcript`` as timed lines of its ``duration`` seconds of audio.
+
+    ``chars[i]`` is how long the transcript was, and ``seconds[i]`` how much audio had arrived, when its
+    parts were received (both rising). A transcript runs ahead of its audio, so a sentence is not spoken
+    before the audio that had arrived with its first letter; within that bound it is placed where its
+    share of the letters falls (speech goes at about the same pace throughout). Each line lasts until the
+    next begins, the last until the end.
+    """
+    total = len(transcript)
+    if not total or not math.isfinite(duration) or duration <= 0:
+        return []
+    starts: list[tuple[int, str]] = []
+    for match in _SENTENCE.finditer(transcript):
+        words = match.group(0).strip()
+        if words:
+            starts.append((match.start() + len(match.group(0)) - len(match.group(0).lstrip()), words))
+    lines: list[Segment] = []
+    at = 0.0
+    for offset, words in starts:
+        # the audio that had come when this letter came: the first record that holds it
+        index = bisect.bisect_right(chars, offset)
+        arrived = seconds[index] if index < len(seconds) else (seconds[-1] if seconds else 0.0)
+        at = min(duration, max(at, arrived, duration * offset / total))
+        if lines:
+            lines[-1] = Segment(lines[-1].start, at, lines[-1].text)
+        lines.append(Segment(at, duration, words))
+    return lines
