@@ -1,16 +1,17 @@
-"""The demo notebooks run end to end under nbval, against the offline emulator, one test per notebook.
+"""The demo notebooks run end to end under nbval, against the emulator, one test per notebook.
 
 nbval runs with ``--nbval-lax``: every cell must run without an error, and the outputs of cells tagged
 ``nbval-check-output`` must match the stored ones after the sanitizers in ``notebooks/nbval_sanitize.cfg``.
-The notebooks run twice: with no key, as Binder and ``make demo`` run them (``OR_AUDIO_OFFLINE=1``, the
-in-process emulator), and with a key and ``OPENROUTER_BASE_URL`` pointing at the test session's emulator,
-which is the path a real key takes, so the notebooks are shown to run unchanged with one. A dead HTTP proxy
-for every non-loopback host makes any accidental internet call fail.
+The notebooks run with a key and ``OPENROUTER_BASE_URL`` pointing at the test session's emulator, which is
+the path a real key takes, so the notebooks are shown to run unchanged with one. The path with no key (the
+in-process emulator, as Binder and ``make demo`` run them) is the one the Run All browser tests take, in
+JupyterLab and in Notebook 7, and ``test_binder.py`` for the quickstart: running it here a third time bought
+no confidence for its minute. A dead HTTP proxy for every non-loopback host makes any accidental internet
+call fail.
 
-Each way is one nbval subprocess over all the notebooks (each notebook still gets a kernel of its own): a
-subprocess costs seconds of imports before its first cell, so one per notebook and way cost more than the
-notebooks themselves. Its JUnit report is read back into one test per notebook, and each way's tests form an
-xdist group, so that under ``pytest -n`` the subprocess runs once, and the two ways in parallel.
+nbval is one subprocess over all the notebooks (each notebook still gets a kernel of its own): a subprocess
+costs seconds of imports before its first cell, so one per notebook cost more than the notebooks themselves.
+Its JUnit report is read back into one test per notebook.
 """
 
 from __future__ import annotations
@@ -100,12 +101,6 @@ def _check(results: dict[str, list[str]], name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def offline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    report = tmp_path_factory.mktemp("nbval") / "offline.xml"
-    return _run_nbval(_kernel_env(OR_AUDIO_OFFLINE="1"), report)
-
-
-@pytest.fixture(scope="module")
 def key_run(tmp_path_factory: pytest.TempPathFactory, emulator: Any) -> dict[str, list[str]]:
     report = tmp_path_factory.mktemp("nbval") / "key.xml"
     key = "sk-or-v1-notebook-test-key"
@@ -113,12 +108,6 @@ def key_run(tmp_path_factory: pytest.TempPathFactory, emulator: Any) -> dict[str
 
 
 @pytest.mark.timeout(900)  # the first one waits for every notebook
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_offline(name: str, offline_run: dict[str, list[str]]) -> None:
-    _check(offline_run, name)
-
-
-@pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_with_a_key(name: str, key_run: dict[str, list[str]]) -> None:
     _check(key_run, name)
