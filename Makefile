@@ -39,18 +39,21 @@ test: lint
 KERNEL_TESTS := tests/test_run_order.py tests/test_magics_stop.py tests/test_stop_listener.py tests/test_stop_on_older_kernels.py
 IPYKERNELS ?= 7.0.0 6.31.0
 
-test-kernels: setup
+test-kernels: setup $(foreach v,$(IPYKERNELS),$(VENV)-ipykernel-$(v)/.ready)
 	@for v in $(IPYKERNELS); do \
 		env=$(VENV)-ipykernel-$$v; \
-		if [ ! -x $$env/bin/python ]; then \
-			$(PYTHON) -m venv $$env && \
-			$$env/bin/python -m pip install --quiet --no-deps "ipykernel==$$v" && \
-			$(PY) -c 'import sysconfig; print("import site; site.addsitedir(%r)" % sysconfig.get_paths()["purelib"])' \
-				> "$$($$env/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/main-venv.pth"; \
-		fi; \
 		echo "Kernel tests under ipykernel $$($$env/bin/python -c 'import ipykernel; print(ipykernel.__version__)')"; \
 		$$env/bin/python -m pytest -n 0 $(KERNEL_TESTS) || exit 1; \
 	done
+
+# One such venv (also made by the browser test of a host on ipykernel 6, which runs `make` for it). A .pth
+# file puts $(PY)'s site-packages after the venv's own, so its ipykernel wins and the rest is shared.
+$(VENV)-ipykernel-%/.ready:
+	$(PYTHON) -m venv $(VENV)-ipykernel-$*
+	$(VENV)-ipykernel-$*/bin/python -m pip install --quiet --no-deps "ipykernel==$*"
+	$(PY) -c 'import sysconfig; print("import site; site.addsitedir(%r)" % sysconfig.get_paths()["purelib"])' \
+		> "$$($(VENV)-ipykernel-$*/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/main-venv.pth"
+	touch $@
 
 # The demo runs on a scratch copy of notebooks/, made afresh each time: running it never changes a file in git.
 DEMO_DIR := demo-notebooks

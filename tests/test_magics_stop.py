@@ -9,13 +9,13 @@ paces the reply at the speed of speech, so there is a stream to stop.
 
 from __future__ import annotations
 
-import os
 import queue
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _kernels import offline_kernel
 
 PROMPT = "%%oraudio --voice alloy\nTell me a long story about a lighthouse keeper, in many sentences."
 LONG_TEXT = " ".join(["The keeper climbed the stairs and lit the lamp, as every evening."] * 6)
@@ -36,21 +36,12 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture(scope="module")
 def kernel() -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
-
-    env = {**os.environ, "OR_AUDIO_OFFLINE": "1", "OR_AUDIO_EMULATOR_REALTIME": "1"}
-    manager, client = start_new_kernel(kernel_name="python3", env=env)
-    try:
-        client.execute_interactive("%load_ext or_audio_widgets\n%config OrAudioMagics.live_player = 'on'",
-                                   timeout=60)
+    with offline_kernel(realtime="1") as (manager, client):
         client.interrupt = manager.interrupt_kernel  # what Kernel > Interrupt does
         # CI runs these tests under ipykernel 6 and 7: where the listener steps aside, Stop is not offered
         client.listens = value(client, "__import__('or_audio_widgets.jupyter._stop_listener', "
                                        "fromlist=['_']).known_ipykernel()") == "True"
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def value(client: Any, expression: str) -> str:

@@ -11,7 +11,6 @@ race (``ROUNDS``).
 
 from __future__ import annotations
 
-import os
 import queue
 import time
 import uuid
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _kernels import offline_kernel
 
 ROUNDS = 50
 QUEUED = 6  # cells sent behind the streaming cell each round
@@ -29,19 +29,9 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
-
-    env = {**os.environ, "OR_AUDIO_OFFLINE": "1", "OR_AUDIO_EMULATOR_REALTIME": "4"}
-    folder = tmp_path_factory.mktemp("run-order")
-    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(folder))
-    client.manager = manager
-    try:
-        client.execute_interactive("%load_ext or_audio_widgets\n%config OrAudioMagics.live_player = 'on'",
-                                   timeout=60)
+    with offline_kernel(realtime="4", cwd=tmp_path_factory.mktemp("run-order")) as (manager, client):
+        client.manager = manager
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def opens_a_player(msg: dict[str, Any]) -> bool:

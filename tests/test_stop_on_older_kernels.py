@@ -7,12 +7,12 @@ checks each side: the note on 6, a working Stop and no note on 7.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from _kernels import offline_kernel
 
 from or_audio_widgets.jupyter import _stop_listener
 from or_audio_widgets.jupyter._stop_listener import hearing_stop, known_ipykernel, stop_unavailable_reason
@@ -68,17 +68,8 @@ CELL = "%%oraudio --voice alloy\nSay a few words about lighthouses."
 
 @pytest.fixture(scope="module")
 def kernel() -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
-
-    env = {**os.environ, "OR_AUDIO_OFFLINE": "1", "OR_AUDIO_EMULATOR_REALTIME": "1"}
-    manager, client = start_new_kernel(kernel_name="python3", env=env)
-    try:
-        client.execute_interactive("%load_ext or_audio_widgets\n%config OrAudioMagics.live_player = 'on'",
-                                   timeout=60)
+    with offline_kernel(realtime="1") as (_manager, client):
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 @pytest.mark.timeout(180)

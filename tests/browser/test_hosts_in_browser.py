@@ -21,7 +21,6 @@ import json
 import re
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,18 +93,11 @@ def host_context(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def ipykernel6_python() -> Path:
-    """The venv ``make test-kernels`` runs ipykernel 6 in (the main venv's packages, ipykernel 6.31)."""
-    env = ROOT / f".venv-ipykernel-{IPYKERNEL_6}"
-    python = env / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", f"ipykernel=={IPYKERNEL_6}"]
-        subprocess.run(pip, check=True)
-        where = [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
-        purelib = subprocess.run(where, check=True, capture_output=True, text=True).stdout.strip()
-        site = sysconfig.get_paths()["purelib"]
-        (Path(purelib) / "main-venv.pth").write_text(f"import site; site.addsitedir({site!r})\n")
-    return python
+    """The venv ``make test-kernels`` runs ipykernel 6 in (the main venv's packages, ipykernel 6.31), made
+    by the Makefile's own rule when missing, over the packages of the Python running these tests."""
+    ready = f".venv-ipykernel-{IPYKERNEL_6}/.ready"
+    subprocess.run(["make", "--no-print-directory", f"PY={sys.executable}", ready], cwd=ROOT, check=True)
+    return ROOT / f".venv-ipykernel-{IPYKERNEL_6}" / "bin" / "python"
 
 
 def add_kernel6(lab: Lab) -> None:
