@@ -91,7 +91,7 @@ def test_a_replay_of_compressed_messages_is_their_exact_pcm() -> None:
 @pytest.mark.parametrize(
     ("mode", "page", "compressed"),
     [
-        ("auto", {"codecs": ["opus"]}, False),  # nothing measured: raw, no encoding delay
+        ("auto", {"codecs": ["opus"]}, True),  # nothing measured: a slow link would cost more than encoding
         ("auto", {"codecs": ["opus"], "bps": 10_000_000}, False),  # a local page
         ("auto", {"codecs": ["opus"], "bps": 75_000}, True),  # 600 kbit/s: raw would take 64 %
         ("auto", {"codecs": [], "bps": 75_000}, False),  # a browser without WebCodecs
@@ -112,7 +112,7 @@ def test_the_page_and_the_mode_choose_the_path(mode: str, page: dict[str, Any], 
 def test_a_slow_link_measured_mid_reply_turns_the_rest_compressed() -> None:
     player = LivePlayer(compress="auto")
     sent = Sent(player)
-    front_end(player, OPUS_PAGE)
+    front_end(player, {**OPUS_PAGE, "bps": 10_000_000})  # the page was on a fast link
     player.append_pcm(tone(0.4))
     front_end(player, {"t": "link", "bps": 60_000})  # the page measured its first chunk's crossing
     player.append_pcm(tone(0.4))
@@ -178,11 +178,38 @@ def test_a_new_player_starts_with_what_the_last_page_said() -> None:
     assert {c["t"] for c, _ in _audio(sent)} == {"opus"}
 
 
-def test_compression_is_asked_for_not_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compression_decided_by_the_link_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OR_AUDIO_LIVE_COMPRESS", raising=False)
-    assert LivePlayer().compress == "never"
-    monkeypatch.setenv("OR_AUDIO_LIVE_COMPRESS", "auto")
     assert LivePlayer().compress == "auto"
+    monkeypatch.setenv("OR_AUDIO_LIVE_COMPRESS", "never")
+    assert LivePlayer().compress == "never"
+
+
+def test_a_new_player_starts_with_the_throughput_the_last_page_measured() -> None:
+    first = LivePlayer()
+    Sent(first)
+    front_end(first, {**OPUS_PAGE, "bps": 10_000_000})  # a page on a fast link: raw is cheaper there
+    first.close()
+    player = LivePlayer()
+    sent = Sent(player)
+    player.append_pcm(tone(0.4))
+    player.finish(_reply(tone(0.4)))
+    assert {c["t"] for c, _ in _audio(sent)} == {"pcm"}
+
+
+def test_a_page_that_holds_the_player_code_gets_a_small_loader_and_the_code_when_it_asks() -> None:
+    from or_audio_widgets.jupyter.widgets._player import CODE_VERSION, PLAYER_MODULE
+
+    first = LivePlayer()
+    Sent(first)
+    assert first._esm == PLAYER_MODULE  # nothing heard of the page yet: the code comes with the player
+    front_end(first, {**OPUS_PAGE, "code": CODE_VERSION})
+    player = LivePlayer()
+    sent = Sent(player)
+    assert len(player._esm) < len(PLAYER_MODULE) / 10 and CODE_VERSION in player._esm
+    front_end(player, {"t": "code", "hash": CODE_VERSION})  # a page that lacks it after all (reloaded)
+    (content, buffers), = sent.messages
+    assert content == {"t": "code", "hash": CODE_VERSION} and buffers == [PLAYER_MODULE.encode()]
 
 
 @pytest.mark.parametrize("ending", ["end", "cut", "interrupted"])

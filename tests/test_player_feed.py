@@ -26,7 +26,7 @@ class Player:
         self.first_pcm_at: float | None = None
         self.lock = threading.Lock()
 
-    def use_layout(self, sample_rate: int, channels: int = 1) -> None:
+    def use_layout(self, sample_rate: int, channels: int = 1, source_rate: int | None = None) -> None:
         if self.pcm:
             raise RuntimeError("already playing")
         self.sample_rate, self.channels = sample_rate, channels
@@ -142,3 +142,34 @@ def test_a_decoder_started_for_a_song_that_comes_as_pcm_is_let_go() -> None:
     playing.take(End(None, True))
     assert bytes(player.pcm) == pcm and playing.kind == "pcm16"
     assert early is not None and early._proc is not None and early._proc.poll() is not None  # ffmpeg gone
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["decoder started early", "decoder started on arrival"])
+def test_a_song_goes_to_a_page_that_decodes_opus_compressed_at_48_khz(early: bool) -> None:
+    """A song's 44.1 kHz pcm (176 kB per second) would fill a slow link: where the player sends Opus it is
+    decoded here at 48 kHz, which Opus carries, and crosses the link at a small share of its raw size."""
+    from _widget_helpers import Sent, front_end
+
+    from or_audio_widgets import AudioReply, ReplyAudio
+    from or_audio_widgets.jupyter.widgets import _player_link
+    from or_audio_widgets.jupyter.widgets._player import LivePlayer
+
+    _player_link._LAST_PAGE.clear()
+    try:
+        player = LivePlayer(compress="always")
+        sent = Sent(player)
+        front_end(player, {"t": "ready", "have": 0, "text_len": 0, "codecs": ["opus"]})
+        playing = PlayerFeed(player, expect="mp3" if early else None)
+        song = song_mp3(3.0)
+        playing.take(AudioDelta(song))
+        playing.take(End(None, True))
+        assert (player.sample_rate, player.channels) == (48000, 2) and player.compressed
+        assert len(player.pcm) / (4 * 48000) == pytest.approx(3.0, abs=0.06)
+        kinds = {c["t"] for c, _ in sent.messages if c["t"] in ("pcm", "opus")}
+        assert kinds == {"opus"}
+        assert player.traffic["buffers"] < len(player.pcm) / 10
+        # The reply keeps its MP3 (44.1 kHz); the page's file is what streamed, not sent again raw.
+        player.finish(AudioReply(ReplyAudio.from_file(song, "mp3")))
+        assert not any(c["t"] == "replace" for c, _ in sent.messages)
+    finally:
+        _player_link._LAST_PAGE.clear()

@@ -47,7 +47,8 @@ class LiveDecoder:
     ``layout`` (sample rate, channels) is what ffmpeg hands out. For an MP3 it may be left out and given
     with :meth:`set_layout` once the first bytes are there: ffmpeg then decodes at the MP3's own layout,
     so the decoder can be started before the reply arrives (a music model's song comes after seconds of
-    composing: the process start, tens of milliseconds, is then not on the way to the first sound).
+    composing: the process start, tens of milliseconds, is then not on the way to the first sound);
+    ``rate`` then has it resample to that rate whatever the MP3's own (:attr:`rate`), keeping its channels.
     Bytes are written to ffmpeg from a thread too, so :meth:`push` never holds up the stream.
 
     ``on_error`` is told, once, why decoding stopped early (ffmpeg missing or refusing the bytes); the
@@ -56,10 +57,11 @@ class LiveDecoder:
 
     def __init__(self, fmt: str, on_pcm: Callable[[bytes], None],
                  on_error: Callable[[str], None] | None = None,
-                 layout: tuple[int, int] | None = None) -> None:
+                 layout: tuple[int, int] | None = None, rate: int | None = None) -> None:
         if fmt not in LIVE_DEMUXERS or (layout is None and fmt != "mp3"):
             raise ValueError(f"no live decoding for {fmt!r} audio" + ("" if layout else " without a layout"))
         self.sample_rate, self.channels = layout or (0, 0)
+        self.rate = layout[0] if layout else rate  # the rate ffmpeg hands out, None: the MP3's own
         self._on_pcm = on_pcm
         self._on_error = on_error
         self._failed: str | None = None
@@ -79,6 +81,8 @@ class LiveDecoder:
         if layout is not None:
             args += ["-ar", str(self.sample_rate), "-ac", str(self.channels)]
             self._layout_known.set()
+        elif rate is not None:
+            args += ["-ar", str(rate)]
         self._proc = subprocess.Popen([*args, "pipe:1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE)
         self._errors = bytearray()

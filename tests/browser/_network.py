@@ -42,7 +42,8 @@ def _net_post(self, content, buffers=None):
     if not (n["jitter_ms"] or n["stall_seq"] is not None or n["swap_seq"] is not None):
         return _net_send(self, content, buffers=buffers)
     now = _net_time.monotonic()
-    seq = content.get("seq") if content.get("t") == "pcm" and not content.get("replay") else None
+    audio = content.get("t") in ("pcm", "opus") and not content.get("replay")
+    seq = content.get("seq") if audio else None
     if seq is not None and seq == n["swap_seq"]:
         n["held"] = (content, buffers)  # goes after the next chunk
         return None
@@ -62,6 +63,10 @@ def _net_closing(self):
     if not (_net["jitter_ms"] or _net["stall_seq"] is not None or _net["swap_seq"] is not None):
         return _net_close(self)
     _net_out.put((_net["due"], self, None, None))  # after what the player sent before closing
+
+def _net_forget():
+    from or_audio_widgets.jupyter.widgets._player_link import _LAST_PAGE
+    _LAST_PAGE.pop("bps", None)
 
 _NetPlayer.send = _net_post
 _NetPlayer.close = _net_closing
@@ -104,7 +109,8 @@ class Link:
         self.session = page.context.new_cdp_session(page)
         self.session.send("Network.enable")
         page.evaluate("() => { if (window.__orAudio) delete window.__orAudio.link; }")
-        notebook.execute(f"_net['jitter_ms'] = {condition.jitter_ms}")
+        # and the kernel forgets the throughput its pages told it (the code the page holds stays)
+        notebook.execute(f"_net['jitter_ms'] = {condition.jitter_ms}\n_net_forget()")
         if condition.emulated:
             self._apply(condition.latency_ms, condition.kbps)
 
@@ -126,14 +132,19 @@ def heard(info: dict[str, Any]) -> dict[str, Any]:
     """The issue's figures from a player's debug record (see ``player_state.js``)."""
     seconds = float(info["scheduledSeconds"]) or 1e-9
     sent = float(info["bytesReceived"]) + float(info["jsonBytes"])
-    first_sound = None
+    first_sound = first_delay = first_wait = None
     if info["firstScheduled"] is not None and info["firstChunkKernelTs"] is not None:
         first_sound = info["firstScheduled"] + 1000 * info["firstLead"] - info["firstChunkKernelTs"]
+        # first sound = the first message's delay + its wait (decoding) + the lead it was given
+        first_delay = info["firstChunkArrived"] - info["firstChunkKernelTs"]
+        first_wait = info["firstScheduled"] - info["firstChunkArrived"]
     return {
         "gaps": int(info["underruns"]),
         "first_sound_ms": None if first_sound is None else round(first_sound, 1),
         "audio_s": round(seconds, 3),
         "bytes_per_audio_s": round(sent / seconds),
+        "first_delay_ms": None if first_delay is None else round(first_delay, 1),
+        "first_wait_ms": None if first_wait is None else round(first_wait, 1),
         "first_lead_s": round(float(info["firstLead"] or 0), 3),
         "last_lead_s": round(float(info.get("lead") or 0), 3),
         "stretched": int(info.get("stretched", 0)),

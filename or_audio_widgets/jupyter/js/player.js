@@ -24,7 +24,7 @@ function initialize({ model }) {
   model.on("change:sample_rate", onLayout);
   model.on("change:channels", onLayout);
   // Tell Python what is here; it answers with its counts, and anything missing is asked for.
-  model.send({ t: "ready", have: state.have, text_len: state.text.length });
+  model.send({ t: "ready", have: state.have, text_len: state.text.length, code: CODE });
   state.orphanTimer = setTimeout(() => {
     if (!state.answered && !state.have && !state.text && !state.end) { state.orphan = true; refresh(state); }
   }, ORPHAN_AFTER_MS);
@@ -53,5 +53,11 @@ function render({ model, el: root }) {
     if (!state.views.size) release(state);
   };
 }
+
+// The page holds this version of the player's code from now on: players made later get a small loader
+// that finds it here (player_loader.js), and the kernel hears so in "ready".
+const CODE = "%OR_AUDIO_CODE%";
+orAudio().modules = orAudio().modules || {};
+orAudio().modules[CODE] = Promise.resolve({ default: { initialize, render } });
 
 export default { initialize, render };

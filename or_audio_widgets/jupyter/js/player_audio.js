@@ -8,8 +8,11 @@ const LEAD_SECONDS = 0.15;
 const MARGIN_SECONDS = 0.005;
 // The lead never grows past this, however bad the connection looks.
 const MAX_LEAD_SECONDS = 3.0;
-// The lead is the connection's measured jitter plus this (the jitter of the kernel and the page).
+// The lead is the connection's measured jitter plus this (the jitter of the kernel and the page) ...
 const SAFETY_SECONDS = 0.08;
+// ... and this on the compressed path, whose messages also wait for the kernel's encoder and the page's
+// decoder (tens of milliseconds each, more on a busy machine) in ways a few early delays do not show.
+const CODEC_SAFETY_SECONDS = 0.05;
 // How many recent message delays the page keeps to measure its connection (about 12 s of a reply).
 const DELAY_WINDOW = 32;
 // The share of those delays the lead covers: the rest would be a gap (a stall is not waited for forever).
@@ -50,8 +53,9 @@ function jitterSeconds() {
 // The lead wanted now: the measured jitter plus a safety, at least the local lead. A chunk that came
 // late is among the delays measured, so a restart after a gap already allows for its like (one step);
 // a single stall is not (the backlog that follows it refills the lead by itself).
-function wantedLead() {
-  return Math.min(MAX_LEAD_SECONDS, Math.max(LEAD_SECONDS, jitterSeconds() + SAFETY_SECONDS));
+function wantedLead(state) {
+  const safety = SAFETY_SECONDS + (state.debug.codec === "opus" ? CODEC_SAFETY_SECONDS : 0);
+  return Math.min(MAX_LEAD_SECONDS, Math.max(LEAD_SECONDS, jitterSeconds() + safety));
 }
 
 function gainLevel(state) {
@@ -97,7 +101,7 @@ function startTime(state, ctx) {
     state.debug.underruns += 1;
     pushBounded(state.debug.gaps, { at: nowMs(), late: ctx.currentTime - start });
   }
-  state.until = ctx.currentTime + wantedLead();
+  state.until = ctx.currentTime + wantedLead(state);
   return state.until;
 }
 
@@ -129,7 +133,7 @@ function play(state, seq, bytes, frames) {
   const fresh = state.until === null || state.until < ctx.currentTime + MARGIN_SECONDS;
   const start = startTime(state, ctx);
   const slack = start - ctx.currentTime;
-  const wanted = wantedLead();
+  const wanted = wantedLead(state);
   const rate = fresh ? 1 : rateFor(slack, wanted);
   const node = ctx.createBufferSource();
   node.buffer = buffer;

@@ -13,6 +13,10 @@ const MEASURED_BYTES = 4096;
 const RATE_WINDOW = 8;
 // A new figure is told the kernel when it differs this much from the last one told.
 const RATE_CHANGE = 0.25;
+// A first message this big says something of the throughput (the full module, not the loader) ...
+const OPENING_BYTES = 16384;
+// ... once this many small messages have shown the link's quickest delay.
+const OPENING_AFTER = 3;
 
 // What this page decodes, asked once per page: ["opus"] where WebCodecs takes Opus, else [] (no
 // WebCodecs, or not a secure context: http from another machine).
@@ -30,6 +34,7 @@ function pageCodecs() {
 // A big message's delay above the quickest recent one is mostly its time crossing the link: its size
 // over that time is the link's throughput, or less (queueing counts too: the estimate errs slow).
 function noteThroughput(state, bytes) {
+  measureOpening(state);
   const delays = connection().delays;
   if (bytes < MEASURED_BYTES || state.lastDelay === null || delays.length < 2) return;
   const extra = Math.max(1, state.lastDelay - Math.min(...delays)) / 1000;
@@ -37,6 +42,26 @@ function noteThroughput(state, bytes) {
   link.rates = link.rates || [];
   link.rates.push(bytes / extra);
   if (link.rates.length > RATE_WINDOW) link.rates.splice(0, link.rates.length - RATE_WINDOW);
+  tellLink(state);
+}
+
+// The player's first message, when it carried the player's code (about 40 kB, a page's first player):
+// its delay above the quickest of the small messages that follow is its transfer, a measure of the link
+// before any audio. Module import time counts too: the estimate errs slow (towards Opus).
+function noteOpening(state) {
+  const esm = state.model.get("_esm");
+  const opened = state.model.get("opened_at");
+  if (!opened || typeof esm !== "string" || esm.length < OPENING_BYTES) return;
+  connection().opening = { delay: nowMs() - opened, bytes: esm.length };
+}
+
+function measureOpening(state) {
+  const link = connection();
+  if (!link.opening || link.delays.length < OPENING_AFTER) return;
+  const extra = Math.max(1, link.opening.delay - Math.min(...link.delays)) / 1000;
+  link.rates = link.rates || [];
+  link.rates.push(link.opening.bytes / extra);
+  link.opening = null;
   tellLink(state);
 }
 
@@ -64,11 +89,28 @@ function announceCodecs(state) {
     state.codecs = codecs;
     state.debug.codecs = codecs;
     tellLink(state, true);
+    // A decoder made now is ready when the first packets come: its start is not on the way to the
+    // first sound (tens of milliseconds, more on a busy page).
+    if (codecs.includes("opus") && !state.opus && !state.spareOpus) {
+      try { state.spareOpus = newOpus(state); } catch (_err) { state.spareOpus = null; }
+    }
   });
 }
 
+// The decoder made ahead, when it still fits the reply's channels; else a new one.
+function freshOpus(state) {
+  const spare = state.spareOpus;
+  state.spareOpus = null;
+  if (spare && spare.channels === state.channels && spare.decoder.state === "configured") return spare;
+  if (spare) closeOpus(spare);
+  return newOpus(state);
+}
+
 function newOpus(state) {
-  const opus = { decoder: null, base48: 0, held: [], heldStart: 0, heldLength: 0, outRate: 48000, pending: [] };
+  const opus = {
+    decoder: null, base48: 0, held: [], heldStart: 0, heldLength: 0, outRate: 48000, pending: [],
+    channels: state.channels,
+  };
   opus.decoder = new AudioDecoder({
     output: (data) => decoded(state, opus, data),
     error: () => decoderFailed(state, opus),
@@ -103,7 +145,7 @@ function addOpus(state, msg, buffers) {
     // A first message, or one after a gap (a view that came late): decoding starts again here, and
     // what came before arrives raw, asked for.
     if (opus) closeOpus(opus);
-    opus = state.opus = newOpus(state);
+    opus = state.opus = freshOpus(state);
     opus.base48 = msg.g0;
   }
   opus.pending.push({ seq: msg.seq, first: msg.first, upto: msg.upto, skip: msg.skip });

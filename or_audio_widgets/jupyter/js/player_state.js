@@ -4,8 +4,9 @@
 // Protocol (Python -> JS): {t:"pcm", seq, ts?, replay?} + buffers, {t:"opus", ...} + [packets] (see
 // player_codec.js), {t:"text", at, text},
 // {t:"finish"|"fail", chunks, complete, reason, stopped?, transcript?}, {t:"replace"} + [pcm],
-// {t:"state", chunks, text_len, finished}. JS -> Python: {t:"ready", have, text_len},
-// {t:"link", codecs?, bps?}, {t:"need", from, text_from}, {t:"stop"}.
+// {t:"state", chunks, text_len, finished}, {t:"code", hash} + [the module] (player_loader.js).
+// JS -> Python: {t:"ready", have, text_len, code}, {t:"link", codecs?, bps?}, {t:"need", from, text_from},
+// {t:"stop"}, {t:"code", hash}.
 // Transcript offsets and lengths count UTF-16 code units on both sides (a JavaScript string's length;
 // Python counts the same units, not code points), so an emoji cannot shift the text.
 
@@ -34,7 +35,7 @@ function createState(model) {
     nextSeq: 0,         // first chunk not yet scheduled
     // until: when the audio scheduled so far ends (the context's clock)
     ctx: null, gain: null, until: null, sources: [], lastDelay: null,
-    opus: null, opusFailed: false, codecs: null, toldBps: null, // the compressed path (player_codec.js)
+    opus: null, spareOpus: null, opusFailed: false, codecs: null, toldBps: null, // player_codec.js
     volume: 1, muted: false,
     url: null, urlChunks: -1, urlBytes: 0,
     views: new Set(),
@@ -55,6 +56,7 @@ function createState(model) {
     if (state.sources.length || !state.end) { stopLive(state); refresh(state); }
   };
   document.addEventListener(BARGE_IN, state.onBargeIn);
+  noteOpening(state);
   announceCodecs(state);
   return state;
 }
@@ -196,6 +198,8 @@ function release(state) {
   hold(state.debug, -state.stored);
   state.chunks = [];
   state.stored = 0;
+  if (state.spareOpus) closeOpus(state.spareOpus);
+  state.spareOpus = null;
   if (!playOutTail(state, () => releaseAudio(state))) releaseAudio(state);
   refresh(state);
 }
@@ -220,6 +224,8 @@ function stopped(state) {
 }
 
 function phase(state) {
+  // the end has come while compressed messages still decode: not done before their audio is in the file
+  if (state.end && state.opus && state.opus.pending.length && !state.released) return "live";
   if (stopped(state)) return "stopped";
   if (state.end) return state.end.t === "fail" || state.end.complete === false ? "incomplete" : "done";
   return state.have ? "live" : "waiting";

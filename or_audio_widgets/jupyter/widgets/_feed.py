@@ -39,7 +39,9 @@ class PlayerFeed:
         self._decoder: LiveDecoder | None = None
         # ``expect="mp3"`` (a music model): the decoder starts now, ready when the song arrives
         early = expect == "mp3" and player is not None
-        self._early = LiveDecoder("mp3", self._play, self._tell) if early else None
+        # at 48 kHz where the player would send it compressed: Opus cannot carry a song's 44.1 kHz
+        rate = self._live_rate(44100, 2) if early else None
+        self._early = LiveDecoder("mp3", self._play, self._tell, rate=rate) if early else None
         self.received = 0  # bytes of audio received (compressed or not)
         self.pcm_bytes = 0  # pcm16 given to the player (decoded, for a compressed reply)
 
@@ -120,9 +122,13 @@ class PlayerFeed:
             self._tell(f"the reply's audio is {kind}, which cannot play live here; the saved player shows "
                        "what it is")
             return
-        rate, channels = live_layout(kind, head)
+        own, channels = live_layout(kind, head)
+        if kind == "mp3" and self._early is not None:
+            rate = self._early.rate or own
+        else:
+            rate = self._live_rate(own, channels)
         try:
-            self.player.use_layout(rate, channels)
+            self.player.use_layout(rate, channels, source_rate=own)
         except RuntimeError as exc:
             self._tell(str(exc))
             return
@@ -131,6 +137,11 @@ class PlayerFeed:
             self._decoder.set_layout(rate, channels)
         else:
             self._decoder = LiveDecoder(kind, self._play, self._tell, layout=(rate, channels))
+
+    def _live_rate(self, rate: int, channels: int) -> int:
+        """The rate to decode at for this player (see ``LivePlayer.live_rate``): its own, or 48 kHz."""
+        live_rate = getattr(self.player, "live_rate", None)
+        return rate if live_rate is None else int(live_rate(rate, channels))
 
     def _tell(self, note: str) -> None:
         if self.note is None:

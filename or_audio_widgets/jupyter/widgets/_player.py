@@ -6,9 +6,10 @@ units as the page counts them. The player keeps what it sent, so a view that loa
 reloaded while the kernel runs) asks for what it lacks and gets it replayed. The page assembles the final
 WAV from the PCM it already has, so nothing is sent twice.
 
-Where the page's connection is slow and the page decodes Opus, the chunks go compressed (``compress``;
-``_player_link``): about 1/12 of the bytes; the page decodes them into the same pcm16 chunks, and the reply
-itself keeps its exact pcm.
+Where the page decodes Opus, the chunks go compressed unless the page measured a link fast enough for raw
+pcm16 (``compress``; ``_player_link``): about 1/7 of the bytes; the page decodes them into the same pcm16
+chunks, and the reply itself keeps its exact pcm. The player's code crosses the link once per page, not
+with every reply (``PLAYER_LOADER``).
 
 The page's Stop button comes back as a message: :meth:`LivePlayer.on_stop` callbacks run (they cancel the
 stream), and the end of the reply is then shown as stopped, not as an error.
@@ -16,6 +17,7 @@ stream), and the end of the reply is then shown as stopped, not as an error.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -26,8 +28,20 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .._js import CSS, PLAYER, module_source
-from ._player_link import MODES, PageLink, default_mode
+from ...core._live_encode import OPUS_CLOCK, OPUS_RATES
+from .._js import CSS, FOLDER, PLAYER, module_source
+from ._player_link import _LAST_PAGE, MODES, PageLink, default_mode
+
+_PLACEHOLDER = "%OR_AUDIO_CODE%"
+_SOURCE = module_source(PLAYER)
+# The version of the player's code: a page keeps the module it imported under it (player.js, player_loader.js)
+CODE_VERSION = hashlib.sha256(_SOURCE.encode("utf-8")).hexdigest()[:16]
+PLAYER_MODULE = _SOURCE.replace(_PLACEHOLDER, CODE_VERSION)
+# What players get once a page said it holds this version: ~1.5 kB instead of ~40 kB on every reply.
+PLAYER_LOADER = "\n".join(
+    line for line in (FOLDER / "player_loader.js").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("//")  # its comments are for readers of this package, not for every reply
+).replace(_PLACEHOLDER, CODE_VERSION)
 
 
 def _json_size(content: dict[str, Any]) -> int:
@@ -57,7 +71,7 @@ class LivePlayer(anywidget.AnyWidget):
     :meth:`play` does all of it for a ReplyStream.
     """
 
-    _esm = module_source(PLAYER)
+    _esm = PLAYER_MODULE
     _css = CSS
 
     sample_rate = traitlets.Int(24000, help="Sample rate of the pcm16 chunks").tag(sync=True)
@@ -72,9 +86,13 @@ class LivePlayer(anywidget.AnyWidget):
         sync=True)
     stop_note = traitlets.Unicode("", help="Why Stop cannot be offered here (shown beside it, disabled)").tag(
         sync=True)
+    opened_at = traitlets.Float(0.0, help=(
+        "When the kernel opened this player (ms since the epoch): with the player's code in its first "
+        "message, the page measures its link before any audio")).tag(sync=True)
     compress = traitlets.Enum(MODES, default_value="never", help=(
-        "Send the audio as Opus: 'auto' (when the page can decode it and raw pcm16 would take over a quarter "
-        "of its measured throughput), 'always' (when it can) or 'never' (default; OR_AUDIO_LIVE_COMPRESS)"))
+        "Send the audio as Opus: 'auto' (default: when the page can decode it, unless the page measured a "
+        "link where raw pcm16 takes a quarter of its throughput or less), 'always' (when it can) or 'never' "
+        "(OR_AUDIO_LIVE_COMPRESS sets the default)"))
 
     def __init__(self, sample_rate: int = 24000, channels: int = 1, **kwargs: Any) -> None:
         _check_layout(sample_rate, channels)
@@ -82,12 +100,16 @@ class LivePlayer(anywidget.AnyWidget):
             from ...core._html import safe_name
 
             kwargs["file_name"] = safe_name(str(kwargs["file_name"]))
-        super().__init__(sample_rate=sample_rate, channels=channels, player_id=uuid.uuid4().hex, **kwargs)
+        if _LAST_PAGE.get("code") == CODE_VERSION:  # the page has the code: it need not cross the link again
+            kwargs.setdefault("_esm", PLAYER_LOADER)
+        super().__init__(sample_rate=sample_rate, channels=channels, player_id=uuid.uuid4().hex,
+                         opened_at=round(time.time() * 1000, 1), **kwargs)
         self._lock = threading.RLock()
         self._chunks: list[bytes] = []  # the pcm each audio message carried, by sequence number
         self._pcm: list[bytes] = []  # every chunk appended (a compressed message may still be on its way)
         self._link = PageLink(self._lock, self._post_audio)
         self._carry = b""  # a trailing part of a frame waits for the rest of it
+        self._resampled_from: int | None = None  # the own rate of audio fed at 48 kHz (``live_rate``)
         self._transcript: list[str] = []
         self._transcript_len = 0
         self._end: dict[str, Any] | None = None
@@ -104,13 +126,25 @@ class LivePlayer(anywidget.AnyWidget):
 
     # --- feeding ---------------------------------------------------------------------------------------
 
-    def use_layout(self, sample_rate: int, channels: int = 1) -> None:
+    def live_rate(self, sample_rate: int, channels: int) -> int:
+        """The rate to feed this player audio decoded in the kernel at (a song's MP3 decoded as it arrives):
+        ``sample_rate`` itself, or 48 kHz when it would go compressed but Opus cannot carry its own rate
+        (44.1 kHz: a song's 5 MB of raw pcm16 for 30 s would otherwise fill a slow link)."""
+        with self._lock:
+            if sample_rate in OPUS_RATES or not self._link.wants_opus(self.compress, OPUS_CLOCK, channels):
+                return sample_rate
+            return OPUS_CLOCK
+
+    def use_layout(self, sample_rate: int, channels: int = 1, source_rate: int | None = None) -> None:
         """Say what the chunks to come are (e.g. a speech reply's ``rate=`` and ``channels=``).
 
         Only before the first chunk: audio already playing cannot change its pitch (RuntimeError).
+        ``source_rate``: the reply's own rate when its audio is decoded here at ``sample_rate`` (see
+        :meth:`live_rate`): what streamed is then the page's file, not replaced by the reply's at the end.
         """
         _check_layout(sample_rate, channels)
         with self._lock:
+            self._resampled_from = source_rate if source_rate != sample_rate else None
             if (sample_rate, channels) == (self.sample_rate, self.channels):
                 return
             if self._pcm or self._carry:
@@ -173,7 +207,9 @@ class LivePlayer(anywidget.AnyWidget):
             sent = b"".join(self._chunks)
             now = self.sample_rate, self.channels
             layout = getattr(reply, "sample_rate", now[0]), getattr(reply, "channels", now[1])
-            if pcm and (pcm != sent or layout != now):
+            # a reply decoded here at 48 kHz (live_rate): what streamed is its file, at another rate
+            resampled = layout == (self._resampled_from, now[1]) and bool(sent)
+            if pcm and (pcm != sent or layout != now) and not resampled:
                 # The reply's audio differs from what streamed (e.g. a repaired header, or fed at another
                 # rate than the reply's): the file is made from the reply's, sent once.
                 self.sample_rate, self.channels = layout
@@ -332,6 +368,10 @@ class LivePlayer(anywidget.AnyWidget):
             if kind in ("ready", "link"):
                 self._link.hear(content)
                 self._start_early()
+            if kind == "ready" and content.get("code") == CODE_VERSION:
+                _LAST_PAGE["code"] = CODE_VERSION
+            elif kind == "code":  # the loader of a page that lacks the code (reloaded, another tab) asks
+                self._post({"t": "code", "hash": CODE_VERSION}, [PLAYER_MODULE.encode("utf-8")])
             if kind == "ready":
                 # Everything sent before this answer reaches the page first (messages keep their
                 # order), so the page can tell from these counts whether anything was lost.

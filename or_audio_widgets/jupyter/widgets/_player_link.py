@@ -8,8 +8,10 @@ encoder's start), the 48 kHz sample the first packet decodes first (``g0``) and 
 (``skip``), so the page keeps exactly the frames that were sent.
 
 A new player starts with what the kernel's page last said (the players of a kernel are mostly shown in one
-page): the first chunk of a reply can then go compressed, before its own page had time to answer. A page that
-cannot decode what came says so, and gets it again raw.
+page): its codecs and the throughput it last measured, so the first chunk of a reply goes the right way
+before its own page had time to answer. A page that cannot decode what came says so, and gets it again raw.
+A link never measured goes compressed (where the page decodes Opus): sending raw pcm16 over a slow link
+costs gaps and a late first sound, compressing over a fast one costs a few tens of milliseconds.
 
 Each message's pcm is kept by sequence number like a raw chunk's: a replay (a late view, a reconnect) sends
 raw pcm16, and so does a page that can no longer decode (its decoder failed).
@@ -26,17 +28,16 @@ from typing import Any
 from ...core._live_encode import LiveEncoder, OpusBatch, can_encode, should_compress
 
 MODES = ("auto", "always", "never")
-# What the last page said it decodes ("codecs"), kernel-wide. Not its throughput: a figure measured on
-# another connection (or before the page moved) would hold every later reply to it.
+# What the last page said, kernel-wide: what it decodes ("codecs"), the throughput it measured ("bps", each
+# page's latest figure replacing the last: a page that moved to a slower link is measured again on its
+# first raw chunk, and the rest of that reply goes compressed) and the player code it holds ("code").
 _LAST_PAGE: dict[str, Any] = {}
 
 
 def default_mode() -> str:
-    """``OR_AUDIO_LIVE_COMPRESS`` (auto, always or never), else "never": the magics close the live player
-    without ``finish``, after the page has let go of its view, so a reply's last ~40 ms (the encoder's
-    tail) would not play live; until that is fixed, compression is asked for, not the default."""
-    mode = os.environ.get("OR_AUDIO_LIVE_COMPRESS", "never").strip().lower()
-    return mode if mode in MODES else "never"
+    """``OR_AUDIO_LIVE_COMPRESS`` (auto, always or never), else "auto"."""
+    mode = os.environ.get("OR_AUDIO_LIVE_COMPRESS", "auto").strip().lower()
+    return mode if mode in MODES else "auto"
 
 
 class PageLink:
@@ -51,7 +52,7 @@ class PageLink:
         self._lock = lock
         self._post = post
         self.codecs: frozenset[str] = _LAST_PAGE.get("codecs", frozenset())
-        self.bps: float | None = None
+        self.bps: float | None = _LAST_PAGE.get("bps")
         self._encoder: LiveEncoder | None = None
         self._unsent = bytearray()  # pcm given to the encoder whose packets have not gone yet
         self._marks: deque[tuple[int, float]] = deque()  # (encoder frames through a chunk, its ts)
@@ -76,7 +77,7 @@ class PageLink:
                 self._flush_raw()
         bps = content.get("bps")
         if isinstance(bps, (int, float)) and bps > 0:
-            self.bps = float(bps)
+            self.bps = _LAST_PAGE["bps"] = float(bps)
 
     def wants_opus(self, mode: str, sample_rate: int, channels: int) -> bool:
         """Whether the chunks to come should go compressed (see ``should_compress``)."""
@@ -132,14 +133,17 @@ class PageLink:
             size = (batch.upto - batch.first) * self._frame
             pcm = bytes(self._unsent[:size])
             del self._unsent[:size]
-            ts = self._ts_of(batch.first)
+            ts = self._ts_of(batch.upto - 1)
             content = {"t": "opus", "seq": 0, "ts": ts, "first": batch.first, "upto": batch.upto,
                        "g0": batch.start48, "skip": batch.pre_skip, "sizes": [len(p) for p in batch.packets]}
             self._post(content, [b"".join(batch.packets)], pcm)
             self._sent_opus = True
 
     def _ts_of(self, frame: int) -> float | None:
-        """When the chunk holding ``frame`` reached the kernel: the page's delays count the encoding too."""
+        """When the chunk holding ``frame`` reached the kernel: the page's delays count the encoding too.
+        A batch is stamped with its last frame's chunk: its first frames (the encoder's tail of the chunk
+        before) waited for that chunk, not for the network, and stamped with theirs every message looked
+        a chunk late, a jitter the page's lead then paid for."""
         while self._marks and self._marks[0][0] <= frame:
             self._marks.popleft()
         return self._marks[0][1] if self._marks else None
