@@ -144,3 +144,16 @@ def test_aborting_hands_nothing_more_on() -> None:
     encoder.close()
     assert batches == [] and encoder.failed == "stopped"
     assert encoder._proc.poll() is not None  # the process was let go
+
+
+def test_pcm_given_at_once_comes_out_in_messages_of_half_a_second_at_most() -> None:
+    """A song decoded in the kernel reaches the encoder faster than it plays: its packets come out without a
+    pause, and gathered whole the first sound would wait for the song's last packet."""
+    batches: list[OpusBatch] = []
+    encoder = LiveEncoder(48000, 2, batches.append)
+    encoder.push(_tone(6.0, 48000) * 2)  # 6 s of stereo frames (the same tone in both channels' places)
+    encoder.close()
+    assert batches[0].first == 0 and batches[-1].upto == encoder.pushed_frames
+    assert len(batches) >= 12
+    # each gathered batch stops once it holds half a second; the last page it took adds up to 20 ms
+    assert all(b.upto - b.first <= 0.5 * 48000 + 960 for b in batches)

@@ -35,8 +35,11 @@ BITRATE_PER_CHANNEL = 32000
 # chunk crosses the link in under a quarter of the time it plays, a delay the player's lead absorbs.
 RAW_SHARE = 0.25
 # ffmpeg writes a page at a time; the pages of one chunk of pcm come out within a few milliseconds, and are
-# gathered this long into one batch (one message to the page, not one per 20 ms packet).
+# gathered this long into one batch (one message to the page, not one per 20 ms packet) ...
 GATHER_SECONDS = 0.008
+# ... up to this much audio: pcm given faster than it plays (a song decoded here at once) comes out without
+# a pause, and gathered whole its first sound would wait for the last packet.
+GATHER_MAX_SECONDS = 0.5
 
 
 def should_compress(mode: str, can_decode: bool, audio_bytes_per_s: float, link_bytes_per_s: float | None
@@ -185,29 +188,36 @@ class LiveEncoder:
         self._batches.put(None)
 
     def _gather(self) -> None:
-        while (batch := self._batches.get()) is not None:
-            more: OpusBatch | None = batch
-            while more is not None:
-                try:
-                    more = self._batches.get(timeout=GATHER_SECONDS)
-                except queue.Empty:
-                    break
-                if more is not None:
-                    batch = OpusBatch(batch.packets + more.packets, batch.first, more.upto, batch.start48,
-                                      batch.pre_skip)
-            if self.failed != "stopped":
-                try:
-                    self._on_batch(batch)
-                except Exception as exc:  # the player has gone: stop encoding, the reply is unaffected
-                    self._fail(f"live sending stopped: {exc}")
-            if more is None:
-                return
+        most = int(GATHER_MAX_SECONDS * self.sample_rate)
+        batch = self._batches.get()
+        while batch is not None:  # what comes within GATHER_SECONDS joins it, up to ``most`` frames
+            try:
+                more = self._batches.get(timeout=GATHER_SECONDS)
+            except queue.Empty:
+                self._send(batch)
+                batch = self._batches.get()
+                continue
+            if more is None or more.upto - batch.first > most:
+                self._send(batch)
+                batch = more
+            else:
+                batch = OpusBatch(batch.packets + more.packets, batch.first, more.upto, batch.start48,
+                                  batch.pre_skip)
+
+    def _send(self, batch: OpusBatch) -> None:
+        if self.failed != "stopped":
+            try:
+                self._on_batch(batch)
+            except Exception as exc:  # the player has gone: stop encoding, the reply is unaffected
+                self._fail(f"live sending stopped: {exc}")
 
     def _hand_on(self, pages: list[OggPage]) -> None:
-        packets = self._held
-        if not packets:
-            self._held_from = self._granule
+        """Packets read at once (up to seconds of them when pcm came faster than it plays) go on in batches
+        of :data:`GATHER_MAX_SECONDS` at most, cut at page ends."""
+        most = int(GATHER_MAX_SECONDS * self.sample_rate)
         for page in pages:
+            if not self._held:
+                self._held_from = self._granule
             for packet in page.packets:
                 if self._pre_skip is None:  # the identification header (RFC 7845, section 5.1)
                     if packet[:8] == b"OpusHead" and len(packet) >= 12:
@@ -215,20 +225,28 @@ class LiveEncoder:
                     continue
                 if packet[:8] == b"OpusTags":
                     continue
-                packets.append(packet)
-            if page.granule != NO_GRANULE and packets:
+                self._held.append(packet)
+            if page.granule != NO_GRANULE and self._held:
                 self._granule = page.granule
-        if not packets or self._pre_skip is None:
-            return
-        # The frames decoded so far past the warm-up, never more than were pushed (the last page's granule
-        # ends exactly at the input's end: RFC 7845, section 4.5).
+            if self._upto() - self._sent_frames >= most:
+                self._put_held()
+        self._put_held()
+
+    def _upto(self) -> int:
+        """The frames decoded so far past the warm-up, never more than were pushed (the last page's granule
+        ends exactly at the input's end: RFC 7845, section 4.5)."""
+        if self._pre_skip is None:
+            return self._sent_frames
         decoded = (self._granule - self._pre_skip) * self.sample_rate // OPUS_CLOCK
-        upto = max(self._sent_frames, min(decoded, self.pushed_frames))
-        if upto == self._sent_frames:
-            self._held = packets
+        return max(self._sent_frames, min(decoded, self.pushed_frames))
+
+    def _put_held(self) -> None:
+        """The packets held go on as a batch, once they complete a frame (the warm-up's wait for more)."""
+        upto = self._upto()
+        if not self._held or upto == self._sent_frames:
             return
+        batch = OpusBatch(tuple(self._held), self._sent_frames, upto, self._held_from, self._pre_skip or 0)
         self._held = []
-        batch = OpusBatch(tuple(packets), self._sent_frames, upto, self._held_from, self._pre_skip)
         self._sent_frames = upto
         self._batches.put(batch)
 

@@ -37,7 +37,7 @@ _SOURCE = module_source(PLAYER)
 # The version of the player's code: a page keeps the module it imported under it (player.js, player_loader.js)
 CODE_VERSION = hashlib.sha256(_SOURCE.encode("utf-8")).hexdigest()[:16]
 PLAYER_MODULE = _SOURCE.replace(_PLACEHOLDER, CODE_VERSION)
-# What players get once a page said it holds this version: ~1.5 kB instead of ~40 kB on every reply.
+# What players get once a page said it holds this version: under 2 kB instead of ~40 kB with every reply.
 PLAYER_LOADER = "\n".join(
     line for line in (FOLDER / "player_loader.js").read_text(encoding="utf-8").splitlines()
     if not line.startswith("//")  # its comments are for readers of this package, not for every reply
@@ -144,14 +144,13 @@ class LivePlayer(anywidget.AnyWidget):
         """
         _check_layout(sample_rate, channels)
         with self._lock:
+            if (sample_rate, channels) != (self.sample_rate, self.channels):
+                if self._pcm or self._carry:
+                    raise RuntimeError(f"this LivePlayer already plays {self.sample_rate} Hz audio; "
+                                       "call use_layout before the first append_pcm")
+                self._link.abort()  # an encoder started early for the old layout
+                self.sample_rate, self.channels = sample_rate, channels  # reaches the page before any chunk
             self._resampled_from = source_rate if source_rate != sample_rate else None
-            if (sample_rate, channels) == (self.sample_rate, self.channels):
-                return
-            if self._pcm or self._carry:
-                raise RuntimeError(f"this LivePlayer already plays {self.sample_rate} Hz audio; "
-                                   "call use_layout before the first append_pcm")
-            self._link.abort()  # an encoder started early for the old layout
-            self.sample_rate, self.channels = sample_rate, channels  # reaches the page before any chunk
 
     def append_pcm(self, data: bytes) -> None:
         """Queue ``data`` (raw pcm16 little-endian, ``channels`` interleaved) for gapless playback."""
