@@ -40,6 +40,8 @@ GATHER_SECONDS = 0.008
 # ... up to this much audio: pcm given faster than it plays (a song decoded here at once) comes out without
 # a pause, and gathered whole its first sound would wait for the last packet.
 GATHER_MAX_SECONDS = 0.5
+# The first message holds less: the page plays once it has decoded it.
+GATHER_FIRST_SECONDS = 0.1
 
 
 def should_compress(mode: str, can_decode: bool, audio_bytes_per_s: float, link_bytes_per_s: float | None
@@ -188,16 +190,15 @@ class LiveEncoder:
         self._batches.put(None)
 
     def _gather(self) -> None:
-        most = int(GATHER_MAX_SECONDS * self.sample_rate)
         batch = self._batches.get()
-        while batch is not None:  # what comes within GATHER_SECONDS joins it, up to ``most`` frames
+        while batch is not None:  # what comes within GATHER_SECONDS joins it, up to ``_most`` frames
             try:
                 more = self._batches.get(timeout=GATHER_SECONDS)
             except queue.Empty:
                 self._send(batch)
                 batch = self._batches.get()
                 continue
-            if more is None or more.upto - batch.first > most:
+            if more is None or more.upto - batch.first > self._most(batch.first):
                 self._send(batch)
                 batch = more
             else:
@@ -214,7 +215,6 @@ class LiveEncoder:
     def _hand_on(self, pages: list[OggPage]) -> None:
         """Packets read at once (up to seconds of them when pcm came faster than it plays) go on in batches
         of :data:`GATHER_MAX_SECONDS` at most, cut at page ends."""
-        most = int(GATHER_MAX_SECONDS * self.sample_rate)
         for page in pages:
             if not self._held:
                 self._held_from = self._granule
@@ -228,9 +228,13 @@ class LiveEncoder:
                 self._held.append(packet)
             if page.granule != NO_GRANULE and self._held:
                 self._granule = page.granule
-            if self._upto() - self._sent_frames >= most:
+            if self._upto() - self._sent_frames >= self._most(self._sent_frames):
                 self._put_held()
         self._put_held()
+
+    def _most(self, first: int) -> int:
+        """How many frames a batch starting at frame ``first`` may hold."""
+        return int((GATHER_MAX_SECONDS if first else GATHER_FIRST_SECONDS) * self.sample_rate)
 
     def _upto(self) -> int:
         """The frames decoded so far past the warm-up, never more than were pushed (the last page's granule

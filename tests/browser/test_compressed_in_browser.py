@@ -60,9 +60,11 @@ def test_a_song_plays_live_at_its_own_layout_then_stays_as_its_mp3(
     headers = json.dumps({"X-Emulator-Realtime": "4", "X-Emulator-Seconds": str(SECONDS)})
     notebook.execute(f"%load_ext or_audio_widgets\n%config OrAudioMagics.headers = {headers}")
     latencies: list[float] = []
+    codecs: list[str] = []  # how each song crossed to the page: Opus (at 48 kHz) or raw pcm16
     for run in range(RUNS):
         player_id, index = compose(notebook, run, artifacts)
         info = debug(page, player_id)
+        codecs.append(info["codec"])
         arrived = float(notebook_value(notebook, "first_audio_at[-1]"))
         latencies.append(info["firstScheduled"] - arrived)
     seconds, rate, channels, lyrics = json.loads(notebook_value(
@@ -97,6 +99,7 @@ def test_a_song_plays_live_at_its_own_layout_then_stays_as_its_mp3(
             # from the song's one event coming out of the client to the page scheduling its first audio
             "event_to_first_scheduled_ms": [round(x, 1) for x in latencies],
             "event_to_first_scheduled_median_ms": round(statistics.median(latencies), 1),
+            "codecs": codecs,
         },
     )
 

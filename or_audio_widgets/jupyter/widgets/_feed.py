@@ -42,6 +42,9 @@ class PlayerFeed:
         # at 48 kHz where the player would send it compressed: Opus cannot carry a song's 44.1 kHz
         rate = self._live_rate(44100, 2) if early else None
         self._early = LiveDecoder("mp3", self._play, self._tell, rate=rate) if early else None
+        if rate is not None and rate != 44100:
+            # the player's encoder starts now too, for a song's usual channels (a mono one restarts it)
+            player.use_layout(rate, 2)
         self.received = 0  # bytes of audio received (compressed or not)
         self.pcm_bytes = 0  # pcm16 given to the player (decoded, for a compressed reply)
 

@@ -150,6 +150,7 @@ class LivePlayer(anywidget.AnyWidget):
                                        "call use_layout before the first append_pcm")
                 self._link.abort()  # an encoder started early for the old layout
                 self.sample_rate, self.channels = sample_rate, channels  # reaches the page before any chunk
+                self._start_early()  # and one for the new layout, where it will be used
             self._resampled_from = source_rate if source_rate != sample_rate else None
 
     def append_pcm(self, data: bytes) -> None:
