@@ -169,7 +169,7 @@ def test_a_song_goes_to_a_page_that_decodes_opus_compressed_at_48_khz(early: boo
         assert kinds == {"opus"}
         assert player.traffic["buffers"] < len(player.pcm) / 10
         opus = [c for c, _ in sent.messages if c["t"] == "opus"]
-        assert opus[0]["upto"] <= 0.1 * 48000 + 960  # a short first message: the page plays once it is decoded
+        assert opus[0]["upto"] <= 0.1 * 48000 + 960  # a short first message: it plays once decoded
         # The reply keeps its MP3 (44.1 kHz); the page's file is what streamed, not sent again raw.
         player.finish(AudioReply(ReplyAudio.from_file(song, "mp3")))
         assert not any(c["t"] == "replace" for c, _ in sent.messages)
