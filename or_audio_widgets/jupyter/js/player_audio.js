@@ -10,8 +10,9 @@ const MARGIN_SECONDS = 0.005;
 const MAX_LEAD_SECONDS = 3.0;
 // The lead is the connection's measured jitter plus this (the jitter of the kernel and the page) ...
 const SAFETY_SECONDS = 0.08;
-// ... and this on the compressed path, whose messages also wait for the kernel's encoder and the page's
-// decoder (tens of milliseconds each, more on a busy machine) in ways a few early delays do not show.
+// ... and, first sound included, this on the compressed path, whose messages also wait for the kernel's
+// encoder and the page's decoder (tens of milliseconds each, more on a busy machine) in ways a few early
+// delays do not show.
 const CODEC_SAFETY_SECONDS = 0.05;
 // How many recent message delays the page keeps to measure its connection (about 12 s of a reply).
 const DELAY_WINDOW = 32;
@@ -54,8 +55,8 @@ function jitterSeconds() {
 // late is among the delays measured, so a restart after a gap already allows for its like (one step);
 // a single stall is not (the backlog that follows it refills the lead by itself).
 function wantedLead(state) {
-  const safety = SAFETY_SECONDS + (state.debug.codec === "opus" ? CODEC_SAFETY_SECONDS : 0);
-  return Math.min(MAX_LEAD_SECONDS, Math.max(LEAD_SECONDS, jitterSeconds() + safety));
+  const codec = state.debug.codec === "opus" ? CODEC_SAFETY_SECONDS : 0;
+  return Math.min(MAX_LEAD_SECONDS, Math.max(LEAD_SECONDS, jitterSeconds() + SAFETY_SECONDS) + codec);
 }
 
 function gainLevel(state) {
