@@ -10,13 +10,16 @@ import re
 import shutil
 import subprocess
 import wave
+from pathlib import Path
 
 import pytest
 
 from or_audio_widgets import OpenRouterAudio
-from or_audio_widgets.emulator import _said
+from or_audio_widgets.emulator import _listen, _said
 from or_audio_widgets.emulator._lm import Counts, _Model, arpa, sentences_of
 from or_audio_widgets.emulator._phones import to_arpabet
+from or_audio_widgets.emulator._quiet import RATE
+from or_audio_widgets.emulator._transcribe import decode_16k
 
 pytest.importorskip("pocketsphinx")
 needs_listening = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -110,17 +113,60 @@ def test_asking_for_a_transcription_in_chat_returns_the_words(client: OpenRouter
     assert rest[0] == "Offline emulator received 1 audio part."  # what arrived is still described after
 
 
-def test_every_history_of_the_language_model_sums_to_one() -> None:
+@pytest.mark.parametrize("prior", [None, {"umbrella": 3e-6, "the": 0.04, "station": 1e-4}])
+def test_every_history_of_the_language_model_sums_to_one(prior: dict[str, float] | None) -> None:
     counts = Counts()
     for sentence in sentences_of("The kettle is on. Meet me at the station. The station is on the hill."):
         counts.add(sentence)
-    model = _Model(counts)
+    model = _Model(counts, prior, 0.2)
     vocabulary = [gram for gram in model.prob[0] if gram != ("<s>",)]
+    assert (("umbrella",) in vocabulary) == (prior is not None)  # a word of the prior alone is within reach
     for history in [("the",), ("<s>", "the"), ("at", "the"), ("hill",)]:
         total = sum(model.lower(history + word) for word in vocabulary)
         assert total == pytest.approx(1.0, abs=1e-9), history
-    text = arpa(counts)
+    text = arpa(counts, prior, 0.2)
     assert text.startswith("\\data\\\nngram 1=") and "-99.00000 <s>" in text and text.endswith("\\end\\\n")
+
+
+def test_the_shipped_word_list_and_adapted_model_are_read() -> None:
+    words = _listen.general_words()
+    assert len(words) >= 10000 and {"umbrella", "library", "guitar"} <= words.keys()
+    assert words["the"] > words["umbrella"] > 0 and sum(words.values()) < 1.0
+    assert {Path(path).name for path in _listen._adapted().values()} == {"means", "variances"}
+
+
+@needs_listening
+@pytest.mark.parametrize("voice", [None, "en-us+m3"])
+def test_the_fake_microphones_sentences_are_written_down_as_said(client: OpenRouterAudio,
+                                                                 voice: str | None) -> None:
+    """The hands-free tests' sentences, in espeak-ng's default voice (theirs) and one the emulator lacks."""
+    for said in ("Hello there. This is the first thing I want to say.",
+                 "And this is the second thing, after a pause."):  # fmt: skip
+        heard = client.transcribe(espeak_wav(said, voice)).text
+        assert error_rate(said, heard) <= 0.1, heard
+
+
+@needs_listening
+def test_everyday_words_beyond_the_corpus_are_within_reach(client: OpenRouterAudio) -> None:
+    """Words the shipped sentences never use ("umbrella", "guitar") come from the general word list."""
+    corpus = set(" ".join(" ".join(w) for w in sentences_of(_listen.CORPUS.read_text())).split())
+    said = "Bring your umbrella and the guitar."
+    assert not {"umbrella", "guitar"} & corpus
+    heard = client.transcribe(espeak_wav(said, "en-us")).text
+    assert {"umbrella", "guitar"} <= set(words(heard)), heard
+
+
+@needs_listening
+def test_timed_words_are_the_same_take_as_the_words(client: OpenRouterAudio) -> None:
+    """listen() and listen_timed() read one take the same way; the times run forward within the audio, the
+    first word starting near where the speech does (not where the recogniser's added lead-in ends)."""
+    pcm = decode_16k(client.say("Turn left after the bridge.", voice="echo").audio, "wav")
+    heard = _listen.listen(pcm)
+    timed = _listen.listen_timed(pcm)
+    assert heard is not None and heard.clear and timed is not None
+    assert " ".join(word for word, _, _ in timed) == heard.words
+    ends = [t for _, start, end in timed for t in (start, end)]
+    assert ends == sorted(ends) and 0 <= ends[0] < 0.2 and ends[-1] <= len(pcm) / 2 / RATE
 
 
 def test_espeak_phonemes_become_the_models_phones() -> None:

@@ -1,8 +1,15 @@
-"""Listening offline: pocketsphinx, its English acoustic model, and a language model of what to expect.
+"""Listening offline: pocketsphinx, its English acoustic model adapted to espeak-ng, and a language model.
+
+The acoustic model is pocketsphinx's English one with its Gaussians' means and variances moved towards
+espeak-ng's speech (``listening_model/``, made by ``tools/adapt_listening_model.py`` from the corpus
+sentences read by the emulator's voices): trained on recordings of people, the stock model misreads
+synthetic speech, which is all the emulator hears offline (its own replies, the tests' fake microphone).
 
 The language model is a trigram model (see ``_lm``) of the sentences in ``listening_corpus.txt``, written
 for this package, and of every text the emulator has said in this process (``_said``), which count
 ``SAID_WEIGHT`` times as much: audio the emulator spoke and is sent back is the commonest input offline.
+Its unigrams are mixed (``GENERAL_WEIGHT``) with the 20,000 likeliest words of pocketsphinx's general
+English model (``listening_words.txt``), so that everyday words the corpus lacks can still be heard.
 It is still recognition of the audio: the model only says which word sequences are likely.
 
 Each recognised word carries pocketsphinx's posterior probability (from its word lattice); a take whose
@@ -24,10 +31,13 @@ from typing import Any
 from . import _said
 from ._lm import Counts, arpa, sentences_of
 from ._phones import espeak_phones
-from ._quiet import RATE, condition
+from ._quiet import LEAD, RATE, condition
 
 CORPUS = Path(__file__).with_name("listening_corpus.txt")
+GENERAL = Path(__file__).with_name("listening_words.txt")
+ADAPTED = Path(__file__).with_name("listening_model")
 SAID_WEIGHT = 4.0
+GENERAL_WEIGHT = 0.2
 MIN_CONFIDENCE = 0.3
 MAX_WORD_SECONDS = 0.45  # spoken words last about 0.2 s on average (espeak-ng's as a person's)
 _FRAME = 0.01  # seconds per recogniser frame
@@ -39,6 +49,7 @@ _made = threading.Semaphore(os.cpu_count() or 1)
 _model_lock = threading.Lock()
 _model: _Language | None = None
 _corpus: Counts | None = None
+_general: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,20 @@ class _Language:
     words: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Word:
+    """A recognised word: its posterior probability and its first and last recogniser frames."""
+
+    word: str
+    prob: float
+    start: int
+    end: int
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start + 1
+
+
 @dataclass
 class _Ear:
     decoder: Any
@@ -69,17 +94,22 @@ class _Ear:
 
 def listen(pcm: bytes) -> Listened | None:
     """The words in mono 16 kHz pcm16, with a confidence; None when pocketsphinx is not installed."""
-    try:
-        from pocketsphinx import Decoder  # noqa: F401 - only to know that it is there
-    except ImportError:
+    words = _take(pcm)
+    return None if words is None else judge([(w.word, w.prob, w.frames) for w in words])
+
+
+def listen_timed(pcm: bytes) -> list[tuple[str, float, float]] | None:
+    """The words in mono 16 kHz pcm16 with their start and end in seconds ([] when unclear); None when
+    pocketsphinx is not installed. The same take as :func:`listen`, with the recogniser's frame times."""
+    words = _take(pcm)
+    if words is None:
         return None
-    ear = _checkout()
-    try:
-        _tune(ear, language())
-        segments = _decode(ear.decoder, pcm)
-    finally:
-        _idle.put(ear)
-    return judge(segments)
+    if not judge([(w.word, w.prob, w.frames) for w in words]).clear:
+        return []
+    # the recogniser heard the take after LEAD samples of hiss: its frame times are moved back by as much
+    lead, seconds = LEAD / RATE, len(pcm) / 2 / RATE
+    return [(w.word, min(max(w.start * _FRAME - lead, 0.0), seconds),
+             min(max((w.end + 1) * _FRAME - lead, 0.0), seconds)) for w in words]  # fmt: skip
 
 
 def judge(segments: list[tuple[str, float, int]]) -> Listened:
@@ -95,19 +125,20 @@ def judge(segments: list[tuple[str, float, int]]) -> Listened:
 
 def language() -> _Language:
     """The language model for what the emulator has said so far, rebuilt when that changed."""
-    global _model, _corpus
+    global _model, _corpus, _general
     version, texts = _said.said()
     with _model_lock:
         if _model is not None and _model.version == version:
             return _model
         if _corpus is None:
-            _corpus = corpus_counts()
+            _corpus, _general = corpus_counts(), general_words()
         session = Counts()
         for text in texts:
             for sentence in sentences_of(text):
                 session.add(sentence, SAID_WEIGHT)
         counts = _corpus.merged(session)
-        _model = _Language(version, arpa(counts), frozenset(g[0] for g in counts.grams[0]))
+        text = arpa(counts, _general, GENERAL_WEIGHT)
+        _model = _Language(version, text, frozenset(g[0] for g in counts.grams[0]))
         return _model
 
 
@@ -121,6 +152,23 @@ def corpus_counts() -> Counts:
     return counts
 
 
+def general_words() -> dict[str, float]:
+    """Probabilities of everyday English words, from the list shipped with the package ({} without it)."""
+    words = {}
+    if GENERAL.exists():
+        for line in GENERAL.read_text(encoding="utf-8").splitlines():
+            word, _, logp = line.partition("\t")
+            if logp and not word.startswith("#"):
+                words[word] = 10.0 ** float(logp)
+    return words
+
+
+def _adapted() -> dict[str, str]:
+    """The decoder's options for the adapted means and variances ({}: the stock model, without them)."""
+    means, variances = ADAPTED / "means", ADAPTED / "variances"
+    return {"mean": str(means), "var": str(variances)} if means.exists() and variances.exists() else {}
+
+
 def _checkout() -> _Ear:
     from pocketsphinx import Decoder
 
@@ -128,7 +176,7 @@ def _checkout() -> _Ear:
         return _idle.get_nowait()
     except queue.Empty:
         if _made.acquire(blocking=False):
-            return _Ear(Decoder(samprate=RATE, loglevel="FATAL"))
+            return _Ear(Decoder(samprate=RATE, loglevel="FATAL", **_adapted()))
         return _idle.get()
 
 
@@ -155,7 +203,21 @@ def _tune(ear: _Ear, model: _Language) -> None:
     ear.version = model.version
 
 
-def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float, int]]:
+def _take(pcm: bytes) -> list[_Word] | None:
+    """One take through an idle decoder tuned to the current language model; None without pocketsphinx."""
+    try:
+        from pocketsphinx import Decoder  # noqa: F401 - only to know that it is there
+    except ImportError:
+        return None
+    ear = _checkout()
+    try:
+        _tune(ear, language())
+        return _decode(ear.decoder, pcm)
+    finally:
+        _idle.put(ear)
+
+
+def _decode(decoder: Any, pcm: bytes) -> list[_Word]:
     pcm = condition(pcm)
     # A first pass computes features only, so that the cepstral mean the search starts from is this
     # take's own. The running mean (and the noise estimate) blend in whatever the decoder heard before, so
@@ -165,12 +227,9 @@ def _decode(decoder: Any, pcm: bytes) -> list[tuple[str, float, int]]:
     _feed(decoder, pcm, no_search=False)
     if decoder.hyp() is None:
         return []
-    found = []
-    for segment in decoder.seg():
-        word = _ALTERNATE.sub("", segment.word)
-        if word[:1] not in ("<", "[", "+"):  # <s>, <sil>, [NOISE], ++BREATH++: not words
-            found.append((word, float(segment.prob), segment.end_frame - segment.start_frame + 1))
-    return found
+    # <s>, <sil>, [NOISE], ++BREATH++ are not words
+    return [_Word(_ALTERNATE.sub("", s.word), float(s.prob), s.start_frame, s.end_frame)
+            for s in decoder.seg() if s.word[:1] not in ("<", "[", "+")]  # fmt: skip
 
 
 def _feed(decoder: Any, pcm: bytes, no_search: bool) -> None:
@@ -180,25 +239,3 @@ def _feed(decoder: Any, pcm: bytes, no_search: bool) -> None:
     for start in range(0, len(pcm), _SLICE):
         decoder.process_raw(pcm[start : start + _SLICE], no_search, False)
     decoder.end_utt()
-
-
-def listen_timed(pcm: bytes) -> list[tuple[str, float, float]] | None:
-    """The words in mono 16 kHz pcm16 with their start and end in seconds ([] when unclear); None when
-    pocketsphinx is not installed. The same take as :func:`listen`, with the recogniser's frame times."""
-    try:
-        from pocketsphinx import Decoder  # noqa: F401 - only to know that it is there
-    except ImportError:
-        return None
-    ear = _checkout()
-    try:
-        _tune(ear, language())
-        _decode(ear.decoder, pcm)
-        timed = [(_ALTERNATE.sub("", s.word), s.start_frame * _FRAME, (s.end_frame + 1) * _FRAME,
-                  float(s.prob), s.end_frame - s.start_frame + 1)
-                 for s in (ear.decoder.seg() if ear.decoder.hyp() is not None else ())]
-    finally:
-        _idle.put(ear)
-    words = [t for t in timed if t[0][:1] not in ("<", "[", "+")]
-    if not judge([(w, p, n) for w, _, _, p, n in words]).clear:
-        return []
-    return [(w, start, end) for w, start, end, _, _ in words]

@@ -5,6 +5,9 @@ with ``t(h)`` different next words, a seen word gets ``(c(h, w) - D + D t(h) P'(
 other word ``D t(h) / c(h) * P'(w)``, so the backoff weight of ``h`` is exactly ``D t(h) / c(h)`` (``P'``
 is the same rule one word of history shorter, down to unigrams smoothed towards uniform). ``D`` comes from
 the counts of counts of each order (Ney's estimate), kept within 0.1 .. 0.9.
+
+The unigrams may be mixed with a prior: general word probabilities (``prior``, weight ``prior_weight``), so
+that words the sentences never use stay within reach, each as likely as it is in English at large.
 """
 
 from __future__ import annotations
@@ -65,8 +68,14 @@ def _discount(table: dict[_Gram, float]) -> float:
 class _Model:
     """Probabilities and backoff weights, filled order by order."""
 
-    def __init__(self, counts: Counts) -> None:
+    def __init__(
+        self,
+        counts: Counts,
+        prior: dict[str, float] | None = None,
+        prior_weight: float = 0.0,
+    ) -> None:
         self.counts = counts
+        self.prior, self.prior_weight = (prior or {}), (prior_weight if prior else 0.0)
         self.prob: list[dict[_Gram, float]] = [{} for _ in range(ORDER)]
         self.backoff: list[dict[_Gram, float]] = [{} for _ in range(ORDER)]
         self._unigrams()
@@ -81,7 +90,12 @@ class _Model:
             self.prob[0][(word,)] = (max(count - discount, 0.0) + discount) / total
         norm = sum(self.prob[0].values())
         for gram in self.prob[0]:
-            self.prob[0][gram] /= norm
+            self.prob[0][gram] *= (1.0 - self.prior_weight) / norm
+        if self.prior_weight:
+            prior_norm = sum(self.prior.values())
+            for word, p in self.prior.items():
+                gram = (word,)
+                self.prob[0][gram] = self.prob[0].get(gram, 0.0) + self.prior_weight * p / prior_norm
 
     def lower(self, gram: _Gram) -> float:
         """P(last word | the rest), backing off as far as needed."""
@@ -107,9 +121,10 @@ class _Model:
             self.backoff[n - 2][history] = discount * types[history] / total
 
 
-def arpa(counts: Counts) -> str:
-    """The model of ``counts`` as ARPA text (log10 probabilities), ready for pocketsphinx to load."""
-    model = _Model(counts)
+def arpa(counts: Counts, prior: dict[str, float] | None = None, prior_weight: float = 0.0) -> str:
+    """The model of ``counts`` as ARPA text (log10 probabilities), ready for pocketsphinx to load; unigrams
+    mixed with ``prior`` (word -> probability, normalised here) at ``prior_weight`` when one is given."""
+    model = _Model(counts, prior, prior_weight)
     model.prob[0][(START,)] = 0.0  # a sentence start is never predicted: ARPA writes it as -99
     lines = ["\\data\\"]
     lines += [f"ngram {n}={len(model.prob[n - 1])}" for n in range(1, ORDER + 1)]
