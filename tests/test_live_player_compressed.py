@@ -246,3 +246,17 @@ def test_the_encoders_tail_reaches_the_page_before_the_saved_output_takes_the_pl
     live.finish({"text/plain": "the saved reply"})
     assert at_clear == [3 * 9600]  # the last ~22 ms the encoder held included
     assert b"".join(player._chunks) == b"".join(chunks)
+
+
+def test_a_link_measured_near_the_line_is_measured_once_more_with_the_code() -> None:
+    from or_audio_widgets.jupyter.widgets._player import CODE_VERSION, PLAYER_MODULE
+
+    first = LivePlayer()
+    Sent(first)
+    front_end(first, {**OPUS_PAGE, "code": CODE_VERSION})
+    front_end(first, {"t": "link", "bps": 180_000})  # the page's first figure: near the line
+    assert LivePlayer()._esm == PLAYER_MODULE  # the next player brings the code again, to measure it
+    second = LivePlayer()
+    Sent(second)
+    front_end(second, {**OPUS_PAGE, "code": CODE_VERSION, "bps": 150_000})
+    assert len(LivePlayer()._esm) < 4000  # once: a slow-ish link is not asked to carry it every reply

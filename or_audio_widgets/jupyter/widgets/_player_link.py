@@ -25,9 +25,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ...core._live_encode import LiveEncoder, OpusBatch, can_encode, should_compress
+from ...core._live_encode import RAW_SHARE, LiveEncoder, OpusBatch, can_encode, should_compress
 
 MODES = ("auto", "always", "never")
+# Throughputs (bytes per second) near the line between raw pcm16 (24 kHz mono: 48,000 B/s) and Opus, from
+# 1.5 times the audio's rate to where raw takes a quarter. A page's first figure comes from its first
+# player's code, whose delay also counts the page starting its first widget (a local page measured 180 kB/s
+# where the next player measured megabytes): a figure in this band is measured once more.
+NEAR_THE_LINE = (1.5 * 48000, 48000 / RAW_SHARE)
 # What the last page said, kernel-wide: what it decodes ("codecs"), the throughput it measured ("bps", each
 # page's latest figure replacing the last: a page that moved to a slower link is measured again on its
 # first raw chunk, and the rest of that reply goes compressed) and the player code it holds ("code").
@@ -78,6 +83,10 @@ class PageLink:
         bps = content.get("bps")
         if isinstance(bps, (int, float)) and bps > 0:
             self.bps = _LAST_PAGE["bps"] = float(bps)
+            if NEAR_THE_LINE[0] <= bps < NEAR_THE_LINE[1] and not _LAST_PAGE.get("measured_again"):
+                # The next player brings the code again: a second measurement, without the page's start
+                _LAST_PAGE.pop("code", None)
+                _LAST_PAGE["measured_again"] = True
 
     def wants_opus(self, mode: str, sample_rate: int, channels: int) -> bool:
         """Whether the chunks to come should go compressed (see ``should_compress``)."""
