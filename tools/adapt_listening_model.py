@@ -8,7 +8,7 @@ recogniser prepares what it hears (16 kHz, the same faint hiss). The sentences t
 ``benchmarks/offline_transcription.py`` measures are left out of the adaptation, and so are the voices of its
 held-out set: the benchmark measures what the adaptation does for speech it never saw.
 
-It also writes ``listening_words.txt``: the 20,000 likeliest words of pocketsphinx's general English
+It also writes ``listening_words.txt``: the 10,000 likeliest words of pocketsphinx's general English
 language model with their probabilities, so that the recogniser can reach everyday words the corpus lacks.
 
 Needs the Debian packages ``sphinxtrain``, ``sphinxbase-utils`` and ``pocketsphinx`` (for ``bw``,
@@ -43,7 +43,7 @@ from or_audio_widgets.emulator._speech import ESPEAK_VOICES, SAMPLE_RATE, resamp
 
 TRAIN = Path("/usr/lib/sphinxtrain")
 VOICES_PER_SENTENCE = 3
-GENERAL_WORDS = 20000
+GENERAL_WORDS = 10000
 # The acoustic front end of the model (its feat.params), as sphinx_fe spells it; no silence removal, as
 # pocketsphinx 5 does none.
 FRONT_END = ["-lowerf", "130", "-upperf", "6800", "-nfilt", "25", "-transform", "dct", "-lifter", "22",

@@ -8,7 +8,7 @@ synthetic speech, which is all the emulator hears offline (its own replies, the 
 The language model is a trigram model (see ``_lm``) of the sentences in ``listening_corpus.txt``, written
 for this package, and of every text the emulator has said in this process (``_said``), which count
 ``SAID_WEIGHT`` times as much: audio the emulator spoke and is sent back is the commonest input offline.
-Its unigrams are mixed (``GENERAL_WEIGHT``) with the 20,000 likeliest words of pocketsphinx's general
+Its unigrams are mixed (``GENERAL_WEIGHT``) with the 10,000 likeliest words of pocketsphinx's general
 English model (``listening_words.txt``), so that everyday words the corpus lacks can still be heard.
 It is still recognition of the audio: the model only says which word sequences are likely.
 
