@@ -88,6 +88,16 @@ def test_noise_and_tones_are_unclear_not_words(client: OpenRouterAudio, kind: st
 
 
 @needs_listening
+@pytest.mark.parametrize(("voice", "said"), [("fr", "Je voudrais un café, s'il vous plaît."),
+                                             ("es", "El tren sale a las ocho de la mañana."),
+                                             ("pl", "Dzień dobry, jak się masz dzisiaj?")])  # fmt: skip
+def test_speech_in_another_language_is_unclear_not_english_nonsense(client: OpenRouterAudio, voice: str,
+                                                                    said: str) -> None:
+    text = client.transcribe(espeak_wav(said, voice)).text
+    assert text.startswith("[offline emulator] (unclear"), text
+
+
+@needs_listening
 def test_a_spoken_answer_to_audio_says_what_it_heard(client: OpenRouterAudio) -> None:
     said = "Every word of this cell is read aloud, exactly as written."
     spoken = client.say(said, voice="alloy").audio
