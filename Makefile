@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 lint: setup
-	$(PY) -m ruff check or_audio_widgets tests benchmarks
+	$(PY) -m ruff check or_audio_widgets tests benchmarks tools
 	$(PY) -m mypy
 
 test: lint
