@@ -62,7 +62,9 @@ def test_audio_chat_sends_a_recording_and_stop_keeps_a_playable_partial_reply(
     before = players(page)
     cell.locator("button.jupyter-button", has_text="Send").click()
     spoken_id = new_player(page, before)
-    page.wait_for_function("(id) => window.__orAudio.players[id].have >= 3", arg=spoken_id, timeout=60_000)
+    # 1.2 s of audio in the page (raw pcm16 or decoded Opus alike: chunk counts differ between the two)
+    page.wait_for_function("(id) => window.__orAudio.players[id].bytes >= 1.2 * 48000", arg=spoken_id,
+                           timeout=60_000)
     spoken = cell.locator(f".ora-player[data-player-id='{spoken_id}']")
     expect(cell.locator("button:visible", has_text="Stop reply")).to_have_count(1)  # the panel's, by Send
     spoken.locator(".ora-mute").click()  # silences the live voice ...

@@ -52,7 +52,8 @@ def test_say_streams_into_the_live_player(notebook: Any, report: Report) -> None
     arrivals, scheduled = [], []
     for player_id in ids:
         info = debug(page, player_id)
-        assert info["underruns"] == 0 and info["state"] == "done"
+        assert info["underruns"] == 0 and info["state"] == "done", {k: info.get(k) for k in (
+            "codec", "underruns", "gaps", "state", "lead")}
         assert contiguity_error(info["schedule"]) < 1e-6  # the chunks play back to back
         arrivals.append(info["firstChunkArrived"] - info["firstChunkKernelTs"])
         scheduled.append(info["firstScheduled"] - info["firstChunkKernelTs"])
